@@ -1,0 +1,23 @@
+"""wakachi: pretraining data for Japanese and Chinese language models.
+
+Stages: segment (text → words) → encode → instances → shards → loader → train → export.
+"""
+
+from wakachi._core import (
+    ConfigError,
+    DictionaryError,
+    InputError,
+    WakachiError,
+    __version__,
+)
+from wakachi.segment import Segmenter, Token
+
+__all__ = [
+    "ConfigError",
+    "DictionaryError",
+    "InputError",
+    "Segmenter",
+    "Token",
+    "WakachiError",
+    "__version__",
+]

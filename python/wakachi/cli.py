@@ -1,0 +1,95 @@
+"""The `wakachi` command. Subcommands call the public API only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wakachi import WakachiError, __version__
+from wakachi.segment import Segmenter
+
+
+def _segment(args: argparse.Namespace) -> int:
+    seg = Segmenter.from_spec(args.segmenter, cache=not args.no_cache)
+    sys.stdout.flush()
+    report = seg._core.segment_files(
+        args.files,
+        features=args.features,
+        threads=args.threads,
+        skip_invalid=args.errors == "skip",
+        progress=args.progress,
+    )
+    if not args.quiet or report["skipped_invalid_utf8"]:
+        mb = report["bytes"] / 1e6
+        secs = max(report["seconds"], 1e-9)
+        msg = (
+            f"wakachi segment: {report['lines']:,} lines, {mb:.2f} MB, {report['words']:,} words "
+            f"in {secs:.2f} s ({mb / secs:.2f} MB/s)"
+        )
+        if report["skipped_invalid_utf8"]:
+            msg += f"; {report['skipped_invalid_utf8']:,} lines skipped as invalid UTF-8 (written blank)"
+        print(msg, file=sys.stderr)
+    return 0
+
+
+def _dict_decompile(args: argparse.Namespace) -> int:
+    from wakachi import _core
+    from wakachi.dictionaries import resolve_mecab_dicdir
+
+    n = _core.decompile_mecab(str(resolve_mecab_dicdir(args.dictionary)), args.outdir)
+    print(f"wrote {n:,} lexicon entries as MeCab sources to {args.outdir}", file=sys.stderr)
+    return 0
+
+
+def _dict_info(args: argparse.Namespace) -> int:
+    seg = Segmenter.mecab(args.dictionary, cache=not args.no_cache)
+    for k, v in seg.load_report.items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wakachi", description=__doc__)
+    p.add_argument("--version", action="version", version=f"wakachi {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("segment", help="split text into words, one output line per input line")
+    s.add_argument("-s", "--segmenter", default="mecab:unidic-lite",
+                   help="mecab:unidic-lite | mecab:ipadic | mecab:PATH | whitespace | char")
+    s.add_argument("--features", action="store_true",
+                   help="write MeCab's format: surface<TAB>feature per word, EOS after each line")
+    s.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
+    s.add_argument("--errors", choices=["strict", "skip"], default="strict",
+                   help="invalid UTF-8: stop naming file and line (strict) or write a blank line and count it (skip)")
+    s.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
+    s.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
+    s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    s.add_argument("files", nargs="*", help="input files (default: stdin)")
+    s.set_defaults(func=_segment)
+
+    d = sub.add_parser("dict", help="MeCab dictionary tools")
+    dsub = d.add_subparsers(dest="dict_command", required=True)
+    dc = dsub.add_parser("decompile", help="write a binary MeCab dictionary as UTF-8 source files")
+    dc.add_argument("dictionary", help="unidic-lite | ipadic | PATH")
+    dc.add_argument("outdir")
+    dc.set_defaults(func=_dict_decompile)
+    di = dsub.add_parser("info", help="load a dictionary (filling the cache) and print how")
+    di.add_argument("dictionary", help="unidic-lite | ipadic | PATH")
+    di.add_argument("--no-cache", action="store_true")
+    di.set_defaults(func=_dict_info)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+    except (WakachiError, OSError) as e:
+        print(f"wakachi: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Word segmentation: MeCab dictionaries (exactly MeCab's output), pre-segmented text, characters."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, NamedTuple
+
+from wakachi import _core
+from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
+
+
+class Token(NamedTuple):
+    """A word: its surface, character offsets into the input (`text[start:end] == surface`) and
+    MeCab's feature string (empty for segmenters without one)."""
+
+    surface: str
+    start: int
+    end: int
+    feature: str
+
+
+class Segmenter:
+    """Splits text into words. Immutable and thread-safe; batch calls release the GIL and run
+    on all cores (or `threads`), results in input order.
+
+    >>> seg = Segmenter.mecab("ipadic")
+    >>> seg("すもももももももものうち")
+    ['すもも', 'も', 'もも', 'も', 'もも', 'の', 'うち']
+    """
+
+    def __init__(self, core: _core._Segmenter, spec: str):
+        self._core = core
+        self.spec = spec
+
+    @classmethod
+    def mecab(
+        cls,
+        dictionary: str | os.PathLike = "unidic-lite",
+        *,
+        cache: bool = True,
+        cache_dir: str | os.PathLike | None = None,
+    ) -> "Segmenter":
+        """MeCab segmentation with `unidic-lite`, `ipadic`, or the MeCab dicdir at a path (binary
+        `sys.dic`… or source `*.csv`, `matrix.def`, `char.def`, `unk.def`, UTF-8 or EUC-JP).
+
+        The compiled dictionary is cached (see `default_cache_dir`) unless `cache=False`."""
+        dicdir = resolve_mecab_dicdir(dictionary)
+        cdir = (cache_dir or default_cache_dir()) if cache else None
+        core = _core._Segmenter.mecab(str(dicdir), None if cdir is None else str(cdir))
+        return cls(core, f"mecab:{dictionary}")
+
+    @classmethod
+    def whitespace(cls) -> "Segmenter":
+        """Pre-segmented text (Juman++ or any external tool): words are the whitespace-separated fields."""
+        return cls(_core._Segmenter.simple("whitespace"), "whitespace")
+
+    @classmethod
+    def char(cls) -> "Segmenter":
+        """Every non-whitespace character is a word."""
+        return cls(_core._Segmenter.simple("char"), "char")
+
+    @classmethod
+    def from_spec(cls, spec: str, **kwargs) -> "Segmenter":
+        """Builds a segmenter from a CLI spec: `mecab:unidic-lite`, `mecab:ipadic`, `mecab:PATH`,
+        `whitespace`, `char`."""
+        kind, _, arg = spec.partition(":")
+        if kind == "mecab":
+            return cls.mecab(arg or "unidic-lite", **kwargs)
+        if kind in ("whitespace", "char") and not arg:
+            return getattr(cls, kind)()
+        raise _core.ConfigError(
+            f"unknown segmenter {spec!r}: use mecab:unidic-lite, mecab:ipadic, mecab:PATH, whitespace or char"
+        )
+
+    @property
+    def load_report(self) -> dict | None:
+        """How the dictionary was loaded: seconds, from_cache, cache_file, max_grouping…"""
+        return self._core.load_report()
+
+    def __call__(self, text: str) -> list[str]:
+        return self._core.segment(text)
+
+    def segment(self, text: str) -> list[str]:
+        """The words of `text`."""
+        return self._core.segment(text)
+
+    def tokenize(self, text: str) -> list[Token]:
+        """The words of `text` with offsets and features."""
+        return [Token(*t) for t in self._core.tokenize(text)]
+
+    def segment_batch(self, texts: Iterable[str], threads: int = 0) -> list[list[str]]:
+        """The words of each text, in parallel (`threads=0`: all cores)."""
+        return self._core.segment_batch(list(texts), threads)
+
+    def tokenize_batch(self, texts: Iterable[str], threads: int = 0) -> list[list[Token]]:
+        """Tokens of each text, in parallel."""
+        return [[Token(*t) for t in ts] for ts in self._core.tokenize_batch(list(texts), threads)]
+
+    def __repr__(self) -> str:
+        return f"Segmenter({self.spec!r})"

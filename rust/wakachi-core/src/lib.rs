@@ -1,0 +1,13 @@
+//! wakachi-core: the pure-Rust engine of wakachi.
+//!
+//! Stages are modules and data flows one way: [`segment`] (text → words) → encode → instances →
+//! shards. This crate has no Python types; the `wakachi-py` crate only converts and delegates.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod lines;
+pub mod pipeline;
+pub mod progress;
+pub mod segment;
+
+pub use error::{Error, Result};

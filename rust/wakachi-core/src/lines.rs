@@ -1,0 +1,104 @@
+//! Reading text inputs line by line: files or stdin, LF or CRLF, with invalid UTF-8 reported by
+//! file and line or skipped and counted.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// A text input.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".into(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// What to do with a line that is not valid UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop with an error naming the file and line.
+    Strict,
+    /// Replace the line by an empty one (so output stays line-aligned) and count it.
+    Skip,
+}
+
+/// One input line, or the position of an undecodable one that was skipped.
+pub type Line = Option<String>;
+
+/// Reads the inputs one after the other, yielding lines in batches.
+pub struct LineReader {
+    inputs: std::vec::IntoIter<Input>,
+    current: Option<(String, Box<dyn BufRead + Send>, u64)>,
+    on_error: OnError,
+    /// Lines that were not valid UTF-8 and were skipped.
+    pub skipped: u64,
+    /// Bytes read so far.
+    pub bytes: u64,
+    buf: Vec<u8>,
+}
+
+impl LineReader {
+    /// A reader over `inputs` in order.
+    pub fn new(inputs: Vec<Input>, on_error: OnError) -> Self {
+        LineReader { inputs: inputs.into_iter(), current: None, on_error, skipped: 0, bytes: 0, buf: Vec::new() }
+    }
+
+    fn open(input: &Input) -> Result<Box<dyn BufRead + Send>> {
+        let r: Box<dyn Read + Send> = match input {
+            Input::Stdin => Box::new(std::io::stdin()),
+            Input::File(p) => Box::new(std::fs::File::open(p).map_err(|e| Error::io(p, e))?),
+        };
+        Ok(Box::new(BufReader::with_capacity(1 << 20, r)))
+    }
+
+    /// Appends up to `max_lines` lines or about `max_bytes` bytes to `batch`; returns false at
+    /// the end of all inputs.
+    pub fn next_batch(&mut self, batch: &mut Vec<Line>, max_lines: usize, max_bytes: usize) -> Result<bool> {
+        let mut taken = 0;
+        while batch.len() < max_lines && taken < max_bytes {
+            if self.current.is_none() {
+                match self.inputs.next() {
+                    Some(i) => self.current = Some((i.name(), Self::open(&i)?, 0)),
+                    None => return Ok(!batch.is_empty()),
+                }
+            }
+            let Some((name, reader, line_no)) = self.current.as_mut() else { continue };
+            self.buf.clear();
+            let n = reader.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(name.as_str(), e))?;
+            if n == 0 {
+                self.current = None;
+                continue;
+            }
+            *line_no += 1;
+            taken += n;
+            self.bytes += n as u64;
+            let mut line = &self.buf[..];
+            line = line.strip_suffix(b"\n").unwrap_or(line);
+            line = line.strip_suffix(b"\r").unwrap_or(line);
+            match std::str::from_utf8(line) {
+                Ok(s) => batch.push(Some(s.to_string())),
+                Err(e) if self.on_error == OnError::Skip => {
+                    let _ = e;
+                    self.skipped += 1;
+                    batch.push(None);
+                }
+                Err(e) => {
+                    return Err(Error::InvalidUtf8 { source_name: name.clone(), line: *line_no, offset: e.valid_up_to() })
+                }
+            }
+        }
+        Ok(true)
+    }
+}

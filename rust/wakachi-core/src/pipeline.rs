@@ -1,0 +1,126 @@
+//! Wiring stages over many cores. This is the only module that owns threads: a local rayon pool
+//! of an explicit size; work is cut into indexed chunks and results are put back in input order,
+//! so output is identical for 1 or N threads.
+
+use std::io::Write;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::lines::{Input, Line, LineReader, OnError};
+use crate::segment::{write_line, Segmenter, Span};
+
+/// A local thread pool of `threads` threads (0 = all cores).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))
+}
+
+/// Segments every text, in parallel, results in input order.
+pub fn segment_many<'s, T: AsRef<str> + Sync>(seg: &'s Segmenter, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Vec<Span<'s>>> {
+    pool.install(|| {
+        texts
+            .par_iter()
+            .with_min_len(64)
+            .map_init(
+                || seg.worker(),
+                |w, t| {
+                    let mut out = Vec::new();
+                    w.segment(t.as_ref(), &mut out);
+                    out
+                },
+            )
+            .collect()
+    })
+}
+
+/// Settings of a `wakachi segment` run.
+#[derive(Debug, Clone)]
+pub struct SegmentJob {
+    /// Write MeCab's `surface\tfeature … EOS` format instead of space-separated words.
+    pub features: bool,
+    /// Threads (0 = all cores).
+    pub threads: usize,
+    /// What to do with invalid UTF-8.
+    pub on_error: OnError,
+}
+
+/// Figures of a finished (or running) segmentation.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentReport {
+    /// Input lines.
+    pub lines: u64,
+    /// Input bytes.
+    pub bytes: u64,
+    /// Words written.
+    pub words: u64,
+    /// Lines skipped as invalid UTF-8 (written as blank lines).
+    pub skipped_invalid_utf8: u64,
+    /// Wall time so far.
+    pub seconds: f64,
+}
+
+const BATCH_LINES: usize = 1 << 16;
+const BATCH_BYTES: usize = 8 << 20;
+const CHUNK_LINES: usize = 512;
+
+/// Segments `inputs` into `out`, one output line (or `EOS` block) per input line.
+/// `progress` is called after every batch.
+pub fn segment_inputs(
+    seg: &Segmenter,
+    inputs: Vec<Input>,
+    job: &SegmentJob,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(&SegmentReport),
+) -> Result<SegmentReport> {
+    let pool = pool(job.threads)?;
+    let t0 = Instant::now();
+    let mut reader = LineReader::new(inputs, job.on_error);
+    let mut report = SegmentReport::default();
+    let mut batch: Vec<Line> = Vec::new();
+    while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
+        let chunks: Vec<(Vec<u8>, u64)> = pool.install(|| {
+            batch
+                .par_chunks(CHUNK_LINES)
+                .map_init(
+                    || (seg.worker(), Vec::new()),
+                    |(w, spans), lines| {
+                        let mut buf = Vec::new();
+                        let mut words = 0;
+                        for line in lines {
+                            let text = line.as_deref().unwrap_or("");
+                            w.segment(text, spans);
+                            words += spans.len() as u64;
+                            write_line(text, spans, job.features, &mut buf);
+                        }
+                        (buf, words)
+                    },
+                )
+                .collect()
+        });
+        for (buf, words) in chunks {
+            out.write_all(&buf).map_err(write_error)?;
+            report.words += words;
+        }
+        report.lines += batch.len() as u64;
+        report.bytes = reader.bytes;
+        report.skipped_invalid_utf8 = reader.skipped;
+        report.seconds = t0.elapsed().as_secs_f64();
+        progress(&report);
+        batch.clear();
+    }
+    out.flush().map_err(write_error)?;
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn write_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::BrokenPipe
+    } else {
+        Error::io("<output>", e)
+    }
+}

@@ -1,0 +1,61 @@
+//! The compiled-dictionary cache and atomic file writes.
+//!
+//! Building vibrato's dictionary from unidic-lite takes seconds; the result is written once to a
+//! per-user cache directory under a name derived from the dictionary files' contents and the
+//! wakachi and vibrato versions, so any change to either gives a new entry.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The vibrato crate this build uses.
+pub const VIBRATO_VERSION: &str = vibrato::VERSION;
+
+/// Bump when the translation to vibrato changes (the parity fixes in `dict.rs`).
+const TRANSLATION_REVISION: u32 = 1;
+
+/// The cache directory: `$WAKACHI_CACHE_DIR`, else `$XDG_CACHE_HOME/wakachi`, else
+/// `~/.cache/wakachi`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("WAKACHI_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|p| p.join("wakachi")))
+        .or_else(|| env("HOME").map(|p| p.join(".cache").join("wakachi")))
+}
+
+/// A content fingerprint of `files` (names and bytes) plus the versions that shape the output.
+pub fn fingerprint(files: &[PathBuf]) -> Result<String> {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(format!("wakachi {} r{TRANSLATION_REVISION} vibrato {}", env!("CARGO_PKG_VERSION"), vibrato::VERSION).as_bytes());
+    for f in files {
+        let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+        h.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        h.update(&(data.len() as u64).to_le_bytes());
+        h.update(&data);
+    }
+    Ok(format!("{:032x}", h.digest128()))
+}
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees a partial file under the final name.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomic_with(path, |f| f.write_all(data))
+}
+
+/// Like [`write_atomic`], with the content produced by `fill`.
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let result = std::fs::File::create(&tmp).and_then(|mut f| {
+        fill(&mut f)?;
+        f.sync_all()
+    });
+    if let Err(e) = result.and_then(|_| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}

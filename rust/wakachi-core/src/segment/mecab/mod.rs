@@ -1,0 +1,171 @@
+//! MeCab-compatible segmentation: MeCab dictionaries (binary dicdirs or source files) translated
+//! for the vibrato engine, with the settings and fixes that make its output MeCab's.
+
+pub mod binary;
+pub mod cache;
+pub mod dict;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+pub use dict::MecabDict;
+
+/// MeCab's grouping limit for unknown words when `dicrc` sets none (common.h).
+pub const DEFAULT_MAX_GROUPING: usize = 24;
+
+/// How a MeCab dictionary is opened.
+#[derive(Debug, Clone, Default)]
+pub struct MecabOptions {
+    /// Where compiled dictionaries are cached; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// What loading did, for reports and benchmarks.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    /// The dicdir.
+    pub dicdir: PathBuf,
+    /// `binary` or `source`.
+    pub kind: &'static str,
+    /// Whether the compiled dictionary came from the cache.
+    pub from_cache: bool,
+    /// The cache file used or written, if any.
+    pub cache_file: Option<PathBuf>,
+    /// Seconds spent loading (including building when not cached).
+    pub seconds: f64,
+    /// The unknown-word grouping limit in force.
+    pub max_grouping: usize,
+    /// A cache problem that was worked around (unreadable entry, unwritable directory).
+    pub warning: Option<String>,
+}
+
+/// A loaded MeCab dictionary, ready to segment (immutable; share it across threads).
+pub struct Mecab {
+    tokenizer: vibrato::Tokenizer,
+    /// How it was loaded.
+    pub report: LoadReport,
+}
+
+impl Mecab {
+    /// Opens the MeCab dictionary in `dicdir` (binary `sys.dic`… or source `*.csv`…).
+    pub fn open(dicdir: &Path, opts: &MecabOptions) -> Result<Self> {
+        let t0 = Instant::now();
+        let (kind, files) = dict_files(dicdir)?;
+        let max_grouping = read_max_grouping(&dicdir.join("dicrc"))?;
+        let mut report = LoadReport {
+            dicdir: dicdir.to_path_buf(),
+            kind,
+            from_cache: false,
+            cache_file: None,
+            seconds: 0.0,
+            max_grouping,
+            warning: None,
+        };
+        let dict = match &opts.cache_dir {
+            Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
+            None => build(dicdir, kind)?,
+        };
+        let tokenizer = vibrato::Tokenizer::new(dict)
+            .ignore_space(true)
+            .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
+            .max_grouping_len(max_grouping);
+        report.seconds = t0.elapsed().as_secs_f64();
+        Ok(Mecab { tokenizer, report })
+    }
+
+    /// Reads the dictionary in `dicdir` into plain data (for `wakachi dict decompile`).
+    pub fn read_dict(dicdir: &Path) -> Result<MecabDict> {
+        match dict_files(dicdir)?.0 {
+            "binary" => binary::read_dicdir(dicdir),
+            _ => source::read_dicdir(dicdir),
+        }
+    }
+
+    /// A per-thread worker.
+    pub fn worker(&self) -> vibrato::tokenizer::worker::Worker<'_> {
+        self.tokenizer.new_worker()
+    }
+}
+
+/// Says whether `dicdir` is binary or source and lists the files that define it.
+fn dict_files(dicdir: &Path) -> Result<(&'static str, Vec<PathBuf>)> {
+    if !dicdir.is_dir() {
+        return Err(Error::dict(dicdir, "not a directory (expected a MeCab dicdir)"));
+    }
+    let binary = ["sys.dic", "unk.dic", "matrix.bin", "char.bin"];
+    if dicdir.join("sys.dic").exists() {
+        let files: Vec<PathBuf> = binary.iter().map(|f| dicdir.join(f)).collect();
+        if let Some(missing) = files.iter().find(|f| !f.exists()) {
+            return Err(Error::dict(missing, "missing from the MeCab binary dictionary"));
+        }
+        return Ok(("binary", files));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dicdir)
+        .map_err(|e| Error::io(dicdir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::dict(dicdir, "neither sys.dic (binary) nor *.csv (source): not a MeCab dictionary"));
+    }
+    for f in ["matrix.def", "char.def", "unk.def"] {
+        let p = dicdir.join(f);
+        if !p.exists() {
+            return Err(Error::dict(p, "missing from the MeCab source dictionary"));
+        }
+        files.push(p);
+    }
+    Ok(("source", files))
+}
+
+/// `max-grouping-size` from `dicrc`, else MeCab's default.
+fn read_max_grouping(dicrc: &Path) -> Result<usize> {
+    let Ok(bytes) = std::fs::read(dicrc) else { return Ok(DEFAULT_MAX_GROUPING) };
+    for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
+        if let Some((k, v)) = line.split_once('=') {
+            if k.trim() == "max-grouping-size" {
+                return v.trim().parse().map_err(|_| Error::Malformed {
+                    path: dicrc.to_path_buf(),
+                    line: i as u64 + 1,
+                    msg: format!("max-grouping-size {:?} is not a number", v.trim()),
+                });
+            }
+        }
+    }
+    Ok(DEFAULT_MAX_GROUPING)
+}
+
+fn build(dicdir: &Path, kind: &str) -> Result<vibrato::Dictionary> {
+    let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
+    let (lex, unk, chars) = (d.vibrato_lex(), d.vibrato_unk(), d.vibrato_char_def());
+    vibrato::SystemDictionaryBuilder::from_readers(&lex[..], d.vibrato_matrix(), &chars[..], &unk[..])
+        .map_err(|e| Error::dict(dicdir, format!("vibrato rejected the translated dictionary: {e}")))
+}
+
+fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report: &mut LoadReport) -> Result<vibrato::Dictionary> {
+    let path = dir.join(format!("mecab-{}.vibrato", cache::fingerprint(files)?));
+    report.cache_file = Some(path.clone());
+    if let Ok(f) = std::fs::File::open(&path) {
+        match vibrato::Dictionary::read(std::io::BufReader::with_capacity(1 << 20, f)) {
+            Ok(d) => {
+                report.from_cache = true;
+                return Ok(d);
+            }
+            Err(e) => report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display())),
+        }
+    }
+    let d = build(dicdir, kind)?;
+    let written = cache::write_atomic_with(&path, |f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        d.write(&mut w).map_err(std::io::Error::other)?;
+        std::io::Write::flush(&mut w)
+    });
+    if let Err(e) = written {
+        report.warning = Some(format!("could not write the dictionary cache: {e}"));
+        report.cache_file = None;
+    }
+    Ok(d)
+}

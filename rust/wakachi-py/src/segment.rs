@@ -1,0 +1,161 @@
+//! Bindings of `wakachi_core::segment`: convert arguments, run the core without the GIL, convert
+//! results.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use wakachi_core::lines::{Input, OnError};
+use wakachi_core::pipeline::{self, SegmentJob};
+use wakachi_core::progress::Progress;
+use wakachi_core::segment::{Mecab, MecabOptions, Segmenter, Span};
+
+use crate::error::to_py;
+
+/// A word segmenter (immutable, shareable across threads).
+#[pyclass(name = "_Segmenter", module = "wakachi._core", frozen)]
+pub struct PySegmenter {
+    inner: Arc<Segmenter>,
+    report: Option<wakachi_core::segment::mecab::LoadReport>,
+}
+
+fn surfaces(text: &str, spans: &[Span<'_>]) -> Vec<String> {
+    spans.iter().map(|s| text[s.start..s.end].to_string()).collect()
+}
+
+/// `(surface, start, end, feature)` with offsets in characters (Python `str` indices).
+fn tokens(text: &str, spans: &[Span<'_>]) -> Vec<(String, usize, usize, String)> {
+    let (mut byte, mut chars) = (0, 0);
+    let mut at = |b: usize| {
+        chars += text[byte..b].chars().count();
+        byte = b;
+        chars
+    };
+    spans
+        .iter()
+        .map(|s| {
+            let start = at(s.start);
+            let end = at(s.end);
+            (text[s.start..s.end].to_string(), start, end, s.feature.to_string())
+        })
+        .collect()
+}
+
+#[pymethods]
+impl PySegmenter {
+    /// Opens a MeCab dicdir; `cache_dir=None` disables the compiled-dictionary cache.
+    #[staticmethod]
+    #[pyo3(signature = (dicdir, cache_dir))]
+    fn mecab(py: Python<'_>, dicdir: PathBuf, cache_dir: Option<PathBuf>) -> PyResult<Self> {
+        let m = py.detach(|| Mecab::open(&dicdir, &MecabOptions { cache_dir })).map_err(to_py)?;
+        let report = Some(m.report.clone());
+        Ok(PySegmenter { inner: Arc::new(Segmenter::Mecab(Box::new(m))), report })
+    }
+
+    /// A segmenter that needs no model: `whitespace` or `char`.
+    #[staticmethod]
+    fn simple(spec: &str) -> PyResult<Self> {
+        Ok(PySegmenter { inner: Arc::new(Segmenter::from_simple_spec(spec).map_err(to_py)?), report: None })
+    }
+
+    /// How the dictionary was loaded (MeCab only).
+    fn load_report<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(r) = &self.report else { return Ok(None) };
+        let d = PyDict::new(py);
+        d.set_item("dicdir", &r.dicdir)?;
+        d.set_item("kind", r.kind)?;
+        d.set_item("from_cache", r.from_cache)?;
+        d.set_item("cache_file", &r.cache_file)?;
+        d.set_item("seconds", r.seconds)?;
+        d.set_item("max_grouping", r.max_grouping)?;
+        d.set_item("warning", &r.warning)?;
+        Ok(Some(d))
+    }
+
+    fn segment(&self, py: Python<'_>, text: &str) -> Vec<String> {
+        let seg = &self.inner;
+        py.detach(|| {
+            let mut spans = Vec::new();
+            seg.worker().segment(text, &mut spans);
+            surfaces(text, &spans)
+        })
+    }
+
+    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<(String, usize, usize, String)> {
+        let seg = &self.inner;
+        py.detach(|| {
+            let mut spans = Vec::new();
+            seg.worker().segment(text, &mut spans);
+            tokens(text, &spans)
+        })
+    }
+
+    #[pyo3(signature = (texts, threads=0))]
+    fn segment_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<String>>> {
+        let seg = &self.inner;
+        py.detach(|| {
+            let pool = pipeline::pool(threads)?;
+            let spans = pipeline::segment_many(seg, &texts, &pool);
+            Ok(texts.iter().zip(&spans).map(|(t, s)| surfaces(t, s)).collect())
+        })
+        .map_err(to_py)
+    }
+
+    #[pyo3(signature = (texts, threads=0))]
+    fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<(String, usize, usize, String)>>> {
+        let seg = &self.inner;
+        py.detach(|| {
+            let pool = pipeline::pool(threads)?;
+            let spans = pipeline::segment_many(seg, &texts, &pool);
+            Ok(texts.iter().zip(&spans).map(|(t, s)| tokens(t, s)).collect())
+        })
+        .map_err(to_py)
+    }
+
+    /// Segments files (or stdin when `paths` is empty) to stdout; returns the run's figures.
+    #[pyo3(signature = (paths, features=false, threads=0, skip_invalid=false, progress=false))]
+    fn segment_files<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        features: bool,
+        threads: usize,
+        skip_invalid: bool,
+        progress: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let seg = &self.inner;
+        let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        let inputs: Vec<Input> =
+            if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
+        let job = SegmentJob { features, threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
+        let r = py
+            .detach(|| {
+                let mut bar = Progress::new("segment", (total > 0).then_some(total), progress);
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+                let r = pipeline::segment_inputs(seg, inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.lines, "lines"));
+                bar.finish();
+                r
+            })
+            .map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("lines", r.lines)?;
+        d.set_item("bytes", r.bytes)?;
+        d.set_item("words", r.words)?;
+        d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
+        d.set_item("seconds", r.seconds)?;
+        Ok(d)
+    }
+}
+
+/// Writes the MeCab dictionary in `dicdir` as UTF-8 source files into `outdir`.
+#[pyfunction]
+pub fn decompile_mecab(py: Python<'_>, dicdir: PathBuf, outdir: PathBuf) -> PyResult<usize> {
+    py.detach(|| {
+        let d = Mecab::read_dict(&dicdir)?;
+        wakachi_core::segment::mecab::source::write_dicdir(&d, &outdir)?;
+        Ok(d.lex.len())
+    })
+    .map_err(to_py)
+}
