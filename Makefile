@@ -1,0 +1,50 @@
+# wakachi — `make demo` and `make test` work from a fresh clone (with ../shared beside it).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+SHARED ?= ../shared
+export WAKACHI_CACHE_DIR ?= $(CURDIR)/.cache/wakachi
+export WAKACHI_SHARED := $(abspath $(SHARED))
+THREADS ?= 0
+
+.PHONY: all venv build demo test test-rust test-python bench parity lint clean
+
+all: build
+
+# The venv is rebuilt only when requirements-dev.txt changes (its stamp holds the lock's hash).
+$(VENV)/.stamp: requirements-dev.txt
+	test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	sha256sum requirements-dev.txt > $@
+
+venv: $(VENV)/.stamp
+
+# Release build of the extension, installed editable into the venv (cargo caches in target/).
+build: venv
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
+
+demo: build
+	$(VPY) benches/demo.py
+
+test: test-rust test-python
+
+# The core's tests; fails if none ran. They read the PyPI dictionaries installed in the venv.
+test-rust: venv
+	WAKACHI_TEST_IPADIC=$$($(VPY) -c 'import ipadic; print(ipadic.DICDIR)') \
+	WAKACHI_TEST_UNIDIC_LITE=$$($(VPY) -c 'import unidic_lite; print(unidic_lite.DICDIR)') \
+	cargo test -p wakachi-core --quiet 2>&1 | tee target/cargo-test.log
+	grep -qE 'test result: ok\. [1-9][0-9]* passed' target/cargo-test.log || { echo "cargo test ran no test"; exit 1; }
+
+# pytest exits 5 when it collects nothing, which fails this target.
+test-python: build
+	$(VPY) -m pytest -q tests
+
+bench: build
+	$(VPY) benches/segment.py
+	$(VPY) benches/parity_mecab.py
+
+clean:
+	rm -rf target .venv .cache
