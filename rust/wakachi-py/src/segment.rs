@@ -25,7 +25,9 @@ fn surfaces(text: &str, spans: &[Span<'_>]) -> Vec<String> {
 }
 
 /// `(surface, start, end, feature)` with offsets in characters (Python `str` indices).
-fn tokens(text: &str, spans: &[Span<'_>]) -> Vec<(String, usize, usize, String)> {
+type TokenTuple = (String, usize, usize, String);
+
+fn tokens(text: &str, spans: &[Span<'_>]) -> Vec<TokenTuple> {
     let (mut byte, mut chars) = (0, 0);
     let mut at = |b: usize| {
         chars += text[byte..b].chars().count();
@@ -82,7 +84,7 @@ impl PySegmenter {
         })
     }
 
-    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<(String, usize, usize, String)> {
+    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<TokenTuple> {
         let seg = &self.inner;
         py.detach(|| {
             let mut spans = Vec::new();
@@ -103,7 +105,7 @@ impl PySegmenter {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<(String, usize, usize, String)>>> {
+    fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<TokenTuple>>> {
         let seg = &self.inner;
         py.detach(|| {
             let pool = pipeline::pool(threads)?;

@@ -46,7 +46,7 @@ impl Segmenter {
     /// A worker for the calling thread.
     pub fn worker(&self) -> Worker<'_> {
         match self {
-            Segmenter::Mecab(m) => Worker::Mecab(m.worker()),
+            Segmenter::Mecab(m) => Worker::Mecab(Box::new(m.worker())),
             Segmenter::Whitespace => Worker::Whitespace,
             Segmenter::Char => Worker::Char,
         }
@@ -61,7 +61,7 @@ impl Segmenter {
 /// Per-thread segmentation state.
 pub enum Worker<'s> {
     /// vibrato's lattice buffers.
-    Mecab(mecab::MecabWorker<'s>),
+    Mecab(Box<mecab::MecabWorker<'s>>),
     /// No state.
     Whitespace,
     /// No state.
@@ -85,7 +85,7 @@ impl<'s> Worker<'s> {
 pub fn write_line(text: &str, spans: &[Span<'_>], features: bool, out: &mut Vec<u8>) {
     if features {
         for s in spans {
-            out.extend_from_slice(text[s.start..s.end].as_bytes());
+            out.extend_from_slice(&text.as_bytes()[s.start..s.end]);
             out.push(b'\t');
             out.extend_from_slice(s.feature.as_bytes());
             out.push(b'\n');
@@ -96,7 +96,7 @@ pub fn write_line(text: &str, spans: &[Span<'_>], features: bool, out: &mut Vec<
             if i > 0 {
                 out.push(b' ');
             }
-            out.extend_from_slice(text[s.start..s.end].as_bytes());
+            out.extend_from_slice(&text.as_bytes()[s.start..s.end]);
         }
         out.push(b'\n');
     }
