@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyDict, PyList, PyString};
 use wakachi_core::lines::{Input, OnError};
 use wakachi_core::pipeline::{self, SegmentJob};
 use wakachi_core::progress::Progress;
@@ -20,8 +21,9 @@ pub struct PySegmenter {
     report: Option<wakachi_core::segment::mecab::LoadReport>,
 }
 
-fn surfaces(text: &str, spans: &[Span<'_>]) -> Vec<String> {
-    spans.iter().map(|s| text[s.start..s.end].to_string()).collect()
+/// A Python list of the surfaces, built straight from the input's bytes.
+fn surfaces<'py>(py: Python<'py>, text: &str, spans: &[Span<'_>]) -> PyResult<Bound<'py, PyList>> {
+    PyList::new(py, spans.iter().map(|s| PyString::new(py, &text[s.start..s.end])))
 }
 
 /// `(surface, start, end, feature)` with offsets in characters (Python `str` indices).
@@ -75,13 +77,14 @@ impl PySegmenter {
         Ok(Some(d))
     }
 
-    fn segment(&self, py: Python<'_>, text: &str) -> Vec<String> {
+    fn segment<'py>(&self, py: Python<'py>, text: PyBackedStr) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
-        py.detach(|| {
+        let spans = py.detach(|| {
             let mut spans = Vec::new();
-            seg.worker().segment(text, &mut spans);
-            surfaces(text, &spans)
-        })
+            seg.worker().segment(&text, &mut spans);
+            spans
+        });
+        surfaces(py, &text, &spans)
     }
 
     fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<TokenTuple> {
@@ -94,14 +97,13 @@ impl PySegmenter {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn segment_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<String>>> {
+    fn segment_batch<'py>(&self, py: Python<'py>, texts: Vec<PyBackedStr>, threads: usize) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
-        py.detach(|| {
-            let pool = pipeline::pool(threads)?;
-            let spans = pipeline::segment_many(seg, &texts, &pool);
-            Ok(texts.iter().zip(&spans).map(|(t, s)| surfaces(t, s)).collect())
-        })
-        .map_err(to_py)
+        let spans = py
+            .detach(|| Ok(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?)))
+            .map_err(to_py)?;
+        let lists = texts.iter().zip(&spans).map(|(t, s)| surfaces(py, t, s)).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, lists)
     }
 
     #[pyo3(signature = (texts, threads=0))]
