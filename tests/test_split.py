@@ -88,6 +88,8 @@ def test_bad_rule_and_segmenter_are_config_errors():
         split_sentences("a", rule="cl-tohoku", segmenter=Segmenter.char())
     with pytest.raises(ConfigError, match="takes no segmenter"):
         split_sentences("a", rule="zh", segmenter="mecab:ipadic")
+    with pytest.raises(ConfigError, match="min_len must be >= 0"):
+        split_sentences("a", rule="zh", min_len=-1)
 
 
 def write_lines(path, lines):

@@ -43,6 +43,13 @@ def _core_segmenter(rule: str, segmenter: Segmenter | str | None):
     return None if segmenter is None else segmenter._core
 
 
+def _limits(min_len: int | None, max_len: int | None) -> tuple[int, int | None]:
+    for name, v in (("min_len", min_len), ("max_len", max_len)):
+        if v is not None and v < 0:
+            raise _core.ConfigError(f"{name} must be >= 0, not {v}")
+    return min_len or 0, max_len
+
+
 def split_sentences(
     text: str,
     rule: str = "cl-tohoku",
@@ -66,7 +73,7 @@ def split_sentences_batch(
 ) -> list[list[str]]:
     """`split_sentences` of each text, in parallel (`threads=0`: all cores), in input order."""
     seg = _core_segmenter(rule, segmenter)
-    return _core.split_sentences_batch(list(texts), rule, seg, min_len or 0, max_len, threads)
+    return _core.split_sentences_batch(list(texts), rule, seg, *_limits(min_len, max_len), threads)
 
 
 def split_files(
@@ -95,8 +102,7 @@ def split_files(
         None if output is None else os.fspath(output),
         rule,
         seg,
-        min_len or 0,
-        max_len,
+        *_limits(min_len, max_len),
         documents,
         threads,
         errors == "skip",

@@ -54,7 +54,7 @@ impl<'s> Rule<'s> {
     /// A splitter for the calling thread.
     pub fn splitter(&self) -> Splitter<'s> {
         match self {
-            Rule::Kuten(seg) => Splitter::Kuten(seg.worker(), Vec::new()),
+            Rule::Kuten(seg) => Splitter::Kuten(Box::new(seg.worker()), Vec::new()),
             Rule::Zh => Splitter::Zh,
         }
     }
@@ -63,7 +63,7 @@ impl<'s> Rule<'s> {
 /// Per-thread splitting state.
 pub enum Splitter<'s> {
     /// A MeCab worker and its span buffer.
-    Kuten(Worker<'s>, Vec<Span<'s>>),
+    Kuten(Box<Worker<'s>>, Vec<Span<'s>>),
     /// No state.
     Zh,
 }
