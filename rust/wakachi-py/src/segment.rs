@@ -17,7 +17,7 @@ use crate::error::to_py;
 /// A word segmenter (immutable, shareable across threads).
 #[pyclass(name = "_Segmenter", module = "wakachi._core", frozen)]
 pub struct PySegmenter {
-    inner: Arc<Segmenter>,
+    pub(crate) inner: Arc<Segmenter>,
     report: Option<wakachi_core::segment::mecab::LoadReport>,
 }
 
