@@ -16,12 +16,12 @@ import wordpiece_fixtures as fx
 import wakachi
 
 os.environ["HF_HUB_OFFLINE"] = "1"
-LINES_PER_FILE = 200
+LINES_PER_FILE = 150
 
 
 @pytest.fixture(scope="session")
 def dirs(tmp_path_factory):
-    return fx.build_all(tmp_path_factory.mktemp("tokenizers"))
+    return fx.build_all(tmp_path_factory.mktemp("tokenizers"), train_lines_per_file=1000)
 
 
 @pytest.fixture(scope="session")

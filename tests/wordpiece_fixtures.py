@@ -88,12 +88,12 @@ def write_dir(path: Path, vocab: list[str], *, mecab_dic: str | None, subword: s
     return path
 
 
-def build_all(root: Path) -> dict[str, Path]:
+def build_all(root: Path, train_lines_per_file: int = 1500) -> dict[str, Path]:
     """Tokenizer directories for every configuration: `{dic}-{wordpiece|character}-{cased|lower}`
     for both MeCab dictionaries, plus `basic-wordpiece-lower`."""
     dirs = {}
     for dic in DICS:
-        wp = train_wordpiece(training_words(dic))
+        wp = train_wordpiece(training_words(dic, train_lines_per_file))
         for subword, vocab in (("wordpiece", wp), ("character", character_vocab(wp))):
             for lower in (False, True):
                 name = f"{dic}-{subword}-{'lower' if lower else 'cased'}"
