@@ -32,7 +32,7 @@ impl Specials {
         self.first_bytes[content.as_bytes()[0] as usize] = true;
         self.tokens.push((content.to_string(), id));
         // Longest first, so the first match at a position is the longest.
-        self.tokens.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.tokens.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
     }
 
     /// The id of an added token.
