@@ -11,6 +11,7 @@ from wakachi._core import (
     __version__,
 )
 from wakachi.segment import Segmenter, Token
+from wakachi.tokenizer import Tokenizer
 
 __all__ = [
     "ConfigError",
@@ -18,6 +19,7 @@ __all__ = [
     "InputError",
     "Segmenter",
     "Token",
+    "Tokenizer",
     "WakachiError",
     "__version__",
 ]

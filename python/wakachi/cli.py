@@ -57,6 +57,27 @@ def _split(args: argparse.Namespace) -> int:
     return 0
 
 
+def _encode(args: argparse.Namespace) -> int:
+    from wakachi.tokenizer import Tokenizer
+
+    tok = Tokenizer.from_pretrained(args.tokenizer, cache=not args.no_cache)
+    sys.stdout.flush()
+    report = tok._core.encode_files(
+        args.files, threads=args.threads, skip_invalid=args.errors == "skip", progress=args.progress
+    )
+    if not args.quiet or report["skipped_invalid_utf8"]:
+        mb = report["bytes"] / 1e6
+        secs = max(report["seconds"], 1e-9)
+        msg = (
+            f"wakachi encode: {report['lines']:,} lines, {mb:.2f} MB, {report['tokens']:,} tokens "
+            f"in {secs:.2f} s ({mb / secs:.2f} MB/s)"
+        )
+        if report["skipped_invalid_utf8"]:
+            msg += f"; {report['skipped_invalid_utf8']:,} lines skipped as invalid UTF-8 (written blank)"
+        print(msg, file=sys.stderr)
+    return 0
+
+
 def _dict_decompile(args: argparse.Namespace) -> int:
     from wakachi import _core
     from wakachi.dictionaries import resolve_mecab_dicdir
@@ -109,6 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     sp.add_argument("files", nargs="*", help="input files (default: stdin); blank lines separate documents")
     sp.set_defaults(func=_split)
+
+    e = sub.add_parser("encode", help="text to token ids (BertJapaneseTokenizer), one line of ids per input line")
+    e.add_argument("-t", "--tokenizer", required=True, help="tokenizer directory (vocab.txt + tokenizer_config.json)")
+    e.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
+    e.add_argument("--errors", choices=["strict", "skip"], default="strict",
+                   help="invalid UTF-8: stop naming file and line (strict) or write a blank line and count it (skip)")
+    e.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
+    e.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
+    e.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    e.add_argument("files", nargs="*", help="input files (default: stdin)")
+    e.set_defaults(func=_encode)
 
     d = sub.add_parser("dict", help="MeCab dictionary tools")
     dsub = d.add_subparsers(dest="dict_command", required=True)

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::encode::{BertJapanese, Encoding};
 use crate::error::{Error, Result};
 use crate::lines::{Input, Line, LineReader, OnError};
 use crate::segment::{write_line, Segmenter, Span};
@@ -115,6 +116,118 @@ pub fn segment_inputs(
     out.flush().map_err(write_error)?;
     report.seconds = t0.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Encodes every text, in parallel, results in input order.
+pub fn encode_many<T: AsRef<str> + Sync>(tok: &BertJapanese, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
+    pool.install(|| {
+        texts
+            .par_iter()
+            .with_min_len(64)
+            .map_init(
+                || tok.worker(),
+                |w, t| {
+                    let mut out = Encoding::default();
+                    w.encode(t.as_ref(), &mut out);
+                    out
+                },
+            )
+            .collect()
+    })
+}
+
+/// Settings of a `wakachi encode` run.
+#[derive(Debug, Clone)]
+pub struct EncodeJob {
+    /// Threads (0 = all cores).
+    pub threads: usize,
+    /// What to do with invalid UTF-8.
+    pub on_error: OnError,
+}
+
+/// Figures of a finished (or running) encoding.
+#[derive(Debug, Clone, Default)]
+pub struct EncodeReport {
+    /// Input lines.
+    pub lines: u64,
+    /// Input bytes.
+    pub bytes: u64,
+    /// Token ids written.
+    pub tokens: u64,
+    /// Lines skipped as invalid UTF-8 (written as blank lines).
+    pub skipped_invalid_utf8: u64,
+    /// Wall time so far.
+    pub seconds: f64,
+}
+
+/// Encodes `inputs` into `out`: per input line, one line of space-separated ids (no special
+/// tokens added). `progress` is called after every batch.
+pub fn encode_inputs(
+    tok: &BertJapanese,
+    inputs: Vec<Input>,
+    job: &EncodeJob,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(&EncodeReport),
+) -> Result<EncodeReport> {
+    let pool = pool(job.threads)?;
+    let t0 = Instant::now();
+    let mut reader = LineReader::new(inputs, job.on_error);
+    let mut report = EncodeReport::default();
+    let mut batch: Vec<Line> = Vec::new();
+    while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
+        let chunks: Vec<(Vec<u8>, u64)> = pool.install(|| {
+            batch
+                .par_chunks(CHUNK_LINES)
+                .map_init(|| (tok.worker(), Vec::new()), |(w, ids), lines| encode_chunk(w, ids, lines))
+                .collect()
+        });
+        for (buf, tokens) in chunks {
+            out.write_all(&buf).map_err(write_error)?;
+            report.tokens += tokens;
+        }
+        report.lines += batch.len() as u64;
+        report.bytes = reader.bytes;
+        report.skipped_invalid_utf8 = reader.skipped;
+        report.seconds = t0.elapsed().as_secs_f64();
+        progress(&report);
+        batch.clear();
+    }
+    out.flush().map_err(write_error)?;
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn encode_chunk(w: &mut crate::encode::EncodeWorker<'_>, ids: &mut Vec<u32>, lines: &[Line]) -> (Vec<u8>, u64) {
+    let mut buf = Vec::new();
+    let mut tokens = 0;
+    for line in lines {
+        w.encode_ids(line.as_deref().unwrap_or(""), ids);
+        tokens += ids.len() as u64;
+        write_ids(ids, &mut buf);
+    }
+    (buf, tokens)
+}
+
+/// Writes ids separated by single spaces and a newline.
+pub fn write_ids(ids: &[u32], out: &mut Vec<u8>) {
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        let mut n = *id;
+        let mut digits = [0u8; 10];
+        let mut k = digits.len();
+        loop {
+            k -= 1;
+            digits[k] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[k..]);
+    }
+    out.push(b'\n');
 }
 
 pub(crate) fn write_error(e: std::io::Error) -> Error {

@@ -1,6 +1,7 @@
 //! Python bindings of wakachi-core. Every entry converts its arguments, runs the core without
 //! the GIL, and converts the result; no algorithm lives here.
 
+mod encode;
 mod error;
 mod segment;
 mod split;
@@ -15,6 +16,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_sentences_batch, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_files, m)?)?;
+    m.add_class::<encode::PyTokenizer>()?;
+    m.add_function(wrap_pyfunction!(encode::tokenizer_mecab_dic, m)?)?;
+    m.add_function(wrap_pyfunction!(encode::nfkc, m)?)?;
+    m.add_function(wrap_pyfunction!(encode::lower, m)?)?;
     error::register(m)?;
     Ok(())
 }

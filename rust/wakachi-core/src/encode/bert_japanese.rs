@@ -1,0 +1,258 @@
+//! transformers' `BertJapaneseTokenizer` (`tok(text, add_special_tokens=False)["input_ids"]`):
+//! added tokens are cut out of the text first; each remaining piece goes through the word
+//! tokenizer (MeCab after NFKC, `BasicTokenizer`, or none), each word through the subword
+//! tokenizer (WordPiece or characters). Every token also carries the index of its word.
+
+use std::path::Path;
+
+use rustc_hash::FxHashSet;
+
+use super::config::{Subword, TokenizerConfig, WordTokenizer};
+use super::normalize::{lower, nfkc};
+use super::specials::{Piece, Specials};
+use super::vocab::Vocab;
+use super::{basic, char, wordpiece};
+use crate::error::{Error, Result};
+use crate::segment::{Mecab, MecabOptions, Segmenter, Span, Worker};
+
+/// Token ids and, for each token, the index of the word it came from (0, 1, … in order;
+/// an added token such as `[MASK]` is a word of its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Encoding {
+    /// Token ids.
+    pub ids: Vec<u32>,
+    /// Word index of each token.
+    pub word_ids: Vec<u32>,
+}
+
+impl Encoding {
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.word_ids.clear();
+    }
+}
+
+/// An immutable `BertJapaneseTokenizer`, shared by all threads; encode through a [`EncodeWorker`].
+pub struct BertJapanese {
+    config: TokenizerConfig,
+    vocab: Vocab,
+    specials: Specials,
+    /// Special tokens and `never_split`: not lower-cased by the word tokenizer.
+    never_split: FxHashSet<String>,
+    unk: u32,
+    segmenter: Option<Segmenter>,
+}
+
+impl BertJapanese {
+    /// Loads `dir` (`tokenizer_config.json` + `vocab.txt`). `dicdir` is the MeCab dictionary that
+    /// the config names (see [`TokenizerConfig::mecab_dic`]), resolved by the caller.
+    pub fn from_dir(dir: &Path, dicdir: Option<&Path>, mecab: &MecabOptions) -> Result<Self> {
+        let config = TokenizerConfig::read(dir)?;
+        let vocab = Vocab::read(&dir.join("vocab.txt"))?;
+        let segmenter = match (&config.word, dicdir) {
+            (WordTokenizer::Mecab, Some(d)) => Some(Segmenter::Mecab(Box::new(Mecab::open(d, mecab)?))),
+            _ => None,
+        };
+        Self::build(config, vocab, segmenter)
+    }
+
+    /// A tokenizer from its parts (`segmenter` is the MeCab segmenter when the config asks for one).
+    pub fn build(config: TokenizerConfig, vocab: Vocab, segmenter: Option<Segmenter>) -> Result<Self> {
+        if config.word == WordTokenizer::Mecab && !matches!(segmenter, Some(Segmenter::Mecab(_))) {
+            return Err(Error::Config(format!("{}: a MeCab dictionary directory is needed", config.path.display())));
+        }
+        let unk_token = &config.named_specials[0];
+        let unk = vocab.id(unk_token).ok_or_else(|| {
+            Error::Config(format!("{}: no unknown token {unk_token:?} (unk_token)", vocab.path().display()))
+        })?;
+        let specials = build_specials(&config, &vocab);
+        let never_split = config.never_split.iter().cloned().chain(specials.contents().map(str::to_string)).collect();
+        Ok(BertJapanese { config, vocab, specials, never_split, unk, segmenter })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TokenizerConfig {
+        &self.config
+    }
+
+    /// The vocabulary.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// The token of `id` (vocabulary entries and added tokens).
+    pub fn token(&self, id: u32) -> Option<&str> {
+        self.vocab.token(id).or_else(|| self.specials_by_id(id))
+    }
+
+    fn specials_by_id(&self, id: u32) -> Option<&str> {
+        self.specials.contents().find(|t| self.specials.id(t) == Some(id))
+    }
+
+    /// A worker for the calling thread.
+    pub fn worker(&self) -> EncodeWorker<'_> {
+        EncodeWorker {
+            tok: self,
+            seg: self.segmenter.as_ref().map(Segmenter::worker),
+            spans: Vec::new(),
+            words: Vec::new(),
+            bounds: Vec::new(),
+        }
+    }
+}
+
+/// transformers adds the special tokens after loading: `added_tokens_decoder` keeps its ids; the
+/// others take their vocabulary id, or new ids after the vocabulary in the order unk, sep, pad,
+/// cls, mask, extra tokens.
+fn build_specials(config: &TokenizerConfig, vocab: &Vocab) -> Specials {
+    let mut specials = Specials::default();
+    let mut next = vocab.len() as u32;
+    for t in &config.added_tokens {
+        if vocab.id(&t.content).is_none() && specials.id(&t.content).is_none() {
+            next += 1;
+        }
+        specials.add(&t.content, t.id);
+    }
+    for t in config.named_specials.iter().chain(&config.extra_specials) {
+        if t.is_empty() || specials.id(t).is_some() {
+            continue;
+        }
+        let id = vocab.id(t).unwrap_or_else(|| {
+            next += 1;
+            next - 1
+        });
+        specials.add(t, id);
+    }
+    specials
+}
+
+/// Per-thread encoding state.
+pub struct EncodeWorker<'t> {
+    tok: &'t BertJapanese,
+    seg: Option<Worker<'t>>,
+    spans: Vec<Span<'t>>,
+    words: Vec<String>,
+    bounds: Vec<usize>,
+}
+
+impl<'t> EncodeWorker<'t> {
+    /// Encodes `text`, replacing the contents of `out`.
+    pub fn encode(&mut self, text: &str, out: &mut Encoding) {
+        out.clear();
+        let tok = self.tok;
+        let mut pieces = Vec::new();
+        if tok.config.split_special_tokens {
+            pieces.push(Piece::Text(text));
+        } else {
+            tok.specials.split(text, |p| pieces.push(p));
+        }
+        let mut word = 0u32;
+        for p in pieces {
+            match p {
+                Piece::Token(id) => {
+                    out.ids.push(id);
+                    out.word_ids.push(word);
+                    word += 1;
+                }
+                Piece::Text(t) => self.encode_text(t, out, &mut word),
+            }
+        }
+    }
+
+    /// The ids of `text`.
+    pub fn encode_ids(&mut self, text: &str, out: &mut Vec<u32>) {
+        let mut enc = Encoding { ids: std::mem::take(out), word_ids: Vec::new() };
+        self.encode(text, &mut enc);
+        *out = enc.ids;
+    }
+
+    /// Word-tokenizes a text piece and subword-encodes each word.
+    fn encode_text(&mut self, text: &str, out: &mut Encoding, word: &mut u32) {
+        let tok = self.tok;
+        match (&tok.config.word, self.seg.as_mut()) {
+            (WordTokenizer::Mecab, Some(seg)) => {
+                let text = if tok.config.normalize_text { nfkc(text) } else { text.into() };
+                seg.segment(&text, &mut self.spans);
+                for i in 0..self.spans.len() {
+                    let s = self.spans[i];
+                    let surface = &text[s.start..s.end];
+                    let w = if tok.config.lower_case && !tok.never_split.contains(surface) {
+                        lower(surface)
+                    } else {
+                        surface.into()
+                    };
+                    self.subword(&w, out, word);
+                }
+            }
+            (WordTokenizer::Basic, _) => {
+                let mut words = std::mem::take(&mut self.words);
+                words.clear();
+                basic::tokenize(text, tok.config.lower_case, &tok.never_split, &mut words);
+                for w in &words {
+                    self.subword(w, out, word);
+                }
+                self.words = words;
+            }
+            // `build` ensures MeCab has a segmenter, so this is `WordTokenizer::None`.
+            _ => self.subword(text, out, word),
+        }
+    }
+
+    /// Appends the subword ids of one word; the word gets an index if it yields any token.
+    fn subword(&mut self, w: &str, out: &mut Encoding, word: &mut u32) {
+        let tok = self.tok;
+        let before = out.ids.len();
+        match tok.config.subword {
+            Subword::WordPiece => wordpiece::encode_word(&tok.vocab, tok.unk, w, &mut self.bounds, &mut out.ids),
+            Subword::Character => char::encode_word(&tok.vocab, tok.unk, true, w, &mut out.ids),
+            Subword::None => out.ids.push(tok.specials.id(w).or_else(|| tok.vocab.id(w)).unwrap_or(tok.unk)),
+        }
+        if out.ids.len() > before {
+            out.word_ids.resize(out.ids.len(), *word);
+            *word += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(name: &str, config: &str, vocab: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("wakachi-bj-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("tokenizer_config.json"), config).unwrap();
+        std::fs::write(d.join("vocab.txt"), vocab).unwrap();
+        d
+    }
+
+    const VOCAB: &str = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n,\n##lo\nhel\n日本\n語\n";
+
+    #[test]
+    fn basic_words_specials_and_word_ids() {
+        let d = dir_with(
+            "basic",
+            r#"{"tokenizer_class":"BertJapaneseTokenizer","do_lower_case":true}"#,
+            VOCAB,
+        );
+        let tok = BertJapanese::from_dir(&d, None, &MecabOptions::default()).unwrap();
+        let mut w = tok.worker();
+        let mut e = Encoding::default();
+        // [MASK] is not in the vocabulary: it gets the first id after it.
+        w.encode("HELLO,[MASK]Hel日本語 xyz", &mut e);
+        assert_eq!(e.ids, [4, 5, 10, 1, 1]);
+        assert_eq!(e.word_ids, [0, 1, 2, 3, 4]);
+        assert_eq!(tok.token(10), Some("[MASK]"));
+    }
+
+    #[test]
+    fn mecab_needs_a_dictionary_and_unk_is_required() {
+        let cfg = r#"{"tokenizer_class":"BertJapaneseTokenizer","word_tokenizer_type":"mecab"}"#;
+        let d = dir_with("nodic", cfg, VOCAB);
+        let e = BertJapanese::from_dir(&d, None, &MecabOptions::default()).err().unwrap().to_string();
+        assert!(e.contains("tokenizer_config.json") && e.contains("MeCab"), "{e}");
+        let d = dir_with("nounk", r#"{"tokenizer_class":"BertJapaneseTokenizer"}"#, "a\nb\n");
+        let e = BertJapanese::from_dir(&d, None, &MecabOptions::default()).err().unwrap().to_string();
+        assert!(e.contains("vocab.txt") && e.contains("[UNK]"), "{e}");
+    }
+}

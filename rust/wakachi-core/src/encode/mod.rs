@@ -1,0 +1,17 @@
+//! Stage 2: words → token ids.
+//!
+//! [`bert_japanese::BertJapanese`] reproduces transformers' `BertJapaneseTokenizer` (word
+//! tokenizer + WordPiece or character vocabulary) and also returns, for every token, the index
+//! of the word it came from (used later for whole-word masking).
+
+pub mod basic;
+pub mod bert_japanese;
+pub mod char;
+pub mod config;
+pub mod normalize;
+pub mod specials;
+pub mod vocab;
+pub mod wordpiece;
+
+pub use bert_japanese::{BertJapanese, EncodeWorker, Encoding};
+pub use vocab::Vocab;

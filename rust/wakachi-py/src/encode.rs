@@ -1,0 +1,148 @@
+//! Bindings of `wakachi_core::encode`: convert arguments, run the core without the GIL, convert
+//! results.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use wakachi_core::encode::config::{DictRef, TokenizerConfig};
+use wakachi_core::encode::{BertJapanese, Encoding};
+use wakachi_core::lines::{Input, OnError};
+use wakachi_core::pipeline::{self, EncodeJob};
+use wakachi_core::progress::Progress;
+use wakachi_core::segment::MecabOptions;
+
+use crate::error::to_py;
+
+/// A `BertJapaneseTokenizer` (immutable, shareable across threads).
+#[pyclass(name = "_Tokenizer", module = "wakachi._core", frozen)]
+pub struct PyTokenizer {
+    inner: BertJapanese,
+}
+
+/// The MeCab dictionary that `dir/tokenizer_config.json` names: `("name", "ipadic")`,
+/// `("path", "/dicdir")`, or `None` when it uses no MeCab.
+#[pyfunction]
+pub fn tokenizer_mecab_dic(py: Python<'_>, dir: PathBuf) -> PyResult<Option<(&'static str, String)>> {
+    let cfg = py.detach(|| TokenizerConfig::read(&dir)).map_err(to_py)?;
+    Ok(match cfg.mecab_dic {
+        Some(DictRef::Named(n)) => Some(("name", n)),
+        Some(DictRef::Path(p)) => Some(("path", p.display().to_string())),
+        None => None,
+    })
+}
+
+fn encode_one(tok: &BertJapanese, text: &str) -> Encoding {
+    let mut e = Encoding::default();
+    tok.worker().encode(text, &mut e);
+    e
+}
+
+#[pymethods]
+impl PyTokenizer {
+    /// Loads a tokenizer directory; `dicdir` is the resolved MeCab dictionary (if it uses MeCab).
+    #[staticmethod]
+    #[pyo3(signature = (dir, dicdir, cache_dir))]
+    fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
+        let inner = py
+            .detach(|| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))
+            .map_err(to_py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab().len()
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<String> {
+        self.inner.token(id).map(str::to_string)
+    }
+
+    fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
+        py.detach(|| encode_one(&self.inner, text).ids)
+    }
+
+    fn encode_with_word_ids(&self, py: Python<'_>, text: &str) -> (Vec<u32>, Vec<u32>) {
+        py.detach(|| {
+            let e = encode_one(&self.inner, text);
+            (e.ids, e.word_ids)
+        })
+    }
+
+    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<String> {
+        py.detach(|| {
+            let e = encode_one(&self.inner, text);
+            e.ids.iter().map(|&i| self.inner.token(i).unwrap_or_default().to_string()).collect()
+        })
+    }
+
+    #[pyo3(signature = (texts, threads=0))]
+    fn encode_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
+        py.detach(|| {
+            let pool = pipeline::pool(threads)?;
+            Ok(pipeline::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
+        })
+        .map_err(to_py)
+    }
+
+    #[pyo3(signature = (texts, threads=0))]
+    fn encode_batch_with_word_ids(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        threads: usize,
+    ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
+        py.detach(|| {
+            let pool = pipeline::pool(threads)?;
+            Ok(pipeline::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| (e.ids, e.word_ids)).collect())
+        })
+        .map_err(to_py)
+    }
+
+    /// Encodes files (or stdin when `paths` is empty) to stdout; returns the run's figures.
+    #[pyo3(signature = (paths, threads=0, skip_invalid=false, progress=false))]
+    fn encode_files<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        threads: usize,
+        skip_invalid: bool,
+        progress: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        let inputs: Vec<Input> =
+            if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
+        let job = EncodeJob { threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
+        let r = py
+            .detach(|| {
+                let mut bar = Progress::new("encode", (total > 0).then_some(total), progress);
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+                let r = pipeline::encode_inputs(&self.inner, inputs, &job, &mut out, &mut |r| {
+                    bar.update(r.bytes, r.lines, "lines")
+                });
+                bar.finish();
+                r
+            })
+            .map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("lines", r.lines)?;
+        d.set_item("bytes", r.bytes)?;
+        d.set_item("tokens", r.tokens)?;
+        d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
+        d.set_item("seconds", r.seconds)?;
+        Ok(d)
+    }
+}
+
+/// The core's NFKC (for checking it against `unicodedata` on real text).
+#[pyfunction]
+pub fn nfkc(text: &str) -> String {
+    wakachi_core::encode::normalize::nfkc(text).into_owned()
+}
+
+/// The core's `str.lower()` (for checking it against Python on real text).
+#[pyfunction]
+pub fn lower(text: &str) -> String {
+    wakachi_core::encode::normalize::lower(text).into_owned()
+}
