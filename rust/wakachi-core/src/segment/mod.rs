@@ -66,7 +66,7 @@ impl Segmenter {
 /// Per-thread segmentation state.
 pub enum Worker<'s> {
     /// vibrato's lattice buffers.
-    Mecab(vibrato::tokenizer::worker::Worker<'s>),
+    Mecab(mecab::MecabWorker<'s>),
     /// jieba's DAG and HMM buffers.
     Jieba(jieba::JiebaWorker<'s>),
     /// No state.
@@ -80,14 +80,7 @@ impl<'s> Worker<'s> {
     pub fn segment(&mut self, text: &str, out: &mut Vec<Span<'s>>) {
         out.clear();
         match self {
-            Worker::Mecab(w) => {
-                w.reset_sentence(text);
-                w.tokenize();
-                out.extend(w.token_iter().map(|t| {
-                    let r = t.range_byte();
-                    Span { start: r.start, end: r.end, feature: t.feature() }
-                }));
-            }
+            Worker::Mecab(w) => w.segment(text, out),
             Worker::Jieba(w) => w.segment(text, out),
             Worker::Whitespace => simple::whitespace(text, out),
             Worker::Char => simple::chars(text, out),

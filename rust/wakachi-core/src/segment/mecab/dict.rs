@@ -153,6 +153,12 @@ impl MecabDict {
         out
     }
 
+    /// An ASCII character MeCab treats exactly like U+0000 and that no lexicon surface contains.
+    pub fn nul_substitute(&self) -> Option<u8> {
+        let t = &self.chars.table;
+        (1u8..0x80).find(|&c| t[usize::from(c)] == t[0] && !self.lex.iter().any(|e| e.surface.as_bytes().contains(&c)))
+    }
+
     /// `matrix.def` for vibrato, formatted lazily (unidic-lite's is 514 MB of text).
     pub fn vibrato_matrix(&self) -> MatrixText<'_> {
         MatrixText { m: &self.matrix, next: 0, buf: Vec::with_capacity(64 * 1024), pos: 0, header: true }

@@ -44,6 +44,10 @@ pub struct LoadReport {
 /// A loaded MeCab dictionary, ready to segment (immutable; share it across threads).
 pub struct Mecab {
     tokenizer: vibrato::Tokenizer,
+    /// A one-byte character that MeCab treats exactly like U+0000 and no dictionary word
+    /// contains. vibrato's trie takes NUL as a key terminator (`行く\0` matches `行く`), so NUL
+    /// bytes are replaced by it before segmenting; surfaces still come from the original text.
+    nul_substitute: Option<u8>,
     /// How it was loaded.
     pub report: LoadReport,
 }
@@ -63,7 +67,7 @@ impl Mecab {
             max_grouping,
             warning: None,
         };
-        let dict = match &opts.cache_dir {
+        let (dict, nul_substitute) = match &opts.cache_dir {
             Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
             None => build(dicdir, kind)?,
         };
@@ -72,7 +76,7 @@ impl Mecab {
             .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
             .max_grouping_len(max_grouping);
         report.seconds = t0.elapsed().as_secs_f64();
-        Ok(Mecab { tokenizer, report })
+        Ok(Mecab { tokenizer, nul_substitute, report })
     }
 
     /// Reads the dictionary in `dicdir` into plain data (for `wakachi dict decompile`).
@@ -84,8 +88,34 @@ impl Mecab {
     }
 
     /// A per-thread worker.
-    pub fn worker(&self) -> vibrato::tokenizer::worker::Worker<'_> {
-        self.tokenizer.new_worker()
+    pub fn worker(&self) -> MecabWorker<'_> {
+        MecabWorker { inner: self.tokenizer.new_worker(), nul_substitute: self.nul_substitute, buf: String::new() }
+    }
+}
+
+/// Per-thread lattice buffers.
+pub struct MecabWorker<'m> {
+    inner: vibrato::tokenizer::worker::Worker<'m>,
+    nul_substitute: Option<u8>,
+    buf: String,
+}
+
+impl<'m> MecabWorker<'m> {
+    /// Segments `text` into `out` (byte spans and features).
+    pub fn segment(&mut self, text: &str, out: &mut Vec<super::Span<'m>>) {
+        match self.nul_substitute.filter(|_| text.contains('\0')) {
+            Some(sub) => {
+                self.buf.clear();
+                self.buf.extend(text.chars().map(|c| if c == '\0' { char::from(sub) } else { c }));
+                self.inner.reset_sentence(&self.buf);
+            }
+            None => self.inner.reset_sentence(text),
+        }
+        self.inner.tokenize();
+        out.extend(self.inner.token_iter().map(|t| {
+            let r = t.range_byte();
+            super::Span { start: r.start, end: r.end, feature: t.feature() }
+        }));
     }
 }
 
@@ -138,18 +168,28 @@ fn read_max_grouping(dicrc: &Path) -> Result<usize> {
     Ok(DEFAULT_MAX_GROUPING)
 }
 
-fn build(dicdir: &Path, kind: &str) -> Result<vibrato::Dictionary> {
+fn build(dicdir: &Path, kind: &str) -> Result<(vibrato::Dictionary, Option<u8>)> {
     let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
     let (lex, unk, chars) = (d.vibrato_lex(), d.vibrato_unk(), d.vibrato_char_def());
-    vibrato::SystemDictionaryBuilder::from_readers(&lex[..], d.vibrato_matrix(), &chars[..], &unk[..])
-        .map_err(|e| Error::dict(dicdir, format!("vibrato rejected the translated dictionary: {e}")))
+    let dict = vibrato::SystemDictionaryBuilder::from_readers(&lex[..], d.vibrato_matrix(), &chars[..], &unk[..])
+        .map_err(|e| Error::dict(dicdir, format!("vibrato rejected the translated dictionary: {e}")))?;
+    Ok((dict, d.nul_substitute()))
 }
 
-fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report: &mut LoadReport) -> Result<vibrato::Dictionary> {
+/// Cache file layout: this magic, one byte (the NUL substitute, 0 for none), vibrato's dictionary.
+const CACHE_MAGIC: &[u8] = b"wakachi mecab cache 1\n";
+
+fn load_cached(
+    dicdir: &Path,
+    kind: &str,
+    files: &[PathBuf],
+    dir: &Path,
+    report: &mut LoadReport,
+) -> Result<(vibrato::Dictionary, Option<u8>)> {
     let path = dir.join(format!("mecab-{}.vibrato", cache::fingerprint(files)?));
     report.cache_file = Some(path.clone());
     if let Ok(f) = std::fs::File::open(&path) {
-        match vibrato::Dictionary::read(std::io::BufReader::with_capacity(1 << 20, f)) {
+        match read_cache(f) {
             Ok(d) => {
                 report.from_cache = true;
                 return Ok(d);
@@ -157,9 +197,11 @@ fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report:
             Err(e) => report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display())),
         }
     }
-    let d = build(dicdir, kind)?;
+    let (d, sub) = build(dicdir, kind)?;
     let written = cache::write_atomic_with(&path, |f| {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        std::io::Write::write_all(&mut w, CACHE_MAGIC)?;
+        std::io::Write::write_all(&mut w, &[sub.unwrap_or(0)])?;
         d.write(&mut w).map_err(std::io::Error::other)?;
         std::io::Write::flush(&mut w)
     });
@@ -167,5 +209,18 @@ fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report:
         report.warning = Some(format!("could not write the dictionary cache: {e}"));
         report.cache_file = None;
     }
-    Ok(d)
+    Ok((d, sub))
+}
+
+fn read_cache(f: std::fs::File) -> std::io::Result<(vibrato::Dictionary, Option<u8>)> {
+    use std::io::Read;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, f);
+    let mut head = [0u8; CACHE_MAGIC.len() + 1];
+    r.read_exact(&mut head)?;
+    if &head[..CACHE_MAGIC.len()] != CACHE_MAGIC {
+        return Err(std::io::Error::other("not a wakachi cache file"));
+    }
+    let sub = Some(head[CACHE_MAGIC.len()]).filter(|&b| b != 0);
+    let d = vibrato::Dictionary::read(r).map_err(std::io::Error::other)?;
+    Ok((d, sub))
 }

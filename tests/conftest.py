@@ -1,0 +1,56 @@
+"""Shared fixtures: the shared corpora, the PyPI dictionaries, and MeCab itself (fugashi) as the
+independent reference."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("WAKACHI_SHARED", ROOT.parent / "shared"))
+CORPORA = SHARED / "corpora"
+
+JA_FILES = [
+    "aozora_ja.txt", "ja_debian.txt", "kwdlc.txt", "jglue_captions.txt", "jglue_questions.txt",
+    "jglue_wikipedia.txt", "ud_ja_gsd.txt", "ud_ja_gsdluw.txt",
+]
+ZH_FILES = [
+    "zh_debian.txt", "sighan2005_pku.txt", "sighan2005_as.txt", "ud_zh_gsd.txt", "ud_zh_gsdsimp.txt",
+    "ud_zh_hk.txt", "ud_zh_cfl.txt", "ud_zh_beginner.txt",
+]
+
+
+def corpus_lines(name: str) -> list[str]:
+    """Every line of a shared corpus file, newline removed (blank lines kept)."""
+    with open(CORPORA / name, encoding="utf-8", newline="\n") as f:
+        return [l[:-1] if l.endswith("\n") else l for l in f]
+
+
+def corpus_slice(name: str, n: int) -> list[str]:
+    """`n` non-blank lines spread evenly over the file (its head, middle and tail)."""
+    lines = [l for l in corpus_lines(name) if l]
+    step = max(1, len(lines) // n)
+    return lines[::step][:n]
+
+
+def fugashi_tagger(dictionary: str):
+    import fugashi
+
+    from wakachi.dictionaries import resolve_mecab_dicdir
+
+    return fugashi.GenericTagger(f'-d "{resolve_mecab_dicdir(dictionary)}" -r /dev/null')
+
+
+@pytest.fixture(scope="session", params=["unidic-lite", "ipadic"])
+def dictionary(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def mecab_pair(dictionary):
+    """(wakachi Segmenter, fugashi tagger) on the same dicdir."""
+    from wakachi import Segmenter
+
+    return Segmenter.mecab(dictionary), fugashi_tagger(dictionary)

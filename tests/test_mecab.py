@@ -1,0 +1,106 @@
+"""MeCab segmentation: identical to MeCab (fugashi) on the same dicdir, surfaces and features."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from conftest import JA_FILES, corpus_slice
+from wakachi import DictionaryError, Segmenter
+
+
+def ref_tokens(tagger, text: str) -> list[tuple[str, str]]:
+    return [(w.surface, w.feature_raw) for w in tagger(text)]
+
+
+def our_tokens(seg: Segmenter, text: str) -> list[tuple[str, str]]:
+    return [(t.surface, t.feature) for t in seg.tokenize(text)]
+
+
+@pytest.mark.parametrize("name", JA_FILES)
+def test_parity_on_corpus_slice(mecab_pair, name):
+    seg, tagger = mecab_pair
+    lines = corpus_slice(name, 400)
+    ours = seg.tokenize_batch(lines)
+    diffs = [l for l, o in zip(lines, ours) if [(t.surface, t.feature) for t in o] != ref_tokens(tagger, l)]
+    assert not diffs, f"{len(diffs)}/{len(lines)} lines differ, first: {diffs[0]!r}"
+
+
+ADVERSARIAL = [
+    "ア" * 30, "ア" * 25 + "です", "x" * 30 + "です", "X" * 24, "Ｘ" * 26, "1" * 40 + "円",
+    "今日はGitHubでPull Requestを3件レビューした😀😀👍",
+    "𠮷野家の𩸽と𠀋", "😀" * 30, "a😀b𠮷c",
+    "\uffff", "\uffff\uffff", "\uffff\uffff\uffff漢字", "ア\uffffア", "\ufffe\ufffe",
+    "  先頭と末尾  ", "\u3000全角空白\u3000で\u3000区切る", "タブ\tで\t区切る", "\t\t", " ", "",
+    "ｱｲｳｴｵｶﾞｷﾞｸﾞ ﾊﾝｶｸ", "か\u3099き\u3099", "cafe\u0301 re\u0301sume\u0301", "e\u0301\u0301\u0301",
+    "①②③ⅠⅡⅢ", "αβγ ДЖЯ", "一二三四五六七八九十百千万億", "「引用」『二重』（括弧）【隅付き】",
+    "\r", "a,b\"c", "Ωmega∑", "\u200b\u200d", "ﾞﾞﾞ",
+]
+
+
+def test_adversarial_strings(mecab_pair):
+    seg, tagger = mecab_pair
+    for text in ADVERSARIAL:
+        assert our_tokens(seg, text) == ref_tokens(tagger, text), repr(text)
+
+
+def test_random_strings(mecab_pair):
+    pool = (
+        "abcXYZ019 .,!?-_\t\u3000あいうえおかがきぎゃっーアイウエオカガキギャッヴ漢字語日本東京"
+        "ｱｲｳｶﾞﾟ０１２ＡＢＣ😀👍𠮷𩸽αβДЖ①Ⅱ、。・「」\uffff\ufffe\u0301\u3099"
+    )
+    rng = random.Random(20261123)
+    for _ in range(600):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 40)))
+        assert our_tokens(seg := mecab_pair[0], text) == ref_tokens(mecab_pair[1], text), repr(text)
+
+
+def test_nul_is_where_mecab_truncates(mecab_pair):
+    """MeCab's C API reads a NUL-terminated string, so fugashi stops at the first NUL: a named
+    difference. wakachi segments the whole line, NUL taking U+0000's character class (DEFAULT),
+    which is what MeCab does with U+0001 (same class, same byte length)."""
+    seg, tagger = mecab_pair
+    for text in ["東京へ行く\x00大阪へ行く", "a\x00b", "\x00\x00", "あ\x00", "\x00"]:
+        head = text.split("\x00")[0]
+        assert ref_tokens(tagger, text) == ref_tokens(tagger, head)  # MeCab: truncated at NUL
+        want = [(s.replace("\x01", "\x00"), f) for s, f in ref_tokens(tagger, text.replace("\x00", "\x01"))]
+        assert our_tokens(seg, text) == want, repr(text)
+
+
+def test_offsets_and_batch_order(mecab_pair):
+    seg, _ = mecab_pair
+    lines = corpus_slice("jglue_wikipedia.txt", 200)
+    batch = seg.tokenize_batch(lines, threads=2)
+    assert seg.segment_batch(lines, threads=1) == [[t.surface for t in ts] for ts in batch]
+    for line, toks in zip(lines, batch):
+        assert all(line[t.start : t.end] == t.surface for t in toks)
+        assert [t.surface for t in toks] == seg(line)
+
+
+def test_long_line(mecab_pair):
+    seg, tagger = mecab_pair
+    text = "".join(corpus_slice("aozora_ja.txt", 6000))[:350_000]  # about 1 MB of UTF-8
+    assert len(text.encode()) > 1_000_000
+    assert seg(text) == [w.surface for w in tagger(text)]
+
+
+def test_cache_makes_second_load_warm(tmp_path):
+    a = Segmenter.mecab("ipadic", cache_dir=tmp_path)
+    b = Segmenter.mecab("ipadic", cache_dir=tmp_path)
+    assert not a.load_report["from_cache"] and b.load_report["from_cache"]
+    assert b.load_report["cache_file"].parent == tmp_path
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]  # atomic write left no temp file
+
+
+def test_corrupt_dictionary_is_named(tmp_path):
+    from wakachi.dictionaries import resolve_mecab_dicdir
+
+    src = resolve_mecab_dicdir("ipadic")
+    for f in ["sys.dic", "unk.dic", "matrix.bin", "char.bin"]:
+        (tmp_path / f).write_bytes((src / f).read_bytes())
+    (tmp_path / "matrix.bin").write_bytes((src / "matrix.bin").read_bytes()[:1000])
+    with pytest.raises(DictionaryError, match="matrix.bin"):
+        Segmenter.mecab(tmp_path, cache=False)
+    with pytest.raises(DictionaryError, match="not a MeCab dicdir"):
+        Segmenter.mecab(tmp_path / "missing")
