@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use wakachi_core::lines::{Input, OnError};
 use wakachi_core::pipeline::{self, SegmentJob};
 use wakachi_core::progress::Progress;
@@ -100,14 +100,14 @@ impl PySegmenter {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn segment_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<String>>> {
+    fn segment_batch<'py>(&self, py: Python<'py>, texts: Vec<String>, threads: usize) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
-        py.detach(|| {
-            let pool = pipeline::pool(threads)?;
-            let spans = pipeline::segment_many(seg, &texts, &pool);
-            Ok(texts.iter().zip(&spans).map(|(t, s)| surfaces(t, s)).collect())
-        })
-        .map_err(to_py)
+        let spans = py
+            .detach(|| Ok::<_, wakachi_core::Error>(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?)))
+            .map_err(to_py)?;
+        // Python strings straight from the input's slices: no intermediate Rust `String` per word.
+        let lists = texts.iter().zip(&spans).map(|(t, s)| PyList::new(py, s.iter().map(|s| &t[s.start..s.end])));
+        PyList::new(py, lists.collect::<PyResult<Vec<_>>>()?)
     }
 
     #[pyo3(signature = (texts, threads=0))]
