@@ -177,7 +177,7 @@ impl Jieba {
                 if d.freq_of(node) > 0 {
                     let p = d.log_freq_of(node) - d.log_total + sc.prob[x + 1];
                     // Python's max over (prob, x): the higher prob, on a tie the longer word.
-                    if best.map_or(true, |(bp, _)| p >= bp) {
+                    if !matches!(best, Some((bp, _)) if p < bp) {
                         best = Some((p, x + 1));
                     }
                 }
