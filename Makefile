@@ -33,6 +33,7 @@ test: test-rust test-python
 
 # The core's tests; fails if none ran. They read the PyPI dictionaries installed in the venv.
 test-rust: venv
+	mkdir -p target
 	WAKACHI_TEST_IPADIC=$$($(VPY) -c 'import ipadic; print(ipadic.DICDIR)') \
 	WAKACHI_TEST_UNIDIC_LITE=$$($(VPY) -c 'import unidic_lite; print(unidic_lite.DICDIR)') \
 	cargo test -p wakachi-core --quiet 2>&1 | tee target/cargo-test.log
@@ -45,6 +46,9 @@ test-python: build
 bench: build
 	$(VPY) benches/segment.py
 	$(VPY) benches/parity_mecab.py
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
 
 clean:
 	rm -rf target .venv .cache

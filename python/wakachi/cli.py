@@ -33,6 +33,31 @@ def _segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split(args: argparse.Namespace) -> int:
+    from wakachi.split import split_files
+
+    seg = args.segmenter
+    if seg is not None:
+        seg = Segmenter.from_spec(seg, cache=not args.no_cache)
+    sys.stdout.flush()
+    report = split_files(
+        args.files, args.output, args.rule, seg, min_len=args.min_len, max_len=args.max_len,
+        documents=not args.no_documents, threads=args.threads, errors=args.errors, progress=args.progress,
+    )
+    if not args.quiet or report["skipped_invalid_utf8"]:
+        mb = report["bytes"] / 1e6
+        secs = max(report["seconds"], 1e-9)
+        msg = (
+            f"wakachi split: {report['lines']:,} lines, {mb:.2f} MB, {report['sentences']:,} sentences "
+            f"({report['dropped_by_length']:,} dropped by length), {report['documents']:,} documents "
+            f"in {secs:.2f} s ({mb / secs:.2f} MB/s)"
+        )
+        if report["skipped_invalid_utf8"]:
+            msg += f"; {report['skipped_invalid_utf8']:,} lines skipped as invalid UTF-8"
+        print(msg, file=sys.stderr)
+    return 0
+
+
 def _dict_decompile(args: argparse.Namespace) -> int:
     from wakachi import _core
     from wakachi.dictionaries import resolve_mecab_dicdir
@@ -69,6 +94,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     s.add_argument("files", nargs="*", help="input files (default: stdin)")
     s.set_defaults(func=_segment)
+
+    sp = sub.add_parser("split", help="split lines into sentences, one per line, blank lines between documents")
+    sp.add_argument("--rule", choices=["cl-tohoku", "zh"], default="cl-tohoku",
+                    help="cl-tohoku: cut after MeCab tokens tagged 記号+句点; zh: cut after 。！？ and closing quotes")
+    sp.add_argument("-s", "--segmenter", default=None,
+                    help="MeCab segmenter for cl-tohoku (default mecab:unidic-lite): mecab:ipadic | mecab:PATH")
+    sp.add_argument("--min-len", type=int, default=None, help="drop sentences shorter than N characters (cl-tohoku: 10)")
+    sp.add_argument("--max-len", type=int, default=None, help="drop sentences longer than N characters (cl-tohoku: 200)")
+    sp.add_argument("--no-documents", action="store_true", help="no blank line after each document")
+    sp.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
+    sp.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
+    sp.add_argument("--errors", choices=["strict", "skip"], default="strict",
+                    help="invalid UTF-8: stop naming file and line (strict) or skip the line and count it (skip)")
+    sp.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
+    sp.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    sp.add_argument("files", nargs="*", help="input files (default: stdin); blank lines separate documents")
+    sp.set_defaults(func=_split)
 
     d = sub.add_parser("dict", help="MeCab dictionary tools")
     dsub = d.add_subparsers(dest="dict_command", required=True)

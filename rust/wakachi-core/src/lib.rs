@@ -9,5 +9,6 @@ pub mod lines;
 pub mod pipeline;
 pub mod progress;
 pub mod segment;
+pub mod split;
 
 pub use error::{Error, Result};

@@ -117,7 +117,7 @@ pub fn segment_inputs(
     Ok(report)
 }
 
-fn write_error(e: std::io::Error) -> Error {
+pub(crate) fn write_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::BrokenPipe
     } else {

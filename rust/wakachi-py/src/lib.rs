@@ -3,6 +3,7 @@
 
 mod error;
 mod segment;
+mod split;
 
 use pyo3::prelude::*;
 
@@ -12,6 +13,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VIBRATO_VERSION", vibrato_version())?;
     m.add_class::<segment::PySegmenter>()?;
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
+    m.add_function(wrap_pyfunction!(split::split_sentences_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(split::split_files, m)?)?;
     error::register(m)?;
     Ok(())
 }

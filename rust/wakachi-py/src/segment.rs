@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyDict, PyList, PyString};
 use wakachi_core::lines::{Input, OnError};
 use wakachi_core::pipeline::{self, SegmentJob};
 use wakachi_core::progress::Progress;
@@ -16,16 +17,19 @@ use crate::error::to_py;
 /// A word segmenter (immutable, shareable across threads).
 #[pyclass(name = "_Segmenter", module = "wakachi._core", frozen)]
 pub struct PySegmenter {
-    inner: Arc<Segmenter>,
+    pub(crate) inner: Arc<Segmenter>,
     report: Option<wakachi_core::segment::mecab::LoadReport>,
 }
 
-fn surfaces(text: &str, spans: &[Span<'_>]) -> Vec<String> {
-    spans.iter().map(|s| text[s.start..s.end].to_string()).collect()
+/// A Python list of the surfaces, built straight from the input's bytes.
+fn surfaces<'py>(py: Python<'py>, text: &str, spans: &[Span<'_>]) -> PyResult<Bound<'py, PyList>> {
+    PyList::new(py, spans.iter().map(|s| PyString::new(py, &text[s.start..s.end])))
 }
 
 /// `(surface, start, end, feature)` with offsets in characters (Python `str` indices).
-fn tokens(text: &str, spans: &[Span<'_>]) -> Vec<(String, usize, usize, String)> {
+type TokenTuple = (String, usize, usize, String);
+
+fn tokens(text: &str, spans: &[Span<'_>]) -> Vec<TokenTuple> {
     let (mut byte, mut chars) = (0, 0);
     let mut at = |b: usize| {
         chars += text[byte..b].chars().count();
@@ -81,16 +85,17 @@ impl PySegmenter {
         Ok(Some(d))
     }
 
-    fn segment(&self, py: Python<'_>, text: &str) -> Vec<String> {
+    fn segment<'py>(&self, py: Python<'py>, text: PyBackedStr) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
-        py.detach(|| {
+        let spans = py.detach(|| {
             let mut spans = Vec::new();
-            seg.worker().segment(text, &mut spans);
-            surfaces(text, &spans)
-        })
+            seg.worker().segment(&text, &mut spans);
+            spans
+        });
+        surfaces(py, &text, &spans)
     }
 
-    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<(String, usize, usize, String)> {
+    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<TokenTuple> {
         let seg = &self.inner;
         py.detach(|| {
             let mut spans = Vec::new();
@@ -100,18 +105,17 @@ impl PySegmenter {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn segment_batch<'py>(&self, py: Python<'py>, texts: Vec<String>, threads: usize) -> PyResult<Bound<'py, PyList>> {
+    fn segment_batch<'py>(&self, py: Python<'py>, texts: Vec<PyBackedStr>, threads: usize) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
         let spans = py
-            .detach(|| Ok::<_, wakachi_core::Error>(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?)))
+            .detach(|| Ok(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?)))
             .map_err(to_py)?;
-        // Python strings straight from the input's slices: no intermediate Rust `String` per word.
-        let lists = texts.iter().zip(&spans).map(|(t, s)| PyList::new(py, s.iter().map(|s| &t[s.start..s.end])));
-        PyList::new(py, lists.collect::<PyResult<Vec<_>>>()?)
+        let lists = texts.iter().zip(&spans).map(|(t, s)| surfaces(py, t, s)).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, lists)
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<(String, usize, usize, String)>>> {
+    fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<TokenTuple>>> {
         let seg = &self.inner;
         py.detach(|| {
             let pool = pipeline::pool(threads)?;

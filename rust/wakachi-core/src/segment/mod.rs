@@ -50,7 +50,7 @@ impl Segmenter {
     /// A worker for the calling thread.
     pub fn worker(&self) -> Worker<'_> {
         match self {
-            Segmenter::Mecab(m) => Worker::Mecab(m.worker()),
+            Segmenter::Mecab(m) => Worker::Mecab(Box::new(m.worker())),
             Segmenter::Jieba(j) => Worker::Jieba(j.worker()),
             Segmenter::Whitespace => Worker::Whitespace,
             Segmenter::Char => Worker::Char,
@@ -66,7 +66,7 @@ impl Segmenter {
 /// Per-thread segmentation state.
 pub enum Worker<'s> {
     /// vibrato's lattice buffers.
-    Mecab(mecab::MecabWorker<'s>),
+    Mecab(Box<mecab::MecabWorker<'s>>),
     /// jieba's DAG and HMM buffers.
     Jieba(jieba::JiebaWorker<'s>),
     /// No state.
@@ -93,7 +93,7 @@ impl<'s> Worker<'s> {
 pub fn write_line(text: &str, spans: &[Span<'_>], features: bool, out: &mut Vec<u8>) {
     if features {
         for s in spans {
-            out.extend_from_slice(text[s.start..s.end].as_bytes());
+            out.extend_from_slice(&text.as_bytes()[s.start..s.end]);
             out.push(b'\t');
             out.extend_from_slice(s.feature.as_bytes());
             out.push(b'\n');
@@ -104,7 +104,7 @@ pub fn write_line(text: &str, spans: &[Span<'_>], features: bool, out: &mut Vec<
             if i > 0 {
                 out.push(b' ');
             }
-            out.extend_from_slice(text[s.start..s.end].as_bytes());
+            out.extend_from_slice(&text.as_bytes()[s.start..s.end]);
         }
         out.push(b'\n');
     }

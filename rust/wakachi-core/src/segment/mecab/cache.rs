@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub const VIBRATO_VERSION: &str = vibrato::VERSION;
 
 /// Bump when the translation to vibrato changes (the parity fixes in `dict.rs`).
-const TRANSLATION_REVISION: u32 = 1;
+const TRANSLATION_REVISION: u32 = 2;
 
 /// The cache directory: `$WAKACHI_CACHE_DIR`, else `$XDG_CACHE_HOME/wakachi`, else
 /// `~/.cache/wakachi`.

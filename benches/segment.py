@@ -1,0 +1,164 @@
+"""Segmentation speed and memory: wakachi vs MeCab (fugashi 1.5.2) on the same text, same
+dicdir, in one run. Each measurement runs in its own process so its peak RSS is its own.
+
+Measured, per dictionary:
+  - dictionary load: wakachi cold (empty cache: read the MeCab binary, translate, build, write the
+    cache), wakachi warm (from the cache), fugashi (MeCab mmaps its files);
+  - throughput on the text (MB of UTF-8 per second), one thread and all cores:
+      fugashi-surfaces  `[w.surface for w in tagger(line)]` (what Python users write)
+      fugashi-wakati    `tagger.parse(line)` with `-Owakati` (MeCab's fastest output path)
+      wakachi-api       `seg.segment_batch(lines, threads=N)` (lists of str back in Python)
+      wakachi-cli       `wakachi segment -j N FILE > /dev/null` (Rust reads and writes)
+  - ratios ours/theirs against fugashi-surfaces and fugashi-wakati at one thread.
+
+    .venv/bin/python benches/segment.py [--mb 20] [--dict unidic-lite --dict ipadic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CORPORA  # noqa: E402
+
+FILES = ["aozora_ja.txt", "ja_debian.txt", "jglue_wikipedia.txt", "kwdlc.txt", "jglue_captions.txt"]
+
+
+def build_text(mb: float, out: Path) -> None:
+    """Non-blank lines from several corpora, interleaved by file, up to `mb` MB."""
+    sources = [[l for l in (CORPORA / f).read_text(encoding="utf-8").split("\n") if l] for f in FILES]
+    lines, size, i = [], 0, 0
+    while size < mb * 1e6 and any(sources):
+        src = sources[i % len(sources)]
+        if src:
+            l = src.pop(0)
+            lines.append(l)
+            size += len(l.encode()) + 1
+        i += 1
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(kind: str, dictionary: str, threads: int, path: str, cache_dir: str) -> dict:
+    """Runs one measurement in this process; returns seconds, MB/s and peak RSS."""
+    text = Path(path).read_text(encoding="utf-8")
+    lines = text.split("\n")[:-1]
+    mb = len(text.encode()) / 1e6
+    if kind.startswith("fugashi"):
+        import fugashi
+
+        from wakachi.dictionaries import resolve_mecab_dicdir
+
+        t0 = time.perf_counter()
+        opt = " -Owakati" if kind == "fugashi-wakati" else ""
+        tagger = fugashi.GenericTagger(f'-d "{resolve_mecab_dicdir(dictionary)}" -r /dev/null{opt}')
+        load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if kind == "fugashi-wakati":
+            for l in lines:
+                tagger.parse(l)
+        else:
+            for l in lines:
+                [w.surface for w in tagger(l)]
+        secs = time.perf_counter() - t0
+    elif kind == "wakachi-api":
+        from wakachi import Segmenter
+
+        t0 = time.perf_counter()
+        seg = Segmenter.mecab(dictionary, cache_dir=cache_dir)
+        load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        seg.segment_batch(lines, threads=threads)
+        secs = time.perf_counter() - t0
+    elif kind in ("wakachi-load-cold", "wakachi-load-warm"):
+        from wakachi import Segmenter
+
+        t0 = time.perf_counter()
+        Segmenter.mecab(dictionary, cache_dir=cache_dir)
+        return {"seconds": time.perf_counter() - t0, "rss_mb": peak_rss_mb()}
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    return {"load": load, "seconds": secs, "mbps": mb / secs, "rss_mb": peak_rss_mb()}
+
+
+def run_worker(*args) -> dict:
+    r = subprocess.run([sys.executable, __file__, "--worker", *map(str, args)], capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(r.stderr)
+    return json.loads(r.stdout)
+
+
+def run_cli(dictionary: str, threads: int, path: Path, cache_dir: str) -> dict:
+    env = dict(os.environ, WAKACHI_CACHE_DIR=cache_dir)
+    cmd = [sys.executable, "-m", "wakachi.cli", "segment", "-q", "-s", f"mecab:{dictionary}", "-j", str(threads), str(path)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as devnull:
+        subprocess.run(cmd, stdout=devnull, check=True, env=env)
+    secs = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": secs, "mbps": path.stat().st_size / 1e6 / secs, "rss_mb": max(rss, before) / 1024}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=20.0)
+    ap.add_argument("--dict", action="append", choices=["unidic-lite", "ipadic"])
+    ap.add_argument("--worker", nargs=5, metavar=("KIND", "DICT", "THREADS", "PATH", "CACHE"))
+    args = ap.parse_args()
+    if args.worker:
+        kind, d, threads, path, cache = args.worker
+        print(json.dumps(worker(kind, d, int(threads), path, cache)))
+        return 0
+
+    cores = os.cpu_count() or 1
+    tmp = Path(tempfile.mkdtemp(prefix="wakachi-bench-"))
+    text = tmp / "text.txt"
+    build_text(args.mb, text)
+    mb = text.stat().st_size / 1e6
+    print(f"text: {mb:.1f} MB of Japanese ({', '.join(FILES)}), {cores} cores, "
+          f"{os.uname().machine}, Python {sys.version.split()[0]}\n")
+    for d in args.dict or ["unidic-lite", "ipadic"]:
+        cache = str(tmp / f"cache-{d}")
+        cold = run_worker("wakachi-load-cold", d, 1, text, cache)
+        warm = run_worker("wakachi-load-warm", d, 1, text, cache)
+        rows = {
+            "fugashi-surfaces (1 thread)": run_worker("fugashi-surfaces", d, 1, text, cache),
+            "fugashi-wakati (1 thread)": run_worker("fugashi-wakati", d, 1, text, cache),
+        }
+        for n in sorted({1, 2, cores}):
+            if n <= cores:
+                rows[f"wakachi-api ({n} thread{'s' * (n > 1)})"] = run_worker("wakachi-api", d, n, text, cache)
+                rows[f"wakachi-cli ({n} thread{'s' * (n > 1)})"] = run_cli(d, n, text, cache)
+        base_s = rows["fugashi-surfaces (1 thread)"]["mbps"]
+        base_w = rows["fugashi-wakati (1 thread)"]["mbps"]
+        print(f"### {d}\n")
+        print(f"dictionary load: wakachi cold {cold['seconds']:.2f} s (peak RSS {cold['rss_mb']:.0f} MB), "
+              f"wakachi warm {warm['seconds']:.2f} s (peak RSS {warm['rss_mb']:.0f} MB), "
+              f"fugashi {rows['fugashi-surfaces (1 thread)']['load']:.2f} s\n")
+        print("| run | MB/s | x fugashi-surfaces | x fugashi-wakati | peak RSS MB |")
+        print("|---|---:|---:|---:|---:|")
+        for name, r in rows.items():
+            print(f"| {name} | {r['mbps']:.2f} | {r['mbps'] / base_s:.2f} | {r['mbps'] / base_w:.2f} | {r['rss_mb']:.0f} |")
+        one = rows["wakachi-cli (1 thread)"]["mbps"]
+        if cores > 1:
+            allc = rows[f"wakachi-cli ({cores} threads)"]["mbps"]
+            print(f"\nscaling (cli): {cores} threads = {allc / one:.2f}x one thread ({allc / one / cores:.0%} of linear)")
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

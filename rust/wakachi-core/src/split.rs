@@ -1,0 +1,432 @@
+//! Sentence splitting: one input line (a paragraph or a document) → sentences, one per output
+//! line, with blank lines between documents.
+//!
+//! Two rules:
+//! - **cl-tohoku** (`Rule::Kuten`), the rule cl-tohoku/bert-japanese uses to build its Wikipedia
+//!   corpus: segment the line with MeCab and cut after every token whose feature string contains
+//!   both `記号` and `句点` (a substring test on the whole feature string, as the reference does);
+//!   the rest of the line, if not empty, is a last sentence. Sentences are slices of the input, so
+//!   whitespace MeCab skipped between tokens stays in them. Like MeCab's C API, the segmenter
+//!   sees the line only up to its first NUL character.
+//! - **zh** (`Rule::Zh`): cut after a run of `。！？` together with any closing quotes and
+//!   brackets that follow (`”’」』）》】〉〕〗〙〛］｝｣` and ASCII `"')]}`); the rest is a last
+//!   sentence. ASCII `!`/`?`/`.` are not sentence ends: in technical Chinese text they mostly
+//!   occur in code, options and URLs (`$?`, `"!"`, `?q=`).
+//!
+//! Every sentence is then stripped of leading and trailing whitespace (Python's `str.strip()`
+//! set) and kept if non-empty and within the length limits, counted in characters (Unicode
+//! scalar values, Python's `len`). A document is a run of input lines up to a blank (or
+//! whitespace-only) line or the end of an input file; a blank line is written after each
+//! document that kept at least one sentence.
+
+use std::io::Write;
+use std::ops::Range;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::lines::{Input, Line, LineReader, OnError};
+use crate::pipeline::{pool, write_error};
+use crate::segment::{Segmenter, Span, Worker};
+
+/// How lines are cut into sentences.
+pub enum Rule<'s> {
+    /// cl-tohoku's rule: cut after MeCab tokens whose features contain `記号` and `句点`.
+    Kuten(&'s Segmenter),
+    /// Cut after `。！？` and the closing quotes/brackets that follow.
+    Zh,
+}
+
+impl<'s> Rule<'s> {
+    /// The rule named `name` (`cl-tohoku` or `zh`); `cl-tohoku` needs a MeCab segmenter, `zh`
+    /// takes none.
+    pub fn new(name: &str, seg: Option<&'s Segmenter>) -> Result<Self> {
+        match (name, seg) {
+            ("cl-tohoku", Some(s)) if s.has_features() => Ok(Rule::Kuten(s)),
+            ("cl-tohoku", _) => Err(Error::Config("rule cl-tohoku needs a MeCab segmenter (features name 句点)".into())),
+            ("zh", None) => Ok(Rule::Zh),
+            ("zh", Some(_)) => Err(Error::Config("rule zh takes no segmenter".into())),
+            _ => Err(Error::Config(format!("unknown sentence rule {name:?}: use cl-tohoku or zh"))),
+        }
+    }
+
+    /// A splitter for the calling thread.
+    pub fn splitter(&self) -> Splitter<'s> {
+        match self {
+            Rule::Kuten(seg) => Splitter::Kuten(Box::new(seg.worker()), Vec::new()),
+            Rule::Zh => Splitter::Zh,
+        }
+    }
+}
+
+/// Per-thread splitting state.
+pub enum Splitter<'s> {
+    /// A MeCab worker and its span buffer.
+    Kuten(Box<Worker<'s>>, Vec<Span<'s>>),
+    /// No state.
+    Zh,
+}
+
+impl Splitter<'_> {
+    /// Fills `out` with the byte ranges of the raw sentences of `text` (before stripping and
+    /// filtering); together they cover `text` exactly.
+    pub fn split(&mut self, text: &str, out: &mut Vec<Range<usize>>) {
+        out.clear();
+        let cuts = match self {
+            Splitter::Kuten(w, spans) => {
+                let visible = text.find('\0').map_or(text, |nul| &text[..nul]);
+                w.segment(visible, spans);
+                cut_ranges(spans.iter().filter(|s| is_kuten(s.feature)).map(|s| s.end), out)
+            }
+            Splitter::Zh => cut_ranges(zh_ends(text), out),
+        };
+        if cuts < text.len() {
+            out.push(cuts..text.len());
+        }
+    }
+}
+
+/// Pushes `start..end` for each cut position; returns where the remainder starts.
+fn cut_ranges(ends: impl Iterator<Item = usize>, out: &mut Vec<Range<usize>>) -> usize {
+    let mut start = 0;
+    for end in ends {
+        out.push(start..end);
+        start = end;
+    }
+    start
+}
+
+/// cl-tohoku's test: `"記号" in info and "句点" in info`, where `info` is MeCab's output line
+/// after the surface. For ipadic that line is the raw feature string. unidic-lite's dicrc prints
+/// other fields instead (pron, lForm, lemma, POS joined by `-`, cType, cForm, aType; for unknown
+/// words the surface three times and the POS); on every one of its 756,264 lexicon entries the
+/// test gives the same answer on both strings, and the unknown-word classes whose POS holds
+/// 記号 (SYMBOL, DEFAULT) cannot contain the kanji 句点. `tests/test_split.py` checks it against
+/// MeCab's own output.
+fn is_kuten(feature: &str) -> bool {
+    feature.contains("記号") && feature.contains("句点")
+}
+
+fn is_zh_end(c: char) -> bool {
+    matches!(c, '。' | '！' | '？')
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(c, '”' | '’' | '」' | '』' | '）' | '》' | '】' | '〉' | '〕' | '〗' | '〙' | '〛' | '］' | '｝' | '｣')
+        || matches!(c, '"' | '\'' | ')' | ']' | '}')
+}
+
+/// Byte offsets just after each run of sentence ends (and closers following them).
+fn zh_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        chars.by_ref().find(|&(_, c)| is_zh_end(c))?;
+        while chars.next_if(|&(_, c)| is_zh_end(c) || is_closer(c)).is_some() {}
+        Some(chars.peek().map_or(text.len(), |&(i, _)| i))
+    })
+}
+
+/// Python's `str.isspace()`: Rust's White_Space plus the separators U+001C–U+001F.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Whether `line` ends a document (it is empty or whitespace only).
+pub fn is_blank(line: &str) -> bool {
+    line.chars().all(is_py_space)
+}
+
+/// Length limits on stripped sentences, in characters.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Shortest kept sentence (cl-tohoku: 10).
+    pub min_chars: usize,
+    /// Longest kept sentence (cl-tohoku: 200 in its README, 1000 by default).
+    pub max_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { min_chars: 0, max_chars: usize::MAX }
+    }
+}
+
+/// What became of one raw sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict<'t> {
+    /// Kept: the stripped sentence.
+    Keep(&'t str),
+    /// Empty after stripping (never written: it would read as a document break).
+    Empty,
+    /// Outside the length limits.
+    Length,
+}
+
+impl Limits {
+    /// Strips `raw` and checks it against the limits.
+    pub fn judge<'t>(&self, raw: &'t str) -> Verdict<'t> {
+        let s = raw.trim_matches(is_py_space);
+        if s.is_empty() {
+            return Verdict::Empty;
+        }
+        let n = s.chars().count();
+        if n < self.min_chars || n > self.max_chars {
+            Verdict::Length
+        } else {
+            Verdict::Keep(s)
+        }
+    }
+}
+
+/// Splits `text` and appends the kept (stripped) sentences to `out`; returns how many were
+/// dropped by the length limits.
+pub fn sentences<'t>(sp: &mut Splitter<'_>, text: &'t str, limits: &Limits, ranges: &mut Vec<Range<usize>>, out: &mut Vec<&'t str>) -> u64 {
+    sp.split(text, ranges);
+    let mut dropped = 0;
+    for r in ranges.iter() {
+        match limits.judge(&text[r.clone()]) {
+            Verdict::Keep(s) => out.push(s),
+            Verdict::Length => dropped += 1,
+            Verdict::Empty => {}
+        }
+    }
+    dropped
+}
+
+/// The kept sentences of every text, in parallel, in input order.
+pub fn sentences_many<T: AsRef<str> + Sync>(rule: &Rule<'_>, texts: &[T], limits: &Limits, pool: &rayon::ThreadPool) -> Vec<Vec<String>> {
+    pool.install(|| {
+        texts
+            .par_iter()
+            .with_min_len(64)
+            .map_init(
+                || (rule.splitter(), Vec::new()),
+                |(sp, ranges), t| {
+                    let mut kept = Vec::new();
+                    sentences(sp, t.as_ref(), limits, ranges, &mut kept);
+                    kept.into_iter().map(str::to_string).collect()
+                },
+            )
+            .collect()
+    })
+}
+
+/// Settings of a `wakachi split` run.
+#[derive(Debug, Clone)]
+pub struct SplitJob {
+    /// Length limits.
+    pub limits: Limits,
+    /// Write a blank line after each document that kept a sentence.
+    pub documents: bool,
+    /// Threads (0 = all cores).
+    pub threads: usize,
+    /// What to do with invalid UTF-8 (a skipped line yields nothing and ends no document).
+    pub on_error: OnError,
+}
+
+/// Figures of a finished (or running) split.
+#[derive(Debug, Clone, Default)]
+pub struct SplitReport {
+    /// Input lines.
+    pub lines: u64,
+    /// Input bytes.
+    pub bytes: u64,
+    /// Sentences written.
+    pub sentences: u64,
+    /// Sentences dropped by the length limits.
+    pub dropped_by_length: u64,
+    /// Documents that kept at least one sentence.
+    pub documents: u64,
+    /// Lines skipped as invalid UTF-8.
+    pub skipped_invalid_utf8: u64,
+    /// Wall time so far.
+    pub seconds: f64,
+}
+
+const BATCH_LINES: usize = 1 << 16;
+const BATCH_BYTES: usize = 8 << 20;
+const CHUNK_LINES: usize = 512;
+
+/// The output of a run of lines: sentences, and where in them document breaks fall.
+#[derive(Default)]
+struct Chunk {
+    buf: Vec<u8>,
+    breaks: Vec<usize>,
+    sentences: u64,
+    dropped: u64,
+}
+
+fn split_chunk(sp: &mut Splitter<'_>, lines: &[Line], limits: &Limits) -> Chunk {
+    let (mut chunk, mut ranges, mut kept) = (Chunk::default(), Vec::new(), Vec::new());
+    for line in lines.iter().flatten() {
+        if is_blank(line) {
+            chunk.breaks.push(chunk.buf.len());
+            continue;
+        }
+        kept.clear();
+        chunk.dropped += sentences(sp, line, limits, &mut ranges, &mut kept);
+        chunk.sentences += kept.len() as u64;
+        for s in &kept {
+            chunk.buf.extend_from_slice(s.as_bytes());
+            chunk.buf.push(b'\n');
+        }
+    }
+    chunk
+}
+
+/// Writes chunks in order, closing documents; `open` says whether the current document has
+/// kept a sentence.
+struct DocWriter<'o> {
+    out: &'o mut dyn Write,
+    documents: bool,
+    open: bool,
+    closed: u64,
+}
+
+impl DocWriter<'_> {
+    fn write(&mut self, c: &Chunk) -> Result<()> {
+        let mut at = 0;
+        for &b in &c.breaks {
+            self.body(&c.buf[at..b])?;
+            self.close()?;
+            at = b;
+        }
+        self.body(&c.buf[at..])
+    }
+
+    fn body(&mut self, bytes: &[u8]) -> Result<()> {
+        self.open |= !bytes.is_empty();
+        self.out.write_all(bytes).map_err(write_error)
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if self.open {
+            self.closed += 1;
+            if self.documents {
+                self.out.write_all(b"\n").map_err(write_error)?;
+            }
+        }
+        self.open = false;
+        Ok(())
+    }
+}
+
+/// Splits `inputs` into `out`, one sentence per line; each input file ends a document.
+/// `progress` is called after every batch.
+pub fn split_inputs(
+    rule: &Rule<'_>,
+    inputs: Vec<Input>,
+    job: &SplitJob,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(&SplitReport),
+) -> Result<SplitReport> {
+    let pool = pool(job.threads)?;
+    let t0 = Instant::now();
+    let mut report = SplitReport::default();
+    let mut w = DocWriter { out, documents: job.documents, open: false, closed: 0 };
+    let mut batch: Vec<Line> = Vec::new();
+    for input in inputs {
+        let (bytes0, skipped0) = (report.bytes, report.skipped_invalid_utf8);
+        let mut reader = LineReader::new(vec![input], job.on_error);
+        while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
+            let chunks: Vec<Chunk> = pool.install(|| {
+                batch
+                    .par_chunks(CHUNK_LINES)
+                    .map_init(|| rule.splitter(), |sp, lines| split_chunk(sp, lines, &job.limits))
+                    .collect()
+            });
+            for c in &chunks {
+                w.write(c)?;
+                report.sentences += c.sentences;
+                report.dropped_by_length += c.dropped;
+            }
+            report.lines += batch.len() as u64;
+            report.bytes = bytes0 + reader.bytes;
+            report.skipped_invalid_utf8 = skipped0 + reader.skipped;
+            report.documents = w.closed;
+            report.seconds = t0.elapsed().as_secs_f64();
+            progress(&report);
+            batch.clear();
+        }
+        w.close()?;
+    }
+    w.out.flush().map_err(write_error)?;
+    report.documents = w.closed;
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zh(text: &str) -> Vec<&str> {
+        let mut r = Vec::new();
+        Rule::Zh.splitter().split(text, &mut r);
+        r.into_iter().map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn zh_rule_cuts_after_runs_and_closers() {
+        assert_eq!(zh("他说：“好。”然后走了！？真的 吗"), ["他说：“好。”", "然后走了！？", "真的 吗"]);
+        assert_eq!(zh("（完。）"), ["（完。）"]);
+        assert_eq!(zh("a?b!c.d"), ["a?b!c.d"]);
+        assert!(zh("").is_empty());
+    }
+
+    #[test]
+    fn limits_strip_python_whitespace() {
+        let l = Limits { min_chars: 2, max_chars: 3 };
+        assert_eq!(l.judge("\u{1f}\u{3000}ab "), Verdict::Keep("ab"));
+        assert_eq!(l.judge(" a "), Verdict::Length);
+        assert_eq!(l.judge("abcd"), Verdict::Length);
+        assert_eq!(l.judge(" \t"), Verdict::Empty);
+    }
+
+    #[test]
+    fn rule_names_are_checked() {
+        assert!(Rule::new("zh", None).is_ok());
+        assert!(Rule::new("cl-tohoku", None).is_err());
+        assert!(Rule::new("cl-tohoku", Some(&Segmenter::Char)).is_err());
+        assert!(Rule::new("en", None).is_err());
+    }
+
+    /// Needs `WAKACHI_TEST_UNIDIC_LITE` (set by `make test-rust`); skipped without it.
+    #[test]
+    fn kuten_rule_keeps_skipped_whitespace_and_stops_mecab_at_nul() {
+        let Some(dicdir) = std::env::var_os("WAKACHI_TEST_UNIDIC_LITE") else {
+            eprintln!("WAKACHI_TEST_UNIDIC_LITE not set: skipped");
+            return;
+        };
+        let cache_dir = std::env::var_os("WAKACHI_CACHE_DIR").map(Into::into);
+        let m = crate::segment::Mecab::open(dicdir.as_ref(), &crate::segment::MecabOptions { cache_dir }).unwrap();
+        let seg = Segmenter::Mecab(Box::new(m));
+        let mut sp = Rule::new("cl-tohoku", Some(&seg)).unwrap().splitter();
+        let text = "今日は 晴れ。 明日は雨．\0後。";
+        let mut r = Vec::new();
+        sp.split(text, &mut r);
+        let got: Vec<&str> = r.into_iter().map(|r| &text[r]).collect();
+        assert_eq!(got, ["今日は 晴れ。", " 明日は雨．", "\0後。"]);
+    }
+
+    fn run(lines: &str, documents: bool) -> (String, SplitReport) {
+        let dir = std::env::temp_dir().join(format!("wakachi-split-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("in-{documents}.txt"));
+        std::fs::write(&path, lines).unwrap();
+        let job = SplitJob { limits: Limits { min_chars: 3, max_chars: 10 }, documents, threads: 2, on_error: OnError::Strict };
+        let mut out = Vec::new();
+        let r = split_inputs(&Rule::Zh, vec![Input::File(path)], &job, &mut out, &mut |_| {}).unwrap();
+        (String::from_utf8(out).unwrap(), r)
+    }
+
+    #[test]
+    fn documents_end_at_blank_lines_and_file_end() {
+        let (out, r) = run("一。二二。\n\n  \n三。\n\n四四。五五五", true);
+        assert_eq!(out, "二二。\n\n四四。\n五五五\n\n");
+        assert_eq!((r.lines, r.sentences, r.dropped_by_length, r.documents), (6, 3, 2, 2));
+        let (out, _) = run("一。二二。\n\n  \n三。\n\n四四。五五五", false);
+        assert_eq!(out, "二二。\n四四。\n五五五\n");
+    }
+}
