@@ -136,8 +136,12 @@ def main() -> int:
         print(json.dumps(worker(kind, hmm == "1", int(threads), path)))
         return 0
 
+    with tempfile.TemporaryDirectory(prefix="wakachi-bench-") as tmp:
+        return bench(args, Path(tmp) / "zh.txt")
+
+
+def bench(args: argparse.Namespace, text: Path) -> int:
     cores = os.cpu_count() or 1
-    text = Path(tempfile.mkdtemp(prefix="wakachi-bench-")) / "zh.txt"
     build_text(args.mb, text)
     print(f"text: {text.stat().st_size / 1e6:.1f} MB of Chinese ({', '.join(FILES)}), {cores} cores, "
           f"{os.uname().machine}, Python {sys.version.split()[0]}\n")
