@@ -10,7 +10,8 @@ from wakachi.segment import Segmenter
 
 
 def _segment(args: argparse.Namespace) -> int:
-    seg = Segmenter.from_spec(args.segmenter, cache=not args.no_cache)
+    extra = {} if args.user_dict is None else {"user_dict": args.user_dict}
+    seg = Segmenter.from_spec(args.segmenter, cache=not args.no_cache, **extra)
     sys.stdout.flush()
     report = seg._core.segment_files(
         args.files,
@@ -101,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("segment", help="split text into words, one output line per input line")
     s.add_argument("-s", "--segmenter", default="mecab:unidic-lite",
-                   help="mecab:unidic-lite | mecab:ipadic | mecab:PATH | whitespace | char")
+                   help="mecab:unidic-lite | mecab:ipadic | mecab:PATH | whitespace | char | jieba | jieba:nohmm")
+    s.add_argument("--user-dict", metavar="PATH",
+                   help="jieba user dictionary (word [freq] [tag] per line, as jieba.load_userdict)")
     s.add_argument("--features", action="store_true",
                    help="write MeCab's format: surface<TAB>feature per word, EOS after each line")
     s.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")

@@ -1,4 +1,5 @@
-"""Word segmentation: MeCab dictionaries (exactly MeCab's output), pre-segmented text, characters."""
+"""Word segmentation: MeCab dictionaries (exactly MeCab's output), jieba (exactly Python jieba's),
+pre-segmented text, characters."""
 
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ class Segmenter:
         return cls(core, f"mecab:{dictionary}")
 
     @classmethod
+    def jieba(cls, hmm: bool = True, user_dict: str | os.PathLike | None = None) -> "Segmenter":
+        """Chinese words exactly as Python `jieba` 0.42.1 cuts them (`jieba.lcut(text, HMM=hmm)`,
+        whitespace words dropped), optionally with a user dictionary in jieba's format
+        (`word [freq] [tag]` per line, loaded like `jieba.load_userdict`)."""
+        core = _core._Segmenter.jieba(hmm, None if user_dict is None else os.fspath(user_dict))
+        return cls(core, "jieba" if hmm else "jieba:nohmm")
+
+    @classmethod
     def whitespace(cls) -> "Segmenter":
         """Pre-segmented text (Juman++ or any external tool): words are the whitespace-separated fields."""
         return cls(_core._Segmenter.simple("whitespace"), "whitespace")
@@ -62,14 +71,20 @@ class Segmenter:
     @classmethod
     def from_spec(cls, spec: str, **kwargs) -> "Segmenter":
         """Builds a segmenter from a CLI spec: `mecab:unidic-lite`, `mecab:ipadic`, `mecab:PATH`,
-        `whitespace`, `char`."""
+        `whitespace`, `char`, `jieba`, `jieba:nohmm`. `user_dict` applies to jieba only."""
         kind, _, arg = spec.partition(":")
+        user_dict = kwargs.pop("user_dict", None)
+        if kind == "jieba" and arg in ("", "nohmm"):
+            return cls.jieba(hmm=not arg, user_dict=user_dict)
+        if user_dict is not None:
+            raise _core.ConfigError(f"a user dictionary applies to jieba segmenters only, not {spec!r}")
         if kind == "mecab":
             return cls.mecab(arg or "unidic-lite", **kwargs)
         if kind in ("whitespace", "char") and not arg:
             return getattr(cls, kind)()
         raise _core.ConfigError(
-            f"unknown segmenter {spec!r}: use mecab:unidic-lite, mecab:ipadic, mecab:PATH, whitespace or char"
+            f"unknown segmenter {spec!r}: use mecab:unidic-lite, mecab:ipadic, mecab:PATH, whitespace, char, "
+            "jieba or jieba:nohmm"
         )
 
     @property

@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use wakachi_core::lines::{Input, OnError};
 use wakachi_core::pipeline::{self, SegmentJob};
 use wakachi_core::progress::Progress;
-use wakachi_core::segment::{Mecab, MecabOptions, Segmenter, Span};
+use wakachi_core::segment::{Jieba, JiebaOptions, Mecab, MecabOptions, Segmenter, Span};
 
 use crate::error::to_py;
 
@@ -55,6 +55,14 @@ impl PySegmenter {
         let m = py.detach(|| Mecab::open(&dicdir, &MecabOptions { cache_dir })).map_err(to_py)?;
         let report = Some(m.report.clone());
         Ok(PySegmenter { inner: Arc::new(Segmenter::Mecab(Box::new(m))), report })
+    }
+
+    /// jieba 0.42.1's segmentation (`hmm`: jieba's `HMM=`), with an optional user dictionary.
+    #[staticmethod]
+    #[pyo3(signature = (hmm, user_dict=None))]
+    fn jieba(py: Python<'_>, hmm: bool, user_dict: Option<PathBuf>) -> PyResult<Self> {
+        let j = py.detach(|| Jieba::open(&JiebaOptions { hmm, user_dict })).map_err(to_py)?;
+        Ok(PySegmenter { inner: Arc::new(Segmenter::Jieba(Box::new(j))), report: None })
     }
 
     /// A segmenter that needs no model: `whitespace` or `char`.

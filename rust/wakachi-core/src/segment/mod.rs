@@ -4,10 +4,12 @@
 //! own [`Worker`]. Every segmenter returns [`Span`]s: byte ranges into the input plus, for MeCab,
 //! the dictionary's feature string.
 
+pub mod jieba;
 pub mod mecab;
 pub mod simple;
 
 use crate::error::Result;
+pub use jieba::{Jieba, JiebaOptions};
 pub use mecab::{Mecab, MecabOptions};
 
 /// One word: `text[start..end]` (byte offsets) and its feature string (empty when the segmenter
@@ -26,6 +28,8 @@ pub struct Span<'s> {
 pub enum Segmenter {
     /// MeCab dictionaries through vibrato.
     Mecab(Box<Mecab>),
+    /// Chinese words exactly as Python jieba 0.42.1 cuts them.
+    Jieba(Box<Jieba>),
     /// Pre-segmented text: words are the fields between ASCII whitespace.
     Whitespace,
     /// Every non-whitespace character is a word.
@@ -47,6 +51,7 @@ impl Segmenter {
     pub fn worker(&self) -> Worker<'_> {
         match self {
             Segmenter::Mecab(m) => Worker::Mecab(Box::new(m.worker())),
+            Segmenter::Jieba(j) => Worker::Jieba(j.worker()),
             Segmenter::Whitespace => Worker::Whitespace,
             Segmenter::Char => Worker::Char,
         }
@@ -62,6 +67,8 @@ impl Segmenter {
 pub enum Worker<'s> {
     /// vibrato's lattice buffers.
     Mecab(Box<mecab::MecabWorker<'s>>),
+    /// jieba's DAG and HMM buffers.
+    Jieba(jieba::JiebaWorker<'s>),
     /// No state.
     Whitespace,
     /// No state.
@@ -74,6 +81,7 @@ impl<'s> Worker<'s> {
         out.clear();
         match self {
             Worker::Mecab(w) => w.segment(text, out),
+            Worker::Jieba(w) => w.segment(text, out),
             Worker::Whitespace => simple::whitespace(text, out),
             Worker::Char => simple::chars(text, out),
         }
