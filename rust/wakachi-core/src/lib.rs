@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod instances;
 pub mod lines;
 pub mod pipeline;
 pub mod progress;
