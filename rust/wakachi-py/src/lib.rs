@@ -2,6 +2,7 @@
 //! the GIL, and converts the result; no algorithm lives here.
 
 mod error;
+mod instances;
 mod segment;
 mod split;
 
@@ -15,6 +16,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_sentences_batch, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_files, m)?)?;
+    instances::register(m)?;
     error::register(m)?;
     Ok(())
 }

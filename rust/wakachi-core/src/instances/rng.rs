@@ -156,6 +156,20 @@ impl Rng for PyRandom {
     }
 }
 
+/// A fixed pattern of draws from `random.Random(seed)`, for checking against CPython: `n` times
+/// `(random(), randint(0, bound))`, then `shuffle(list(range(n)))`.
+pub fn py_random_pattern(seed: u64, n: usize, bound: u64) -> (Vec<f64>, Vec<u64>, Vec<u32>) {
+    let mut r = PyRandom::new(seed);
+    let (mut floats, mut ints) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        floats.push(r.random());
+        ints.push(r.randint(0, bound));
+    }
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    r.shuffle(&mut perm);
+    (floats, ints, perm)
+}
+
 /// SplitMix64 (Steele, Lea, Flood 2014) as a stream, keyed by a tuple of integers through its
 /// bijective finaliser, so a document's draws depend only on its key.
 #[derive(Clone, Debug)]
