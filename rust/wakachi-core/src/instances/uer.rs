@@ -68,7 +68,8 @@ impl Packer {
         for (ids, starts) in b.ids.chunks(l).zip(b.word_starts.chunks(l)) {
             out.push(Instance::single(None, (ids, starts), None));
         }
-        if self.cfg.empty_tail && self.buffered_docs > 0 && b.len() % l == 0 {
+        let last_chunk_full = !matches!(b.ids.chunks(l).last(), Some(c) if c.len() < l);
+        if self.cfg.empty_tail && self.buffered_docs > 0 && last_chunk_full {
             out.push(Instance::default());
         }
         self.buffer = Sentence::default();
