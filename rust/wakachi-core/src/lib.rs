@@ -6,6 +6,7 @@
 
 pub mod encode;
 pub mod error;
+pub mod instances;
 pub mod lines;
 pub mod pipeline;
 pub mod progress;

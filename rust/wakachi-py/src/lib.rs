@@ -3,6 +3,7 @@
 
 mod encode;
 mod error;
+mod instances;
 mod segment;
 mod split;
 
@@ -20,6 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode::tokenizer_mecab_dic, m)?)?;
     m.add_function(wrap_pyfunction!(encode::nfkc, m)?)?;
     m.add_function(wrap_pyfunction!(encode::lower, m)?)?;
+    instances::register(m)?;
     error::register(m)?;
     Ok(())
 }

@@ -1,0 +1,128 @@
+//! izumi-lab ELECTRA (retarfi/language-pretraining v1.0, `LineByLineTextDataset`): A/B chunks
+//! like Google's but without next-sentence prediction and without masking (the collator masks
+//! dynamically).
+//!
+//! Per document: target `max_seq_length − 3`, or with probability `short_seq_prob` (0.05) a
+//! length in `[short_min_length, max]` (5); sentences are accumulated until the target or the
+//! document's end; A is the first `a_end` sentences (`a_end = randint(1, n − 1)` when the chunk
+//! has two or more), B is **always the true continuation**, the rest of the chunk — empty for a
+//! one-sentence chunk, giving `[CLS] A [SEP] [SEP]`; the pair is truncated like Google's (longer
+//! side, B on ties, front or back at random); segment ids 0 for `[CLS] A [SEP]`, 1 for `B [SEP]`.
+//!
+//! The reference draws from Python's global `random` in document order; [`compat`] does that
+//! with one `random.Random(seed)` over the documents in order. [`document`] with a
+//! [`StreamRng`] keyed by `(seed, document index)` is the streaming form (any thread count, same
+//! output).
+
+use serde::Deserialize;
+
+use super::rng::{PyRandom, Rng, StreamRng};
+use super::{check_prob, target_length, truncate_pair, Document, Instance, Sentence, Specials};
+use crate::error::{Error, Result};
+
+/// Settings (v1.0: `max_seq_length` 128, `short_seq_prob` 0.05, `short_min_length` 5).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectraConfig {
+    /// Tokens per instance including `[CLS]` and two `[SEP]` (the reference's `block_size`).
+    pub max_seq_length: usize,
+    /// Probability that a document gets a short target length.
+    pub short_seq_prob: f64,
+    /// Smallest short target length.
+    pub short_min_length: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl ElectraConfig {
+    /// Checks the settings.
+    pub fn validate(&self, sp: &Specials) -> Result<()> {
+        sp.validate()?;
+        if self.short_min_length == 0 || self.max_seq_length < self.short_min_length + 3 {
+            return Err(Error::Config(format!(
+                "max_seq_length ({}) must be at least short_min_length ({}) + 3, short_min_length at least 1",
+                self.max_seq_length, self.short_min_length
+            )));
+        }
+        check_prob("short_seq_prob", self.short_seq_prob)
+    }
+}
+
+/// One `random.Random(seed)` over the documents in order (empty sentences skipped).
+pub fn compat(documents: &[Document], cfg: &ElectraConfig, sp: &Specials) -> Result<Vec<Instance>> {
+    cfg.validate(sp)?;
+    let mut rng = PyRandom::new(cfg.seed);
+    let mut out = Vec::new();
+    for doc in documents {
+        document(doc, cfg, sp, &mut rng, &mut out);
+    }
+    Ok(out)
+}
+
+/// Streaming: document `index` drawn from its own stream keyed by `(seed, index)`.
+pub fn stream(documents: &[Document], first_index: u64, cfg: &ElectraConfig, sp: &Specials) -> Result<Vec<Instance>> {
+    cfg.validate(sp)?;
+    let mut out = Vec::new();
+    for (k, doc) in documents.iter().enumerate() {
+        let mut rng = StreamRng::for_key(&[cfg.seed, first_index + k as u64]);
+        document(doc, cfg, sp, &mut rng, &mut out);
+    }
+    Ok(out)
+}
+
+/// The instances of one document (settings validated by the caller).
+pub fn document<R: Rng>(doc: &Document, cfg: &ElectraConfig, sp: &Specials, rng: &mut R, out: &mut Vec<Instance>) {
+    let sentences: Vec<&Sentence> = doc.iter().filter(|s| !s.is_empty()).collect();
+    if sentences.is_empty() {
+        return;
+    }
+    let max_tokens = cfg.max_seq_length - 3;
+    let target = target_length(rng, max_tokens, cfg.short_seq_prob, cfg.short_min_length);
+    let (mut start, mut length) = (0usize, 0usize);
+    for i in 0..sentences.len() {
+        length += sentences[i].len();
+        if i == sentences.len() - 1 || length >= target {
+            out.push(chunk_instance(&sentences[start..=i], max_tokens, sp, rng));
+            start = i + 1;
+            length = 0;
+        }
+    }
+}
+
+fn chunk_instance<R: Rng>(chunk: &[&Sentence], max_tokens: usize, sp: &Specials, rng: &mut R) -> Instance {
+    let n = chunk.len();
+    let a_end = if n >= 2 { rng.randint(1, n as u64 - 1) as usize } else { 1 };
+    let concat = |xs: &[&Sentence]| {
+        let mut s = Sentence::default();
+        xs.iter().for_each(|x| s.extend(x));
+        s
+    };
+    let (a, b) = (concat(&chunk[..a_end]), concat(&chunk[a_end..]));
+    let (mut ra, mut rb) = (0..a.len(), 0..b.len());
+    truncate_pair(&mut ra, &mut rb, max_tokens, rng);
+    Instance::pair(&a, ra, &b, rb, sp, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SP: Specials = Specials { vocab_size: 100, cls: 1, sep: 2, mask: 4, pad: 3 };
+
+    fn s(n: u32) -> Sentence {
+        Sentence { ids: (10..10 + n).collect(), word_starts: vec![true; n as usize] }
+    }
+
+    #[test]
+    fn b_is_the_continuation_and_may_be_empty() {
+        let cfg = ElectraConfig { max_seq_length: 16, short_seq_prob: 0.0, short_min_length: 5, seed: 1 };
+        let out = compat(&[vec![s(4)], vec![s(3), s(3), s(20)]], &cfg, &SP).unwrap();
+        assert_eq!(out[0].input_ids, [1, 10, 11, 12, 13, 2, 2]);
+        assert_eq!(out[0].segment_ids, [0, 0, 0, 0, 0, 0, 1]);
+        assert!(out.iter().all(|i| i.input_ids.len() <= 16 && i.next_sentence_label.is_none()));
+        // The second document's 26 tokens reach the 13-token target only with its last sentence.
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].input_ids.len(), 16);
+        assert_eq!(stream(&[vec![s(4)]], 0, &cfg, &SP).unwrap()[0], out[0]);
+    }
+}

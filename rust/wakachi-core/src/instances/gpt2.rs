@@ -1,0 +1,103 @@
+//! colorfulscoop GPT-2 (`gpt-ja` `BlockDataset`): the token ids of every sentence concatenated
+//! with no separator (the reference adds no BOS/EOS, neither between sentences nor between
+//! documents — its corpus has no document boundaries), cut into windows of `block_size + 1`
+//! tokens with stride `block_size` (inputs are a window's first `block_size` tokens, labels its
+//! last `block_size`: consecutive windows share one token); the remainder is dropped.
+//!
+//! `separator` optionally puts an id (e.g. `</s>`) after each document; the reference has none.
+//! Instances hold the `block_size + 1` window, segment ids 0, no masks; no randomness.
+
+use serde::Deserialize;
+
+use super::{Document, Instance, Specials};
+use crate::error::{Error, Result};
+
+/// Settings (reference: `block_size` 1024, no separator).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gpt2Config {
+    /// Tokens the model sees per row; rows hold one more (the last label).
+    pub block_size: usize,
+    /// An id written after each document, or none.
+    pub separator: Option<u32>,
+}
+
+/// Streaming packer: feed documents in order, then [`Packer::finish`].
+#[derive(Debug)]
+pub struct Packer {
+    cfg: Gpt2Config,
+    ids: Vec<u32>,
+    starts: Vec<bool>,
+}
+
+impl Packer {
+    /// A validated packer.
+    pub fn new(cfg: Gpt2Config, sp: &Specials) -> Result<Self> {
+        if cfg.block_size == 0 {
+            return Err(Error::Config("block_size must be at least 1".into()));
+        }
+        if let Some(s) = cfg.separator {
+            if s >= sp.vocab_size {
+                return Err(Error::Config(format!("separator id {s} is outside the vocabulary of {}", sp.vocab_size)));
+            }
+        }
+        Ok(Packer { cfg, ids: Vec::new(), starts: Vec::new() })
+    }
+
+    /// Appends one document; full windows go to `out`.
+    pub fn push_document(&mut self, doc: &Document, out: &mut Vec<Instance>) {
+        for s in doc {
+            self.ids.extend_from_slice(&s.ids);
+            self.starts.extend_from_slice(&s.word_starts);
+        }
+        if let Some(sep) = self.cfg.separator {
+            self.ids.push(sep);
+            self.starts.push(true);
+        }
+        self.drain(out);
+    }
+
+    fn drain(&mut self, out: &mut Vec<Instance>) {
+        let n = self.cfg.block_size;
+        let mut at = 0;
+        while self.ids.len() - at > n {
+            out.push(Instance::single(None, (&self.ids[at..at + n + 1], &self.starts[at..at + n + 1]), None));
+            at += n;
+        }
+        self.ids.drain(..at);
+        self.starts.drain(..at);
+    }
+
+    /// Ends the stream; the remainder (shorter than a window) is dropped, as the reference does.
+    pub fn finish(self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// All windows of `documents`.
+pub fn pack(documents: &[Document], cfg: &Gpt2Config, sp: &Specials) -> Result<Vec<Instance>> {
+    let mut p = Packer::new(cfg.clone(), sp)?;
+    let mut out = Vec::new();
+    documents.iter().for_each(|d| p.push_document(d, &mut out));
+    p.finish();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Sentence;
+    use super::*;
+
+    const SP: Specials = Specials { vocab_size: 100, cls: 4, sep: 5, mask: 0, pad: 0 };
+
+    #[test]
+    fn windows_overlap_by_one_and_drop_the_rest() {
+        let docs: Vec<Document> = vec![vec![Sentence { ids: (10..17).collect(), word_starts: vec![true; 7] }], vec![Sentence { ids: (20..24).collect(), word_starts: vec![false; 4] }]];
+        let cfg = Gpt2Config { block_size: 3, separator: None };
+        let rows: Vec<Vec<u32>> = pack(&docs, &cfg, &SP).unwrap().into_iter().map(|i| i.input_ids).collect();
+        assert_eq!(rows, [vec![10, 11, 12, 13], vec![13, 14, 15, 16], vec![16, 20, 21, 22]]);
+        let cfg = Gpt2Config { block_size: 3, separator: Some(3) };
+        let rows: Vec<Vec<u32>> = pack(&docs, &cfg, &SP).unwrap().into_iter().map(|i| i.input_ids).collect();
+        assert_eq!(rows[2], [16, 3, 20, 21]);
+    }
+}
