@@ -172,3 +172,117 @@ fn cache_is_written_then_used() {
         assert_eq!(words(&a, &line), words(&b, &line));
     }
 }
+
+/// A small MeCab source dicdir written the way real releases are: EUC-JP, comments, blank lines
+/// and trailing comments in char.def, a dicrc; `eol` is "\n" or "\r\n". The lexicon is written
+/// through encoding_rs's (WHATWG) encoder, so ～－∥￠￡￢ become the JIS X 0208 bytes that
+/// MeCab's iconv reads as 〜−‖¢£¬.
+fn write_mini_source(dir: &Path, eol: &str) {
+    let euc = |s: &str| encoding_rs::EUC_JP.encode(&s.replace('\n', eol)).0.into_owned();
+    let lex = "波,1,1,100,名詞,一般,*,*,*,*,波,ナミ,ナミ\n～,2,2,100,記号,一般,*,*,*,*,～,カラ,カラ\n\
+               信ずる,1,1,100,動詞,自立,*,*,サ変・－ズル,基本形,信ずる,シンズル,シンズル\n\
+               ∥,2,2,100,記号,一般,*,*,*,*,∥,∥,∥\n\"￠,￡\",2,2,100,記号,一般,*,*,*,*,￢,*,*\n";
+    let chars = "#\n#  Japanese character category map\n#\n\nDEFAULT 0 1 0  # DEFAULT is mandatory\n\
+                 SPACE   0 1 0\nKANJI   0 0 2\tEXTRA COLUMNS ARE IGNORED\nSYMBOL  1 1 0\n\n\
+                 # ranges\n0x0020 SPACE  # DO NOT REMOVE THIS LINE\n0x00D0 SPACE\n\
+                 0x4E00..0x9FA5 KANJI  # CJK Unified Ideographs\n0x3000..0x303F SYMBOL\t# CJK symbols\n\
+                 0x2010..0x2312 SYMBOL\n0x00A0..0x00FF SYMBOL\n";
+    let unk = "DEFAULT,0,0,100,記号,一般,*,*,*,*,*\nSPACE,0,0,100,記号,空白,*,*,*,*,*\n\
+               KANJI,1,1,500,名詞,一般,*,*,*,*,*\nSYMBOL,2,2,200,記号,一般,*,*,*,*,*\n";
+    let matrix: String = std::iter::once("3 3\n".to_string())
+        .chain((0..9).map(|i| format!("{} {} {}\n", i % 3, i / 3, (i * 7) % 5 - 2)))
+        .collect();
+    for (name, text) in [("lex.csv", lex), ("char.def", chars), ("unk.def", unk), ("matrix.def", &matrix)] {
+        std::fs::write(dir.join(name), euc(text)).expect("write");
+    }
+    std::fs::write(dir.join("dicrc"), euc(";\n; Configuration file\n;\ncost-factor = 800\nmax-grouping-size = 0\n")).expect("write");
+}
+
+#[test]
+fn euc_jp_sources_decode_as_mecab_iconv_does() {
+    // MeCab (mecab-dict-index -f EUC-JP, glibc/libiconv) reads JIS X 0208 0x2141 as U+301C, not
+    // U+FF5E, and so on; on Debian's mecab-ipadic this decided 2,029 corpus lines
+    // (benches/parity_mecab_source.py).
+    let tmp = tempfile::tempdir().expect("tmp");
+    write_mini_source(tmp.path(), "\n");
+    let d = source::read_dicdir(tmp.path()).expect("reads");
+    let got: Vec<(&str, &str)> = d.lex.iter().map(|e| (e.surface.as_str(), e.feature.as_str())).collect();
+    assert!(got.contains(&("\u{301C}", "記号,一般,*,*,*,*,\u{301C},カラ,カラ")), "{got:?}");
+    assert!(got.contains(&("信ずる", "動詞,自立,*,*,サ変・\u{2212}ズル,基本形,信ずる,シンズル,シンズル")), "{got:?}");
+    assert!(got.contains(&("\u{2016}", "記号,一般,*,*,*,*,\u{2016},\u{2016},\u{2016}")), "{got:?}");
+    assert!(got.contains(&("\u{A2},\u{A3}", "記号,一般,*,*,*,*,\u{AC},*,*")), "{got:?}");
+    let seg = open(tmp.path());
+    let mut spans: Vec<Span> = Vec::new();
+    let text = "波\u{301C}波";
+    seg.worker().segment(text, &mut spans);
+    let toks: Vec<(&str, &str)> = spans.iter().map(|s| (&text[s.start..s.end], s.feature)).collect();
+    assert_eq!(toks[1], ("\u{301C}", "記号,一般,*,*,*,*,\u{301C},カラ,カラ"));
+}
+
+#[test]
+fn source_files_with_crlf_comments_and_dicrc_read_alike() {
+    let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    write_mini_source(a.path(), "\n");
+    write_mini_source(b.path(), "\r\n");
+    let (x, y) = (source::read_dicdir(a.path()).expect("LF"), source::read_dicdir(b.path()).expect("CRLF"));
+    assert_eq!((x.lex, x.unk, x.matrix), (y.lex, y.unk, y.matrix));
+    assert_eq!(x.chars, y.chars);
+    assert_eq!(x.chars.categories.len(), 4);
+    assert_eq!(x.chars.table[0x3000].default_type(), 3); // SYMBOL, from a range with a tab and a comment
+    // dicrc's `max-grouping-size = 0` means MeCab's default, not unlimited.
+    let m = Mecab::open(b.path(), &MecabOptions::default()).expect("opens");
+    assert_eq!(m.report.max_grouping, 24);
+}
+
+#[test]
+fn bad_source_lines_are_named_errors_never_panics() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    write_mini_source(tmp.path(), "\n");
+    let bad_lines = [
+        "", "#", "x", "0x", "0x..", "0x..0x", "0xZZ SPACE", "0x0041..0x0040 KANJI", "0xFFFF KANJI", "0x0041 NOPE",
+        "0x0041", "0x4E00..0x9FA5 # KANJI", "A 0 1", "A 2 1 0", "A 0 1 99", "DEFAULT 0 1 0", ",,,,", "\"",
+        "\"a", "\"a\"x,1,1,1,f", "a,1,1", "a,-1,1,1,f", "a,99999,1,1,f", "a,1,1,40000,f", "a,5,5,1,f", ",1,1,1,f",
+        "NOPE,0,0,1,f", "1 2", "1 2 3 4", "9 9 9", "-1 0 0", "0 0 99999", "0 0", "3 x", "\u{FEFF}3 3",
+        "max-grouping-size = x", "max-grouping-size = -1", "\u{1}\u{7F}", "\"\"\"\"", "0x0020..0x0020 SPACE SPACE",
+    ];
+    let mut opened = 0;
+    for file in ["lex.csv", "char.def", "unk.def", "matrix.def", "dicrc"] {
+        let orig = std::fs::read(tmp.path().join(file)).expect("read");
+        let text = String::from_utf8_lossy(&orig).into_owned(); // these files' changed lines are ASCII
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            for bad in bad_lines {
+                let mut l = lines.clone();
+                l[i] = bad;
+                std::fs::write(tmp.path().join(file), l.join("\n")).expect("write");
+                // Parsing alone for every case (fast); the whole load (dicrc, vibrato's builder)
+                // for the dicrc cases and for what parses.
+                let res = match source::read_dicdir(tmp.path()) {
+                    Ok(_) if file == "dicrc" || bad.is_empty() || i % 4 == 0 => {
+                        opened += 1;
+                        Mecab::open(tmp.path(), &MecabOptions::default()).map(|_| ())
+                    }
+                    r => r.map(|_| ()),
+                };
+                match res {
+                    Ok(()) => {}
+                    Err(Error::Malformed { path, line, .. }) => {
+                        assert!(path.ends_with(file) && (1..=lines.len()).contains(&(line as usize)), "{file}:{}: {bad:?} gave {}:{line}", i + 1, path.display())
+                    }
+                    Err(e @ Error::Dictionary { .. }) => assert!(e.to_string().contains(&tmp.path().display().to_string()), "{e}"),
+                    Err(e) => panic!("{file}:{}: {bad:?}: unexpected error kind {e}", i + 1),
+                }
+            }
+        }
+        std::fs::write(tmp.path().join(file), &orig).expect("restore");
+    }
+    assert!(opened > 50, "{opened}");
+    // Bytes that are neither UTF-8 nor EUC-JP name their line.
+    let mut lex = std::fs::read(tmp.path().join("lex.csv")).expect("read");
+    lex.extend_from_slice(b"\xA1\xC1x,1,1,1,\x80\xFF\n");
+    std::fs::write(tmp.path().join("lex.csv"), &lex).expect("write");
+    match source::read_dicdir(tmp.path()) {
+        Err(Error::Malformed { path, line, .. }) => assert!(path.ends_with("lex.csv") && line == 6, "{}:{line}", path.display()),
+        other => panic!("expected a malformed-line error, got {:?}", other.map(|d| d.lex.len())),
+    }
+}

@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 /// The vibrato crate this build uses.
 pub const VIBRATO_VERSION: &str = vibrato::VERSION;
 
-/// Bump when the translation to vibrato changes (the parity fixes in `dict.rs`).
-const TRANSLATION_REVISION: u32 = 2;
+/// Bump when the translation to vibrato changes (the parity fixes in `dict.rs`) or the readers
+/// read differently (3: EUC-JP sources decoded as MeCab's iconv does).
+const TRANSLATION_REVISION: u32 = 3;
 
 /// The cache directory: `$WAKACHI_CACHE_DIR`, else `$XDG_CACHE_HOME/wakachi`, else
 /// `~/.cache/wakachi`.

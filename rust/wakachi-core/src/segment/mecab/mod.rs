@@ -151,17 +151,19 @@ fn dict_files(dicdir: &Path) -> Result<(&'static str, Vec<PathBuf>)> {
     Ok(("source", files))
 }
 
-/// `max-grouping-size` from `dicrc`, else MeCab's default.
+/// `max-grouping-size` from `dicrc`, else (also when 0) MeCab's default.
 fn read_max_grouping(dicrc: &Path) -> Result<usize> {
     let Ok(bytes) = std::fs::read(dicrc) else { return Ok(DEFAULT_MAX_GROUPING) };
     for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
         if let Some((k, v)) = line.split_once('=') {
             if k.trim() == "max-grouping-size" {
-                return v.trim().parse().map_err(|_| Error::Malformed {
+                // MeCab (tokenizer.cpp `open`) takes 0 as "unset"; vibrato would take it as unlimited.
+                let n: usize = v.trim().parse().map_err(|_| Error::Malformed {
                     path: dicrc.to_path_buf(),
                     line: i as u64 + 1,
                     msg: format!("max-grouping-size {:?} is not a number", v.trim()),
-                });
+                })?;
+                return Ok(if n == 0 { DEFAULT_MAX_GROUPING } else { n });
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Reader of MeCab *source* dictionaries (`*.csv`, `matrix.def`, `char.def`, `unk.def`), UTF-8 or
-//! EUC-JP (the encoding of most source releases; detected per file), and the writer of the same
-//! format (`wakachi dict decompile`).
+//! EUC-JP (the encoding of most source releases; detected per file, decoded as the iconv behind
+//! `mecab-dict-index -f EUC-JP` decodes it), and the writer of the same format
+//! (`wakachi dict decompile`). `benches/parity_mecab_source.py` checks it against MeCab on
+//! Debian's mecab-ipadic.
 //!
 //! Parsing follows MeCab 0.996: CSV lines split into five columns with the fifth the raw rest of
 //! the line (utils.h `tokenizeCSV`), lexicon entries stably sorted by surface bytes
@@ -44,14 +46,61 @@ fn read_text(path: &Path) -> Result<String> {
     let bytes = read_file(path)?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
-        Err(e) => {
-            let (s, _, bad) = encoding_rs::EUC_JP.decode(e.as_bytes());
-            if bad {
-                return Err(Error::dict(path, "neither valid UTF-8 nor valid EUC-JP"));
-            }
-            Ok(s.into_owned())
-        }
+        Err(e) => decode_euc_jp(path, e.as_bytes()),
     }
+}
+
+/// The six JIS X 0208 characters whose Unicode mapping differs between the iconv that MeCab's
+/// `mecab-dict-index -f EUC-JP` uses (glibc, GNU libiconv: the standard JIS mapping) and
+/// encoding_rs (WHATWG, i.e. Windows' mapping, shown in the comments). Found by decoding every
+/// EUC-JP sequence both ways; mecab-ipadic uses U+2212 in 4,875 entries (`サ変・−スル`).
+const EUC_JP_AS_ICONV: [([u8; 2], char); 6] = [
+    ([0xA1, 0xC1], '\u{301C}'), // WAVE DASH (WHATWG: U+FF5E FULLWIDTH TILDE)
+    ([0xA1, 0xC2], '\u{2016}'), // DOUBLE VERTICAL LINE (U+2225 PARALLEL TO)
+    ([0xA1, 0xDD], '\u{2212}'), // MINUS SIGN (U+FF0D FULLWIDTH HYPHEN-MINUS)
+    ([0xA1, 0xF1], '\u{00A2}'), // CENT SIGN (U+FFE0)
+    ([0xA1, 0xF2], '\u{00A3}'), // POUND SIGN (U+FFE1)
+    ([0xA2, 0xCC], '\u{00AC}'), // NOT SIGN (U+FFE2)
+];
+
+/// Decodes EUC-JP as MeCab's iconv does: encoding_rs, except for [`EUC_JP_AS_ICONV`].
+fn decode_euc_jp(path: &Path, bytes: &[u8]) -> Result<String> {
+    let mut out = String::with_capacity(bytes.len() * 3 / 2);
+    let (mut done, mut i) = (0, 0);
+    while i < bytes.len() {
+        // Walk character by character (ASCII, 0x8E kana, 0x8F JIS X 0212, 2-byte JIS X 0208),
+        // so a trail byte is never taken for a lead byte.
+        let width = match bytes[i] {
+            0x8F => 3,
+            0x8E | 0xA1..=0xFE => 2,
+            _ => 1,
+        };
+        if width == 2 {
+            if let Some((_, c)) = EUC_JP_AS_ICONV.iter().find(|(k, _)| bytes.get(i..i + 2) == Some(&k[..])) {
+                decode_euc_jp_run(path, bytes, done, i, &mut out)?;
+                out.push(*c);
+                done = i + 2;
+            }
+        }
+        i += width;
+    }
+    decode_euc_jp_run(path, bytes, done, bytes.len(), &mut out)?;
+    Ok(out)
+}
+
+fn decode_euc_jp_run(path: &Path, bytes: &[u8], from: usize, to: usize, out: &mut String) -> Result<()> {
+    let run = &bytes[from..to];
+    if let Some(s) = encoding_rs::EUC_JP.decode_without_bom_handling_and_without_replacement(run) {
+        out.push_str(&s);
+        return Ok(());
+    }
+    // Name the first line that does not decode.
+    let before = bytes[..from].iter().filter(|&&b| b == b'\n').count();
+    let bad = run
+        .split(|&b| b == b'\n')
+        .position(|l| encoding_rs::EUC_JP.decode_without_bom_handling_and_without_replacement(l).is_none())
+        .unwrap_or(0);
+    Err(malformed(path, (before + bad) as u64 + 1, "neither valid UTF-8 nor valid EUC-JP"))
 }
 
 fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
@@ -89,7 +138,7 @@ fn split_csv(line: &str) -> Option<(String, [&str; 3], &str)> {
     let mut cols = rest.splitn(4, ',');
     let nums = [cols.next()?, cols.next()?, cols.next()?];
     let feature = cols.next()?;
-    Some((surface, nums.map(|c| c.trim_start_matches([' ', '\t'])), feature))
+    Some((surface, nums.map(|c| c.trim_matches([' ', '\t'])), feature))
 }
 
 /// Reads a lexicon CSV or `unk.def`.
@@ -118,19 +167,27 @@ fn read_matrix_def(path: &Path) -> Result<Matrix> {
     let text = read_text(path)?;
     let mut it = lines(&text).filter(|(_, l)| !l.trim().is_empty());
     let (n, head) = it.next().ok_or_else(|| Error::dict(path, "empty file"))?;
-    let dims: Vec<u16> = head.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    let [lsize, rsize] = dims[..] else { return Err(malformed(path, n, "expected `lsize rsize`")) };
+    let Some([lsize, rsize]) = numbers::<u16, 2>(head) else { return Err(malformed(path, n, "expected `lsize rsize`")) };
     let mut costs = vec![0i16; usize::from(lsize) * usize::from(rsize)];
     for (n, line) in it {
-        let f: Vec<i64> = line.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-        match f[..] {
-            [l, r, c] if (0..i64::from(lsize)).contains(&l) && (0..i64::from(rsize)).contains(&r) && i16::try_from(c).is_ok() => {
+        match numbers::<i64, 3>(line) {
+            Some([l, r, c]) if (0..i64::from(lsize)).contains(&l) && (0..i64::from(rsize)).contains(&r) && i16::try_from(c).is_ok() => {
                 costs[(l + i64::from(lsize) * r) as usize] = c as i16;
             }
             _ => return Err(malformed(path, n, format!("expected `left right cost` within {lsize}x{rsize}"))),
         }
     }
     Ok(Matrix { lsize, rsize, costs })
+}
+
+/// Exactly `N` whitespace-separated numbers, or `None`.
+fn numbers<T: std::str::FromStr + Copy + Default, const N: usize>(line: &str) -> Option<[T; N]> {
+    let mut out = [T::default(); N];
+    let mut f = line.split_whitespace();
+    for slot in &mut out {
+        *slot = f.next()?.parse().ok()?;
+    }
+    f.next().is_none().then_some(out)
 }
 
 /// Compiles `char.def` into MeCab's character table.
@@ -156,7 +213,7 @@ fn read_char_def(path: &Path) -> Result<CharDef> {
             }
             ranges.push((n, lo, hi, f[1..].iter().map(|s| s.to_string()).collect()));
         } else {
-            let [name, inv, grp, len] = f[..] else { return Err(malformed(path, n, "expected NAME INVOKE GROUP LENGTH")) };
+            let [name, inv, grp, len, ..] = f[..] else { return Err(malformed(path, n, "expected NAME INVOKE GROUP LENGTH")) };
             let flag = |s: &str| match s {
                 "0" => Ok(false),
                 "1" => Ok(true),
