@@ -168,7 +168,14 @@ fn read_matrix_def(path: &Path) -> Result<Matrix> {
     let mut it = lines(&text).filter(|(_, l)| !l.trim().is_empty());
     let (n, head) = it.next().ok_or_else(|| Error::dict(path, "empty file"))?;
     let Some([lsize, rsize]) = numbers::<u16, 2>(head) else { return Err(malformed(path, n, "expected `lsize rsize`")) };
-    let mut costs = vec![0i16; usize::from(lsize) * usize::from(rsize)];
+    // MeCab allows sparse matrix.def files, so the header cannot be checked against the file
+    // size; ask for the memory instead of aborting when it is not there.
+    let cells = usize::from(lsize) * usize::from(rsize);
+    let mut costs: Vec<i16> = Vec::new();
+    costs
+        .try_reserve_exact(cells)
+        .map_err(|_| malformed(path, n, format!("a {lsize}x{rsize} matrix does not fit in memory")))?;
+    costs.resize(cells, 0);
     for (n, line) in it {
         match numbers::<i64, 3>(line) {
             Some([l, r, c]) if (0..i64::from(lsize)).contains(&l) && (0..i64::from(rsize)).contains(&r) && i16::try_from(c).is_ok() => {
