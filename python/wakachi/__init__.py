@@ -7,6 +7,7 @@ from wakachi._core import (
     ConfigError,
     DictionaryError,
     InputError,
+    ShardError,
     WakachiError,
     __version__,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "DictionaryError",
     "InputError",
     "Segmenter",
+    "ShardError",
     "Token",
     "WakachiError",
     "__version__",

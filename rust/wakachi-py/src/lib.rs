@@ -3,6 +3,7 @@
 
 mod error;
 mod segment;
+mod shards;
 mod split;
 
 use pyo3::prelude::*;
@@ -15,6 +16,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_sentences_batch, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_files, m)?)?;
+    m.add_class::<shards::PyShardWriter>()?;
+    m.add_function(wrap_pyfunction!(shards::read_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::verify_shards, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::file_sha256, m)?)?;
     error::register(m)?;
     Ok(())
 }
