@@ -61,7 +61,7 @@ def _token(vocab: Sequence[str] | None, i: int) -> str:
 
 def _decode_tokens(row: dict, vocab: Sequence[str] | None) -> str:
     """``input_ids`` as text: words separated by spaces where ``word_starts`` is given (a
-    continuation's ``##`` dropped), masked positions as ``[MASK:original]`` (``→shown`` added when
+    continuation's ``##`` dropped; without a vocabulary, ids of one word joined by ``+``), masked positions as ``[MASK:original]`` (``→shown`` added when
     the input holds another token than ``[MASK]``)."""
     ids = row["input_ids"] or []
     masked = dict(zip(row.get("masked_positions") or [], row.get("masked_ids") or []))
@@ -74,6 +74,8 @@ def _decode_tokens(row: dict, vocab: Sequence[str] | None) -> str:
             tok = f"[MASK:{orig}]" if vocab is None or tok == "[MASK]" else f"[MASK:{orig}→{tok}]"
         if starts is None or p == 0 or starts[p]:
             out.append(" " if out else "")
+        elif vocab is None:
+            out.append("+")
         elif tok.startswith("##"):
             tok = tok[2:]
         out.append(tok)

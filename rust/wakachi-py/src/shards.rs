@@ -90,7 +90,9 @@ impl PyShardWriter {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut ShardOutput) -> PyResult<T>) -> PyResult<T> {
-        let mut g = self.inner.lock().map_err(|_| PyValueError::new_err("writer poisoned by an earlier panic"))?;
+        // try_lock: a second Python thread waiting here would hold the GIL that the on-shard
+        // callback of the first needs.
+        let mut g = self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?;
         match g.as_mut() {
             Some(out) => f(out),
             None => Err(PyValueError::new_err("the writer is finished")),
@@ -196,7 +198,7 @@ impl PyShardWriter {
 
     /// Writes the remaining shards; returns the final manifest as JSON.
     fn finish(&self, py: Python<'_>) -> PyResult<String> {
-        let out = self.inner.lock().map_err(|_| PyValueError::new_err("writer poisoned"))?.take();
+        let out = self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?.take();
         let out = out.ok_or_else(|| PyValueError::new_err("the writer is finished"))?;
         let m = py.detach(|| out.finish()).map_err(|e| self.error(e))?;
         json(&m)

@@ -74,15 +74,16 @@ fn column_values(array: &dyn Array) -> std::result::Result<Vec<Value>, String> {
     if let DataType::List(_) = array.data_type() {
         let list = array.as_list_opt::<i32>().ok_or("not a list array")?;
         let items = scalars(list.values().as_ref())?;
-        return Ok((0..list.len())
+        let offsets = list.value_offsets();
+        return (0..list.len())
             .map(|r| {
                 if list.is_null(r) {
-                    return Value::Null;
+                    return Ok(Value::Null);
                 }
-                let (s, e) = (list.value_offsets()[r] as usize, list.value_offsets()[r + 1] as usize);
-                Value::List(items[s..e].to_vec())
+                let (s, e) = (offsets[r] as usize, offsets[r + 1] as usize);
+                items.get(s..e).map(|xs| Value::List(xs.to_vec())).ok_or_else(|| format!("row {r}: offsets outside the values"))
             })
-            .collect());
+            .collect();
     }
     let items = scalars(array)?;
     Ok(items.into_iter().enumerate().map(|(r, x)| if array.is_null(r) { Value::Null } else { Value::Int(x.into()) }).collect())
