@@ -7,6 +7,7 @@ from wakachi._core import (
     ConfigError,
     DictionaryError,
     InputError,
+    ShardError,
     WakachiError,
     __version__,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "DictionaryError",
     "InputError",
     "Segmenter",
+    "ShardError",
     "Token",
     "Tokenizer",
     "WakachiError",

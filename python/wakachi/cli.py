@@ -95,6 +95,13 @@ def _dict_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from wakachi.shards import inspect
+
+    print(inspect(args.shard, vocab=args.vocab, n=args.n))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wakachi", description=__doc__)
     p.add_argument("--version", action="version", version=f"wakachi {__version__}")
@@ -144,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     e.add_argument("files", nargs="*", help="input files (default: stdin)")
     e.set_defaults(func=_encode)
+
+    ins = sub.add_parser("inspect", help="decode the first rows of a shard back to text (verified against its manifest)")
+    ins.add_argument("shard", help="a shard-NNNNN.arrow file")
+    ins.add_argument("--vocab", default=None, help="vocab.txt (one token a line) to show tokens instead of ids")
+    ins.add_argument("-n", type=int, default=5, help="rows to show (default 5)")
+    ins.set_defaults(func=_inspect)
 
     d = sub.add_parser("dict", help="MeCab dictionary tools")
     dsub = d.add_subparsers(dest="dict_command", required=True)

@@ -42,6 +42,18 @@ pub enum Error {
         /// What is wrong.
         msg: String,
     },
+    /// A shard, manifest or shuffle bucket file that is truncated, corrupt, or does not match the
+    /// manifest that lists it.
+    #[error("{path}: {msg}")]
+    Shard {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// Work stopped on request before it was complete; rerunning the same command resumes it.
+    #[error("interrupted (rerun the same command to resume)")]
+    Interrupted,
     /// A bad setting given by the caller.
     #[error("{0}")]
     Config(String),
@@ -57,6 +69,11 @@ impl Error {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
+    }
+
+    /// A shard-file error on `path`.
+    pub fn shard(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
+        Error::Shard { path: path.into(), msg: msg.into() }
     }
 
     /// A dictionary-format error on `path`.

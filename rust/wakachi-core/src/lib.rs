@@ -11,6 +11,7 @@ pub mod lines;
 pub mod pipeline;
 pub mod progress;
 pub mod segment;
+pub mod shards;
 pub mod split;
 
 pub use error::{Error, Result};

@@ -9,6 +9,7 @@ pyo3::create_exception!(wakachi, WakachiError, pyo3::exceptions::PyException, "B
 pyo3::create_exception!(wakachi, DictionaryError, WakachiError, "A dictionary is missing, truncated or corrupt.");
 pyo3::create_exception!(wakachi, InputError, WakachiError, "An input file or line cannot be used (e.g. invalid UTF-8).");
 pyo3::create_exception!(wakachi, ConfigError, WakachiError, "A bad setting.");
+pyo3::create_exception!(wakachi, ShardError, InputError, "A shard or manifest is truncated, corrupt, or does not match its manifest.");
 
 /// Converts a core error.
 pub fn to_py(e: Error) -> PyErr {
@@ -19,6 +20,8 @@ pub fn to_py(e: Error) -> PyErr {
         Error::Dictionary { .. } => DictionaryError::new_err(msg),
         Error::InvalidUtf8 { .. } | Error::Malformed { .. } => InputError::new_err(msg),
         Error::Config(_) => ConfigError::new_err(msg),
+        Error::Shard { .. } => ShardError::new_err(msg),
+        Error::Interrupted => WakachiError::new_err(msg),
     }
 }
 
@@ -29,5 +32,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DictionaryError", py.get_type::<DictionaryError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
+    m.add("ShardError", py.get_type::<ShardError>())?;
     Ok(())
 }

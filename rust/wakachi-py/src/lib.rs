@@ -5,6 +5,7 @@ mod encode;
 mod error;
 mod instances;
 mod segment;
+mod shards;
 mod split;
 
 use pyo3::prelude::*;
@@ -22,6 +23,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode::nfkc, m)?)?;
     m.add_function(wrap_pyfunction!(encode::lower, m)?)?;
     instances::register(m)?;
+    m.add_class::<shards::PyShardWriter>()?;
+    m.add_function(wrap_pyfunction!(shards::read_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::verify_shards, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::file_sha256, m)?)?;
     error::register(m)?;
     Ok(())
 }

@@ -1,0 +1,467 @@
+//! Seeded on-disk bucketed shuffle of rows, in bounded memory.
+//!
+//! **Scatter.** Input row `i` goes to bucket `h(i) >> (64 − L)` of `2^L` bucket files in
+//! `OUTDIR/.wakachi-shuffle/`, where `h(i) = mix64(mix64(seed) ^ i)` (SplitMix64's finaliser,
+//! [`mix64`]). Every `checkpoint_rows` input rows the buckets are flushed and fsynced and their
+//! lengths recorded in the manifest; when buckets then average more than `bucket_bytes`, each is
+//! split in two by the next bit of `h` (level `L+1`), up to `max_buckets`. A bucket file is always
+//! sorted by input row index, so its content depends only on the seed, the final level and the
+//! input rows — not on when splits happened, nor on threads.
+//!
+//! **Gather.** Buckets are read one at a time in order, their rows permuted by a Fisher–Yates
+//! shuffle driven by SplitMix64 seeded with `mix64(seed ^ mix64(L << 32 | bucket))`, and streamed to
+//! shards. Memory: one bucket file plus 8 bytes a row, plus the shard being built.
+//!
+//! **Bucket records.** `varint(len) payload`, payload = `varint(row index)` then per column in
+//! schema order: a scalar as `0` (null) or `v + 1` (`zigzag(v) + 1` for signed types); a list as
+//! `0` (null) or `n + 1` followed by its `n` items as varints (zig-zag for signed types).
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::manifest::{BucketState, Phase, ShuffleIdentity};
+use super::schema::{Row, ShardSchema, Value};
+use crate::error::{Error, Result};
+
+/// The shuffle's temporary directory inside the output directory.
+pub const SHUFFLE_DIR: &str = ".wakachi-shuffle";
+
+/// Settings of the on-disk shuffle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShuffleConfig {
+    /// Seed.
+    pub seed: u64,
+    /// Memory for one bucket (half of it; the other half is for the shard being built), bytes.
+    pub memory_budget: u64,
+    /// Most bucket files (all are open during the scatter).
+    pub max_buckets: u32,
+    /// Input rows between checkpoints (0: the shard size).
+    pub checkpoint_rows: u64,
+}
+
+impl ShuffleConfig {
+    /// A shuffle with `seed` within `memory_budget` bytes, at most 256 buckets, checkpoints every shard.
+    pub fn new(seed: u64, memory_budget: u64) -> Self {
+        ShuffleConfig { seed, memory_budget, max_buckets: 256, checkpoint_rows: 0 }
+    }
+
+    pub(crate) fn identity(&self, rows_per_shard: u64) -> Result<ShuffleIdentity> {
+        if !self.max_buckets.is_power_of_two() || self.max_buckets > 1 << 16 {
+            return Err(Error::Config(format!("max_buckets must be a power of two ≤ 65536, not {}", self.max_buckets)));
+        }
+        let checkpoint_rows = if self.checkpoint_rows == 0 { rows_per_shard } else { self.checkpoint_rows };
+        Ok(ShuffleIdentity {
+            seed: self.seed,
+            bucket_bytes: (self.memory_budget / 2).max(1),
+            max_buckets: self.max_buckets,
+            checkpoint_rows,
+        })
+    }
+}
+
+/// SplitMix64's finaliser: a bijective 64-bit mix.
+pub fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The bucket of input row `index` among `2^level` buckets.
+pub fn bucket_of(seed: u64, index: u64, level: u32) -> usize {
+    if level == 0 {
+        return 0;
+    }
+    (mix64(mix64(seed) ^ index) >> (64 - level)) as usize
+}
+
+/// SplitMix64 generator.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        let z = mix64(self.0);
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z
+    }
+
+    /// Uniform in `0..n` (`n > 0`), unbiased (Lemire's multiply-and-reject).
+    fn below(&mut self, n: u64) -> u64 {
+        let threshold = n.wrapping_neg() % n;
+        loop {
+            let m = u128::from(self.next()) * u128::from(n);
+            if (m as u64) >= threshold {
+                return (m >> 64) as u64;
+            }
+        }
+    }
+}
+
+/// The permutation applied to bucket `bucket` of `2^level` (Fisher–Yates, seeded).
+pub fn shuffle_in_bucket<T>(items: &mut [T], seed: u64, level: u32, bucket: usize) {
+    let mut rng = SplitMix(mix64(seed ^ mix64((u64::from(level) << 32) | bucket as u64)));
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *buf.get(*pos)?;
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn zigzag(x: i64) -> u64 {
+    ((x << 1) ^ (x >> 63)) as u64
+}
+
+fn unzigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
+/// Appends the record of input row `index` to `out`.
+pub(crate) fn encode_row(schema: &ShardSchema, index: u64, row: &[Value], out: &mut Vec<u8>) {
+    let mut payload = Vec::with_capacity(64);
+    put_varint(&mut payload, index);
+    for (c, v) in schema.columns.iter().zip(row) {
+        let item = |x: i64| if c.elem.unsigned() { x as u64 } else { zigzag(x) };
+        match v {
+            Value::Null => put_varint(&mut payload, 0),
+            Value::Int(x) => put_varint(&mut payload, item(*x) + 1),
+            Value::List(xs) => {
+                put_varint(&mut payload, xs.len() as u64 + 1);
+                xs.iter().for_each(|&x| put_varint(&mut payload, item(x.into())));
+            }
+        }
+    }
+    put_varint(out, payload.len() as u64);
+    out.extend_from_slice(&payload);
+}
+
+/// Decodes a record payload into (input row index, row); `None` when malformed.
+pub(crate) fn decode_row(schema: &ShardSchema, payload: &[u8]) -> Option<(u64, Row)> {
+    let mut pos = 0;
+    let index = get_varint(payload, &mut pos)?;
+    let mut row = Vec::with_capacity(schema.columns.len());
+    for c in &schema.columns {
+        let item = |u: u64| if c.elem.unsigned() { i64::try_from(u).ok() } else { Some(unzigzag(u)) };
+        let head = get_varint(payload, &mut pos)?;
+        row.push(match (head, c.list) {
+            (0, _) => Value::Null,
+            (h, false) => Value::Int(item(h - 1)?),
+            (h, true) => {
+                let n = usize::try_from(h - 1).ok().filter(|&n| n <= payload.len())?;
+                let mut xs = Vec::with_capacity(n);
+                for _ in 0..n {
+                    xs.push(i32::try_from(item(get_varint(payload, &mut pos)?)?).ok()?);
+                }
+                Value::List(xs)
+            }
+        });
+    }
+    (pos == payload.len()).then_some((index, row))
+}
+
+/// Byte ranges of the records in `data`; `None` when a record is cut short.
+fn record_ranges(data: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let len = usize::try_from(get_varint(data, &mut pos)?).ok()?;
+        let end = pos.checked_add(len).filter(|&e| e <= data.len())?;
+        out.push((pos, end));
+        pos = end;
+    }
+    Some(out)
+}
+
+fn bucket_path(dir: &Path, level: u32, bucket: usize) -> PathBuf {
+    dir.join(format!("L{level:02}-{bucket:05}.bin"))
+}
+
+/// Reads the first `len` bytes of a bucket file.
+fn read_bucket(path: &Path, len: u64) -> Result<Vec<u8>> {
+    let mut data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if (data.len() as u64) < len {
+        return Err(Error::shard(path, format!("{} bytes, the manifest recorded {len} (truncated)", data.len())));
+    }
+    data.truncate(len as usize);
+    Ok(data)
+}
+
+/// The scatter pass: bucket files being appended to.
+pub(crate) struct Scatter {
+    dir: PathBuf,
+    ident: ShuffleIdentity,
+    schema: Arc<ShardSchema>,
+    level: u32,
+    files: Vec<BufWriter<File>>,
+    state: Vec<BucketState>,
+    input_rows: u64,
+    record: Vec<u8>,
+}
+
+impl Scatter {
+    /// A new scatter (removes any earlier shuffle directory): one empty bucket.
+    pub fn fresh(out_dir: &Path, ident: ShuffleIdentity, schema: Arc<ShardSchema>) -> Result<Scatter> {
+        let dir = out_dir.join(SHUFFLE_DIR);
+        remove_dir(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Self::restore(out_dir, ident, schema, 0, 0, &[BucketState::default()])
+    }
+
+    /// The scatter as of a checkpoint: files of other levels are removed, the others cut back to
+    /// their recorded length.
+    pub fn restore(
+        out_dir: &Path,
+        ident: ShuffleIdentity,
+        schema: Arc<ShardSchema>,
+        input_rows: u64,
+        level: u32,
+        buckets: &[BucketState],
+    ) -> Result<Scatter> {
+        let dir = out_dir.join(SHUFFLE_DIR);
+        remove_other_levels(&dir, level)?;
+        let mut files = Vec::with_capacity(buckets.len());
+        for (b, st) in buckets.iter().enumerate() {
+            let path = bucket_path(&dir, level, b);
+            let f = OpenOptions::new().create(true).write(true).truncate(false).open(&path).map_err(|e| Error::io(&path, e))?;
+            let len = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+            if len < st.bytes {
+                return Err(Error::shard(&path, format!("{len} bytes, the manifest recorded {} (truncated)", st.bytes)));
+            }
+            f.set_len(st.bytes).map_err(|e| Error::io(&path, e))?;
+            let mut w = BufWriter::with_capacity(64 << 10, f);
+            std::io::Seek::seek(&mut w, std::io::SeekFrom::End(0)).map_err(|e| Error::io(&path, e))?;
+            files.push(w);
+        }
+        let state = buckets.to_vec();
+        Ok(Scatter { dir, ident, schema, level, files, state, input_rows, record: Vec::new() })
+    }
+
+    /// Input rows scattered so far.
+    pub fn input_rows(&self) -> u64 {
+        self.input_rows
+    }
+
+    /// Appends a checked row; returns true when a checkpoint is due.
+    pub fn push(&mut self, row: &[Value]) -> Result<bool> {
+        let b = bucket_of(self.ident.seed, self.input_rows, self.level);
+        self.record.clear();
+        encode_row(&self.schema, self.input_rows, row, &mut self.record);
+        let path = || bucket_path(&self.dir, self.level, b);
+        self.files[b].write_all(&self.record).map_err(|e| Error::io(path(), e))?;
+        self.state[b].bytes += self.record.len() as u64;
+        self.state[b].rows += 1;
+        self.input_rows += 1;
+        Ok(self.input_rows % self.ident.checkpoint_rows == 0)
+    }
+
+    /// The state a manifest records.
+    pub fn phase(&self) -> Phase {
+        Phase::Scatter { input_rows: self.input_rows, level: self.level, buckets: self.state.clone() }
+    }
+
+    /// Flushes and fsyncs every bucket, splits buckets if they grew too big, then calls `save`
+    /// with the state to record; files of a replaced level are removed after `save`.
+    pub fn checkpoint(&mut self, save: &mut dyn FnMut(Phase) -> Result<()>) -> Result<()> {
+        self.sync()?;
+        let old_level = self.level;
+        while self.state.len() < self.ident.max_buckets as usize
+            && self.state.iter().map(|s| s.bytes).sum::<u64>() > self.state.len() as u64 * self.ident.bucket_bytes
+        {
+            self.split()?;
+        }
+        save(self.phase())?;
+        if self.level != old_level {
+            remove_other_levels(&self.dir, self.level)?;
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        for (b, w) in self.files.iter_mut().enumerate() {
+            let path = bucket_path(&self.dir, self.level, b);
+            w.flush().and_then(|()| w.get_ref().sync_data()).map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Splits every bucket of level L into two of level L+1 by the next bit of each row's hash.
+    fn split(&mut self) -> Result<()> {
+        let level = self.level + 1;
+        let n = self.state.len() * 2;
+        let mut files = Vec::with_capacity(n);
+        for b in 0..n {
+            let path = bucket_path(&self.dir, level, b);
+            files.push(BufWriter::with_capacity(64 << 10, File::create(&path).map_err(|e| Error::io(&path, e))?));
+        }
+        let mut state = vec![BucketState::default(); n];
+        for (b, st) in self.state.iter().enumerate() {
+            let path = bucket_path(&self.dir, self.level, b);
+            let data = read_bucket(&path, st.bytes)?;
+            let mut pos = 0;
+            while pos < data.len() {
+                let start = pos;
+                let corrupt = || Error::shard(&path, format!("corrupt record at byte {start}"));
+                let len = get_varint(&data, &mut pos).ok_or_else(corrupt)? as usize;
+                let mut p = pos;
+                let index = get_varint(&data, &mut p).ok_or_else(corrupt)?;
+                let end = pos.checked_add(len).filter(|&e| e <= data.len()).ok_or_else(corrupt)?;
+                let child = bucket_of(self.ident.seed, index, level);
+                let cpath = bucket_path(&self.dir, level, child);
+                files[child].write_all(&data[start..end]).map_err(|e| Error::io(&cpath, e))?;
+                state[child].bytes += (end - start) as u64;
+                state[child].rows += 1;
+                pos = end;
+            }
+        }
+        self.files = files;
+        self.state = state;
+        self.level = level;
+        self.sync()?;
+        super::writer::sync_dir(&self.dir)
+    }
+}
+
+/// Removes bucket files of levels other than `level` (left by a split or a crash).
+fn remove_other_levels(dir: &Path, level: u32) -> Result<()> {
+    let keep = format!("L{level:02}-");
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".bin") && !name.starts_with(&keep) {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the shuffle directory if there is one.
+pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(dir, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Streams the shuffled rows from output position `start` on (rows before it are skipped):
+/// bucket by bucket, each permuted with [`shuffle_in_bucket`].
+pub(crate) fn gather(
+    out_dir: &Path,
+    schema: &ShardSchema,
+    seed: u64,
+    level: u32,
+    buckets: &[BucketState],
+    start: u64,
+    emit: &mut dyn FnMut(Row) -> Result<()>,
+) -> Result<()> {
+    let dir = out_dir.join(SHUFFLE_DIR);
+    let mut pos = 0u64;
+    for (b, st) in buckets.iter().enumerate() {
+        if pos + st.rows <= start {
+            pos += st.rows;
+            continue;
+        }
+        let path = bucket_path(&dir, level, b);
+        let data = read_bucket(&path, st.bytes)?;
+        let mut ranges = record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
+        if ranges.len() as u64 != st.rows {
+            return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
+        }
+        shuffle_in_bucket(&mut ranges, seed, level, b);
+        let skip = start.saturating_sub(pos) as usize;
+        for &(s, e) in &ranges[skip..] {
+            let bad = || Error::shard(&path, format!("corrupt record at byte {s}"));
+            let (_, row) = decode_row(schema, &data[s..e]).ok_or_else(bad)?;
+            schema.check_row(&row).map_err(|m| Error::shard(&path, format!("record at byte {s}: {m}")))?;
+            emit(row)?;
+        }
+        pos += st.rows;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_zigzag_roundtrip() {
+        for x in [0i64, 1, -1, 63, -64, 300, -300, i32::MAX.into(), i32::MIN.into()] {
+            let mut b = Vec::new();
+            put_varint(&mut b, zigzag(x));
+            let mut p = 0;
+            assert_eq!(unzigzag(get_varint(&b, &mut p).unwrap()), x);
+            assert_eq!(p, b.len());
+        }
+        assert_eq!(get_varint(&[0x80, 0x80], &mut 0), None);
+    }
+
+    #[test]
+    fn rows_roundtrip_and_truncation_is_detected() {
+        let s = ShardSchema::preset("bert", 70_000, None).unwrap();
+        let row = vec![
+            Value::List(vec![2, 69_999, 3]),
+            Value::List(vec![0, 1, 1]),
+            Value::List(vec![1, 0, 1]),
+            Value::List(vec![1]),
+            Value::List(vec![12]),
+            Value::Int(-1),
+        ];
+        let mut out = Vec::new();
+        encode_row(&s, 12_345, &row, &mut out);
+        let r = record_ranges(&out).unwrap();
+        assert_eq!(decode_row(&s, &out[r[0].0..r[0].1]), Some((12_345, row)));
+        assert!(record_ranges(&out[..out.len() - 1]).is_none());
+        assert!(decode_row(&s, &out[r[0].0..r[0].1 - 1]).is_none());
+    }
+
+    #[test]
+    fn bucket_shuffle_is_a_seeded_permutation() {
+        let mut a: Vec<u32> = (0..1000).collect();
+        let mut b = a.clone();
+        shuffle_in_bucket(&mut a, 7, 3, 5);
+        shuffle_in_bucket(&mut b, 7, 3, 5);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..1000).collect::<Vec<_>>());
+        let mut c = a.clone();
+        c.sort_unstable();
+        assert_eq!(c, (0..1000).collect::<Vec<_>>());
+        let mut d: Vec<u32> = (0..1000).collect();
+        shuffle_in_bucket(&mut d, 8, 3, 5);
+        assert_ne!(a, d);
+    }
+
+    #[test]
+    fn buckets_refine_by_one_bit_per_level() {
+        for i in 0..500u64 {
+            let b3 = bucket_of(42, i, 3);
+            assert_eq!(bucket_of(42, i, 4) / 2, b3);
+            assert_eq!(bucket_of(42, i, 0), 0);
+        }
+        let counts = (0..8000u64).fold([0usize; 8], |mut c, i| {
+            c[bucket_of(1, i, 3)] += 1;
+            c
+        });
+        assert!(counts.iter().all(|&c| (800..1200).contains(&c)), "{counts:?}");
+    }
+}

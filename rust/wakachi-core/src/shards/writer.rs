@@ -1,0 +1,180 @@
+//! Rows → one Arrow IPC **file** per shard, written atomically.
+//!
+//! [`BatchBuilder`] collects a shard's rows column by column; [`write_shard`] writes them as one
+//! record batch to `NAME.tmp` in the output directory, fsyncs it, renames it to `NAME` and fsyncs
+//! the directory, so a half-written shard is never visible under its final name. The file has no
+//! metadata, timestamps or random ids: the same rows give the same bytes.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Int32Array, Int8Array, ListArray, RecordBatch, UInt16Array, UInt8Array,
+};
+use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
+use arrow_schema::{DataType, Field};
+
+use super::manifest::HashingWriter;
+use super::schema::{ShardSchema, Value};
+use crate::error::{Error, Result};
+
+/// One column's rows so far: items (a scalar column has one per row), list offsets, validity.
+#[derive(Debug, Default)]
+struct ColumnBuf {
+    items: Vec<i32>,
+    offsets: Vec<i32>,
+    valid: Vec<bool>,
+    nulls: usize,
+}
+
+/// The rows of one shard, column by column.
+#[derive(Debug)]
+pub struct BatchBuilder {
+    schema: Arc<ShardSchema>,
+    cols: Vec<ColumnBuf>,
+    rows: u64,
+    tokens: u64,
+    padding: u64,
+}
+
+impl BatchBuilder {
+    /// An empty shard of `schema`.
+    pub fn new(schema: Arc<ShardSchema>) -> Self {
+        let cols = schema
+            .columns
+            .iter()
+            .map(|c| ColumnBuf { offsets: if c.list { vec![0] } else { Vec::new() }, ..Default::default() })
+            .collect();
+        BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0 }
+    }
+
+    /// Rows so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Tokens (non-padding items of the tokens column) and padding items so far.
+    pub fn token_counts(&self) -> (u64, u64) {
+        (self.tokens, self.padding)
+    }
+
+    /// Appends a row already checked by [`ShardSchema::check_row`]. Fails only when a list column
+    /// would exceed Arrow's 2³¹ items per array.
+    pub fn push(&mut self, row: &[Value]) -> Result<()> {
+        if let Some(t) = self.schema.tokens_index() {
+            if let Some(Value::List(xs)) = row.get(t) {
+                let pad = self.schema.pad_id.map(|p| p as i32);
+                let padding = pad.map_or(0, |p| xs.iter().filter(|&&x| x == p).count()) as u64;
+                self.padding += padding;
+                self.tokens += xs.len() as u64 - padding;
+            }
+        }
+        for ((c, buf), v) in self.schema.columns.iter().zip(&mut self.cols).zip(row) {
+            buf.valid.push(*v != Value::Null);
+            buf.nulls += usize::from(*v == Value::Null);
+            match (v, c.list) {
+                (Value::List(xs), _) => buf.items.extend_from_slice(xs),
+                // Checked rows hold only Int32-range scalars; nulls take a 0 slot.
+                (Value::Int(x), _) => buf.items.push(*x as i32),
+                (Value::Null, false) => buf.items.push(0),
+                (Value::Null, true) => {}
+            }
+            if c.list {
+                let end = i32::try_from(buf.items.len())
+                    .map_err(|_| Error::Config(format!("column {}: more than 2^31 items in one shard; use fewer rows per shard", c.name)))?;
+                buf.offsets.push(end);
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The rows as one Arrow record batch; the builder is left empty.
+    pub fn take_batch(&mut self) -> Result<RecordBatch> {
+        let arrow = self.schema.arrow_schema();
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.cols.len());
+        for (i, c) in self.schema.columns.iter().enumerate() {
+            let buf = std::mem::take(&mut self.cols[i]);
+            let nulls = (buf.nulls > 0).then(|| NullBuffer::from(buf.valid));
+            let ty = self.schema.arrow_elem(c.elem);
+            let array: ArrayRef = if c.list {
+                let items = typed_array(&ty, &buf.items, None)?;
+                let field = Arc::new(Field::new_list_field(items.data_type().clone(), true));
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(buf.offsets));
+                Arc::new(ListArray::try_new(field, offsets, items, nulls).map_err(|e| Error::Config(format!("column {}: {e}", c.name)))?)
+            } else {
+                typed_array(&ty, &buf.items, nulls)?
+            };
+            arrays.push(array);
+            self.cols[i].offsets = if c.list { vec![0] } else { Vec::new() };
+        }
+        self.rows = 0;
+        self.tokens = 0;
+        self.padding = 0;
+        RecordBatch::try_new(arrow, arrays).map_err(|e| Error::Config(format!("shard batch: {e}")))
+    }
+}
+
+/// Items (already range-checked) as an array of `ty` with validity `nulls` (one bit per item).
+fn typed_array(ty: &DataType, items: &[i32], nulls: Option<NullBuffer>) -> Result<ArrayRef> {
+    if nulls.as_ref().is_some_and(|n| n.len() != items.len()) {
+        return Err(Error::Config("null bits do not match the items".into()));
+    }
+    let it = items.iter().copied();
+    Ok(match ty {
+        DataType::Boolean => Arc::new(BooleanArray::new(BooleanBuffer::from_iter(it.map(|x| x != 0)), nulls)),
+        DataType::UInt8 => Arc::new(UInt8Array::new(ScalarBuffer::from_iter(it.map(|x| x as u8)), nulls)),
+        DataType::Int8 => Arc::new(Int8Array::new(ScalarBuffer::from_iter(it.map(|x| x as i8)), nulls)),
+        DataType::UInt16 => Arc::new(UInt16Array::new(ScalarBuffer::from_iter(it.map(|x| x as u16)), nulls)),
+        _ => Arc::new(Int32Array::new(ScalarBuffer::from_iter(it), nulls)),
+    })
+}
+
+/// A shard written under its final name.
+#[derive(Debug, Clone)]
+pub struct WrittenFile {
+    /// Bytes.
+    pub bytes: u64,
+    /// sha256 of the bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// Writes `batch` as an Arrow IPC file `dir/name`, atomically.
+pub fn write_shard(dir: &Path, name: &str, batch: &RecordBatch) -> Result<WrittenFile> {
+    write_atomic(dir, name, |w| {
+        let arrow_err = |e: arrow_schema::ArrowError| std::io::Error::other(e.to_string());
+        let opts = IpcWriteOptions::default();
+        let mut fw = FileWriter::try_new_with_options(w, &batch.schema(), opts).map_err(arrow_err)?;
+        fw.write(batch).map_err(arrow_err)?;
+        fw.finish().map_err(arrow_err)
+    })
+}
+
+/// Writes `dir/name` through `fill` into `dir/name.tmp`, fsyncs it, renames it to `name` and
+/// fsyncs `dir`. Returns the size and sha256 of what was written.
+pub fn write_atomic(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<WrittenFile> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let fin = dir.join(name);
+    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, HashingWriter::new(file));
+    fill(&mut w).map_err(|e| Error::io(&tmp, e))?;
+    let hw = w.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
+    let (file, bytes, sha256) = hw.finish();
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    drop(file);
+    std::fs::rename(&tmp, &fin).map_err(|e| Error::io(&fin, e))?;
+    sync_dir(dir)?;
+    Ok(WrittenFile { bytes, sha256 })
+}
+
+/// fsyncs a directory so a rename in it is durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
+}
