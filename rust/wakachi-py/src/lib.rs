@@ -3,6 +3,7 @@
 
 mod error;
 mod segment;
+mod unigram;
 
 use pyo3::prelude::*;
 
@@ -11,6 +12,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("VIBRATO_VERSION", vibrato_version())?;
     m.add_class::<segment::PySegmenter>()?;
+    m.add_class::<unigram::PyUnigram>()?;
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
     error::register(m)?;
     Ok(())

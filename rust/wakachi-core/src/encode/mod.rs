@@ -1,0 +1,3 @@
+//! Stage 2: words → vocabulary ids.
+
+pub mod unigram;
