@@ -256,7 +256,7 @@ impl Worker<'_> {
     /// The ids of `text`, replacing the contents of `ids`.
     pub fn encode(&mut self, text: &str, ids: &mut Vec<u32>) {
         ids.clear();
-        self.segment(text);
+        self.segment(text, false);
         let m = self.model;
         let mut prev_unk = false;
         for p in &self.path {
@@ -273,7 +273,7 @@ impl Worker<'_> {
     /// Ids, word indices and input offsets of `text`, replacing the contents of `out`.
     pub fn encode_full(&mut self, text: &str, out: &mut Encoding) {
         out.clear();
-        self.segment(text);
+        self.segment(text, true);
         let m = self.model;
         let space = m.normalizer.space();
         let suffix = m.normalizer.whitespace_as_suffix();
@@ -317,8 +317,8 @@ impl Worker<'_> {
         &self.norm.text
     }
 
-    fn segment(&mut self, text: &str) {
-        self.model.normalizer.normalize(text, &mut self.norm);
+    fn segment(&mut self, text: &str, map: bool) {
+        self.model.normalizer.normalize(text, &mut self.norm, map);
         self.model.scorer().best_path(&self.norm.text, &mut self.best, &mut self.path);
     }
 }

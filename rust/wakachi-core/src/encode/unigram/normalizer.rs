@@ -25,6 +25,9 @@ struct CharsMap {
     trie: Darts,
     /// NUL-terminated replacement strings; trie values are offsets into it.
     replacements: Vec<u8>,
+    /// One bit per BMP code point: set when no rule can match text starting with that character
+    /// (the trie walk dies inside the character without passing a key), so the lookup is skipped.
+    no_rule: Vec<u64>,
 }
 
 impl CharsMap {
@@ -49,12 +52,34 @@ impl CharsMap {
         if !trie.validate(replacements.len()) {
             return Err(broken("invalid double array"));
         }
-        Ok(CharsMap { trie, replacements: replacements.to_vec() })
+        let mut no_rule = vec![0u64; 0x10000 / 64];
+        let mut buf = [0u8; 4];
+        for c in (0..0x10000u32).filter_map(char::from_u32) {
+            if trie.dies_within(c.encode_utf8(&mut buf).as_bytes()) {
+                no_rule[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+        }
+        Ok(CharsMap { trie, replacements: replacements.to_vec(), no_rule })
+    }
+
+    /// Whether no rule can match `input` (judged from its first character, when in the BMP).
+    #[inline(always)]
+    fn surely_none(&self, input: &[u8]) -> bool {
+        let cp = match *input {
+            [a, ..] if a < 0x80 => u32::from(a),
+            [a, b, ..] if a & 0xE0 == 0xC0 => u32::from(a & 0x1F) << 6 | u32::from(b & 0x3F),
+            [a, b, c, ..] if a & 0xF0 == 0xE0 => u32::from(a & 0x0F) << 12 | u32::from(b & 0x3F) << 6 | u32::from(c & 0x3F),
+            _ => return false,
+        } as usize;
+        self.no_rule[cp / 64] & (1 << (cp % 64)) != 0
     }
 
     /// The longest rule matching a prefix of `input` among the first 32 (the reference's
     /// `kMaxTrieResultsSize`): `(consumed, replacement)`.
     fn lookup(&self, input: &[u8]) -> Option<(usize, &[u8])> {
+        if self.surely_none(input) {
+            return None;
+        }
         let (len, value) = self.trie.longest_prefix(input, 32)?;
         let tail = self.replacements.get(value as usize..).filter(|t| !t.is_empty())?;
         let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
@@ -76,6 +101,8 @@ pub struct Normalized {
 pub struct Normalizer {
     charsmap: Option<CharsMap>,
     user_symbols: Option<Trie>,
+    /// First bytes of the user-defined symbols.
+    user_first: [bool; 256],
     add_dummy_prefix: bool,
     remove_extra_whitespaces: bool,
     escape_whitespaces: bool,
@@ -98,6 +125,12 @@ impl Normalizer {
         } else {
             Some(CharsMap::decode(&spec.precompiled_charsmap, path)?)
         };
+        let mut user_first = [false; 256];
+        for s in user_symbols {
+            if let Some(&b) = s.first() {
+                user_first[usize::from(b)] = true;
+            }
+        }
         let user_symbols = (!user_symbols.is_empty()).then(|| {
             let keys: Vec<(&[u8], u32)> = user_symbols.iter().map(|s| (*s, 0)).collect();
             Trie::build(&keys)
@@ -105,6 +138,7 @@ impl Normalizer {
         Ok(Normalizer {
             charsmap,
             user_symbols,
+            user_first,
             add_dummy_prefix: spec.add_dummy_prefix,
             remove_extra_whitespaces: spec.remove_extra_whitespaces,
             escape_whitespaces: spec.escape_whitespaces,
@@ -129,7 +163,8 @@ impl Normalizer {
     /// Normalises one prefix of `input`: `(replacement, bytes consumed)`.
     #[inline]
     fn prefix<'a>(&'a self, input: &'a [u8]) -> (&'a [u8], usize) {
-        if let Some(t) = &self.user_symbols {
+        let lead = input[0];
+        if let (Some(t), true) = (&self.user_symbols, self.user_first[usize::from(lead)]) {
             // The reference keeps the first 64 matches.
             if let Some((len, _)) = t.longest_prefix(input, 64) {
                 return (&input[..len], len);
@@ -140,22 +175,26 @@ impl Normalizer {
                 return (rep, len);
             }
         }
-        let len = one_char_len(input[0]);
+        // `input` is the tail of a `str`: it is valid UTF-8 unless a (corrupt) rule stopped inside
+        // a character, which leaves a continuation byte here; the reference replaces it.
+        let len = one_char_len(lead);
         match input.get(..len) {
-            Some(c) if std::str::from_utf8(c).is_ok() => (c, len),
+            Some(c) if lead & 0xC0 != 0x80 => (c, len),
             _ => (REPLACEMENT, 1),
         }
     }
 
-    fn push_space(&self, consumed: usize, out: &mut Normalized) {
+    fn push_space(&self, consumed: usize, out: &mut Normalized, map: bool) {
         let s = self.space();
         out.text.extend_from_slice(s);
-        out.to_orig.extend(std::iter::repeat_n(consumed, s.len()));
+        if map {
+            out.to_orig.extend(std::iter::repeat_n(consumed, s.len()));
+        }
     }
 
-    /// Normalises `input` into `out` (cleared first). An empty or all-space input gives an empty
-    /// text and an empty map, as sentencepiece.
-    pub fn normalize(&self, input: &str, out: &mut Normalized) {
+    /// Normalises `input` into `out` (cleared first); `map` fills `out.to_orig` too. An empty or
+    /// all-space input gives an empty text and an empty map, as sentencepiece.
+    pub fn normalize(&self, input: &str, out: &mut Normalized, map: bool) {
         out.text.clear();
         out.to_orig.clear();
         let mut input = input.as_bytes();
@@ -174,18 +213,19 @@ impl Normalizer {
             return;
         }
         if !self.whitespace_as_suffix && self.add_dummy_prefix {
-            self.push_space(consumed, out);
+            self.push_space(consumed, out, map);
         }
-        self.body(input, consumed, out);
+        let end = self.body(input, consumed, out, map);
         if self.whitespace_as_suffix && self.add_dummy_prefix {
-            let end = out.to_orig.pop().unwrap_or(consumed);
-            self.push_space(end, out);
+            self.push_space(end, out, map);
+        }
+        if map {
             out.to_orig.push(end);
         }
     }
 
-    /// Everything after the leading spaces; ends with the end entry of `to_orig`.
-    fn body(&self, mut input: &[u8], mut consumed: usize, out: &mut Normalized) {
+    /// Everything after the leading spaces; returns the input offset of the end of the text.
+    fn body(&self, mut input: &[u8], mut consumed: usize, out: &mut Normalized, map: bool) -> usize {
         let mut prev_space = self.remove_extra_whitespaces;
         while !input.is_empty() {
             let (mut rep, len) = self.prefix(input);
@@ -194,16 +234,9 @@ impl Normalizer {
                     rep = rest;
                 }
             }
-            if !rep.is_empty() {
-                for &b in rep {
-                    if self.escape_whitespaces && b == b' ' {
-                        self.push_space(consumed, out);
-                    } else {
-                        out.text.push(b);
-                        out.to_orig.push(consumed);
-                    }
-                }
-                prev_space = rep.last() == Some(&b' ');
+            if let Some(&last) = rep.last() {
+                self.push(rep, consumed, out, map);
+                prev_space = last == b' ';
             }
             consumed += len;
             input = &input[len..];
@@ -215,12 +248,36 @@ impl Normalizer {
             let space = self.space();
             while out.text.ends_with(space) {
                 let keep = out.text.len() - space.len();
-                consumed = out.to_orig[keep];
+                if map {
+                    consumed = out.to_orig[keep];
+                    out.to_orig.truncate(keep);
+                }
                 out.text.truncate(keep);
-                out.to_orig.truncate(keep);
             }
         }
-        out.to_orig.push(consumed);
+        consumed
+    }
+
+    /// Appends a replacement, spaces escaped, every byte mapped to `consumed`.
+    #[inline(always)]
+    fn push(&self, rep: &[u8], consumed: usize, out: &mut Normalized, map: bool) {
+        if rep.contains(&b' ') {
+            for &b in rep {
+                if b == b' ' {
+                    self.push_space(consumed, out, map);
+                } else {
+                    out.text.push(b);
+                    if map {
+                        out.to_orig.push(consumed);
+                    }
+                }
+            }
+        } else {
+            out.text.extend_from_slice(rep);
+            if map {
+                out.to_orig.extend(std::iter::repeat_n(consumed, rep.len()));
+            }
+        }
     }
 }
 
@@ -240,7 +297,7 @@ mod tests {
 
     fn run(n: &Normalizer, s: &str) -> (String, Vec<usize>) {
         let mut out = Normalized::default();
-        n.normalize(s, &mut out);
+        n.normalize(s, &mut out, true);
         (String::from_utf8(out.text).unwrap(), out.to_orig)
     }
 

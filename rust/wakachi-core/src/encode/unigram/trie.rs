@@ -179,6 +179,26 @@ impl Darts {
         })
     }
 
+    /// Whether the walk over `key` passes no key end and stops before consuming all of `key`:
+    /// then no key is a prefix of any text starting with `key`.
+    pub fn dies_within(&self, key: &[u8]) -> bool {
+        let Some(&root) = self.units.first() else { return true };
+        let mut pos = Self::offset(root);
+        for &c in key {
+            pos ^= usize::from(c);
+            match self.units.get(pos) {
+                Some(&unit) if Self::label(unit) == u32::from(c) => {
+                    if Self::has_leaf(unit) {
+                        return false;
+                    }
+                    pos ^= Self::offset(unit);
+                }
+                _ => return true,
+            }
+        }
+        false
+    }
+
     /// The longest key that is a prefix of `text` among the first `max_keys` (shortest first):
     /// `(length, value)`.
     pub fn longest_prefix(&self, text: &[u8], max_keys: usize) -> Option<(usize, u32)> {
