@@ -124,3 +124,25 @@ def test_corrupt_or_truncated_model_is_an_error_naming_the_file(tmp_path):
             UnigramModel.from_file(p)
     with pytest.raises(OSError, match="missing.model"):
         UnigramModel.from_file(tmp_path / "missing.model")
+
+
+@pytest.mark.parametrize("name", ["ja", "zh"])
+@pytest.mark.parametrize("config", list(um.ALBERT_CONFIGS))
+def test_albert_dir_equals_transformers(name, config, monkeypatch):
+    """load_albert_dir against transformers 5.x AutoTokenizer on a sample of real lines and on the
+    AlbertTokenizer-specific rules (quotes, special tokens, unknown id, accents, case). The known
+    residual differences (equal-score ties, half-width kana + sound marks) are counted by
+    benches/parity_albert.py."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    transformers = pytest.importorskip("transformers")
+    from wakachi.unigram import load_albert_dir
+
+    d = um.albert_dir(name, config)
+    hf = transformers.AutoTokenizer.from_pretrained(str(d))
+    ours = load_albert_dir(d)
+    texts = [t for _, t in sample(name)][::3] + [
+        "東京``タワー''へ", "これは[MASK]です[SEP]次", "犇犇犇と𠮷", "Ｃａｆé ΣΑΣ Ελλάδα", "<unk>と<s>", "  \t ",
+    ]
+    expected = hf(texts, add_special_tokens=False)["input_ids"]
+    bad = [(t, e, ours.encode(t)) for t, e in zip(texts, expected) if ours.encode(t) != e]
+    assert not bad, f"{len(bad)} of {len(texts)} differ, first: {bad[0]}"

@@ -84,3 +84,30 @@ def train(name: str) -> Path:
         tmp.write_bytes(model.getvalue())
         tmp.replace(path)
     return path
+
+
+ALBERT_CONFIGS = {
+    # nlp-waseda RoBERTa: accents kept, no lowercasing.
+    "keep": {"tokenizer_class": "AlbertTokenizer", "keep_accents": True, "do_lower_case": False},
+    # AlbertTokenizer's defaults: NFKD + accents stripped, lowercased.
+    "default": {"tokenizer_class": "AlbertTokenizer"},
+}
+
+
+def albert_dir(name: str, config: str) -> Path:
+    """A transformers `AlbertTokenizer` directory: variant `name`'s model with `[CLS]`, `[SEP]`,
+    `[MASK]` appended as CONTROL pieces (AlbertTokenizer needs them) and `ALBERT_CONFIGS[config]`."""
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    src = train(name)
+    d = cache_dir() / f"albert-{src.stem}-{config}"
+    if not (d / "tokenizer_config.json").exists():
+        d.mkdir(exist_ok=True)
+        m = pb.ModelProto()
+        m.ParseFromString(src.read_bytes())
+        for s in ["[CLS]", "[SEP]", "[MASK]"]:
+            p = m.pieces.add()
+            p.piece, p.score, p.type = s, 0.0, pb.ModelProto.SentencePiece.CONTROL
+        (d / "spiece.model").write_bytes(m.SerializeToString())
+        (d / "tokenizer_config.json").write_text(json.dumps(ALBERT_CONFIGS[config]))
+    return d

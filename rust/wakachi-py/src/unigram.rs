@@ -60,31 +60,65 @@ impl PyUnigram {
         let m = &self.inner;
         py.detach(|| {
             let pool = pipeline::pool(threads)?;
-            Ok(pipeline::map_ordered(&texts, &pool, || m.worker(), |w, t| {
-                let mut ids = Vec::new();
-                w.encode(t, &mut ids);
-                ids
-            }))
+            Ok(pipeline::map_ordered(
+                &texts,
+                &pool,
+                || m.worker(),
+                |w, t| {
+                    let mut ids = Vec::new();
+                    w.encode(t, &mut ids);
+                    ids
+                },
+            ))
         })
         .map_err(to_py)
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn encode_batch_with_word_ids(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
+    fn encode_batch_with_word_ids(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        threads: usize,
+    ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
         let m = &self.inner;
         py.detach(|| {
             let pool = pipeline::pool(threads)?;
-            Ok(pipeline::map_ordered(&texts, &pool, || m.worker(), |w, t| {
-                let mut e = Encoding::default();
-                w.encode_full(t, &mut e);
-                (e.ids, e.words)
-            }))
+            Ok(pipeline::map_ordered(
+                &texts,
+                &pool,
+                || m.worker(),
+                |w, t| {
+                    let mut e = Encoding::default();
+                    w.encode_full(t, &mut e);
+                    (e.ids, e.words)
+                },
+            ))
         })
         .map_err(to_py)
     }
 
     fn id_to_piece(&self, id: u32) -> Option<String> {
         self.inner.id_to_piece(id).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    /// `(piece, score, type)` of every id; type is sentencepiece's name (NORMAL, CONTROL…).
+    fn pieces(&self) -> Vec<(String, f32, &'static str)> {
+        use wakachi_core::encode::unigram::model::PieceType::*;
+        let name = |k| match k {
+            Normal => "NORMAL",
+            Unknown => "UNKNOWN",
+            Control => "CONTROL",
+            UserDefined => "USER_DEFINED",
+            Unused => "UNUSED",
+            Byte => "BYTE",
+        };
+        self.inner
+            .proto()
+            .pieces
+            .iter()
+            .map(|p| (String::from_utf8_lossy(&p.piece).into_owned(), p.score, name(p.kind)))
+            .collect()
     }
 
     fn piece_to_id(&self, piece: &str) -> Option<u32> {

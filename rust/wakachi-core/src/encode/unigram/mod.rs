@@ -135,7 +135,10 @@ fn check_pieces(m: &ModelProto) -> Result<Option<u32>, String> {
         return Err("no normal, user-defined or unused piece".into());
     }
     if m.trainer.model_type != 1 {
-        return Err(format!("model_type {} is not unigram (1); only unigram models are supported", m.trainer.model_type));
+        return Err(format!(
+            "model_type {} is not unigram (1); only unigram models are supported",
+            m.trainer.model_type
+        ));
     }
     Ok(unk)
 }
@@ -165,20 +168,28 @@ impl Unigram {
     /// Builds the encoder of a parsed model.
     pub fn from_proto(mut proto: ModelProto, path: &Path) -> Result<Self> {
         neutralise_nul_pieces(&mut proto);
-        let unk_id = check_pieces(&proto).map_err(|m| Error::dict(path, format!("invalid SentencePiece model: {m}")))?;
-        let min_score = proto.pieces.iter().filter(|p| p.kind == PieceType::Normal).map(|p| p.score).fold(f32::MAX, f32::min);
+        let unk_id =
+            check_pieces(&proto).map_err(|m| Error::dict(path, format!("invalid SentencePiece model: {m}")))?;
+        let min_score =
+            proto.pieces.iter().filter(|p| p.kind == PieceType::Normal).map(|p| p.score).fold(f32::MAX, f32::min);
         let scores = proto.pieces.iter().map(piece_score).collect();
         let in_trie = |k| matches!(k, PieceType::Normal | PieceType::UserDefined);
-        let keys: Vec<(&[u8], u32)> =
-            proto.pieces.iter().enumerate().filter(|(_, p)| in_trie(p.kind)).map(|(i, p)| (p.piece.as_slice(), i as u32)).collect();
+        let keys: Vec<(&[u8], u32)> = proto
+            .pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| in_trie(p.kind))
+            .map(|(i, p)| (p.piece.as_slice(), i as u32))
+            .collect();
         let user: Vec<&[u8]> =
             proto.pieces.iter().filter(|p| p.kind == PieceType::UserDefined).map(|p| p.piece.as_slice()).collect();
         let normalizer = Normalizer::new(&proto.normalizer, proto.trainer.treat_whitespace_as_suffix, &user, path)?;
         let trie = Trie::build(&keys);
         let piece_ids = piece_ids(&proto);
-        let byte_ids = proto.trainer.byte_fallback.then(|| {
-            (0..=255u8).map(|b| piece_ids.get(byte_piece(b).as_bytes()).copied().unwrap_or(NO_UNK)).collect()
-        });
+        let byte_ids = proto
+            .trainer
+            .byte_fallback
+            .then(|| (0..=255u8).map(|b| piece_ids.get(byte_piece(b).as_bytes()).copied().unwrap_or(NO_UNK)).collect());
         Ok(Unigram {
             path: path.to_path_buf(),
             normalizer,
@@ -262,7 +273,9 @@ impl Worker<'_> {
         for p in &self.path {
             let is_unk = p.id == m.unk_id;
             match (&m.byte_ids, is_unk) {
-                (Some(bytes), true) => ids.extend(self.norm.text[p.start..p.end].iter().map(|&b| bytes[usize::from(b)])),
+                (Some(bytes), true) => {
+                    ids.extend(self.norm.text[p.start..p.end].iter().map(|&b| bytes[usize::from(b)]))
+                }
                 (None, true) if prev_unk => {}
                 _ => ids.push(p.id),
             }

@@ -259,7 +259,8 @@ impl ModelProto {
     }
 
     fn parse_inner(buf: &[u8]) -> Result<Self, String> {
-        let mut m = ModelProto { pieces: Vec::new(), trainer: TrainerSpec::default(), normalizer: NormalizerSpec::default() };
+        let mut m =
+            ModelProto { pieces: Vec::new(), trainer: TrainerSpec::default(), normalizer: NormalizerSpec::default() };
         let mut r = Reader::new(buf);
         while let Some((num, v)) = r.field()? {
             match num {

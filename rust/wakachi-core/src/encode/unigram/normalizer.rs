@@ -41,7 +41,7 @@ impl CharsMap {
         if size >= rest.len() {
             return Err(broken("trie size exceeds the blob size"));
         }
-        if size < 1024 || size % 1024 != 0 {
+        if size < 1024 || size & 0x3ff != 0 {
             return Err(broken("trie size is not a multiple of 1024"));
         }
         let (trie, replacements) = rest.split_at(size);
@@ -68,7 +68,9 @@ impl CharsMap {
         let cp = match *input {
             [a, ..] if a < 0x80 => u32::from(a),
             [a, b, ..] if a & 0xE0 == 0xC0 => u32::from(a & 0x1F) << 6 | u32::from(b & 0x3F),
-            [a, b, c, ..] if a & 0xF0 == 0xE0 => u32::from(a & 0x0F) << 12 | u32::from(b & 0x3F) << 6 | u32::from(c & 0x3F),
+            [a, b, c, ..] if a & 0xF0 == 0xE0 => {
+                u32::from(a & 0x0F) << 12 | u32::from(b & 0x3F) << 6 | u32::from(c & 0x3F)
+            }
             _ => return false,
         } as usize;
         self.no_rule[cp / 64] & (1 << (cp % 64)) != 0

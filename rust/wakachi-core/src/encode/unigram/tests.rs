@@ -5,7 +5,8 @@ use super::model::{ModelProto, NormalizerSpec, Piece, PieceType, TrainerSpec};
 use super::*;
 
 fn model(pieces: &[(&str, f32, PieceType)], byte_fallback: bool) -> Unigram {
-    let mut all: Vec<Piece> = pieces.iter().map(|&(p, s, k)| Piece { piece: p.as_bytes().to_vec(), score: s, kind: k }).collect();
+    let mut all: Vec<Piece> =
+        pieces.iter().map(|&(p, s, k)| Piece { piece: p.as_bytes().to_vec(), score: s, kind: k }).collect();
     if byte_fallback {
         all.extend((0..=255u8).map(|b| Piece { piece: byte_piece(b).into_bytes(), score: 0.0, kind: PieceType::Byte }));
     }
@@ -55,7 +56,10 @@ fn unknown_runs_merge_or_fall_back_to_bytes() {
 
 #[test]
 fn user_symbols_win_and_words_follow_the_space_mark() {
-    let m = model(&[("<unk>", 0.0, U), ("▁", -1.0, N), ("a", -1.0, N), ("<s>a", 0.0, D), ("▁a", -0.5, N), ("b", -3.0, N)], false);
+    let m = model(
+        &[("<unk>", 0.0, U), ("▁", -1.0, N), ("a", -1.0, N), ("<s>a", 0.0, D), ("▁a", -0.5, N), ("b", -3.0, N)],
+        false,
+    );
     assert_eq!(ids(&m, "<s>a"), [1, 3]);
     let e = full(&m, "ab a<s>a b");
     assert_eq!(e.ids, [4, 5, 4, 3, 1, 5]);

@@ -166,7 +166,11 @@ impl Darts {
     pub fn validate(&self, max_value: usize) -> bool {
         let size = self.units.len();
         let Some(&root) = self.units.first() else { return false };
-        if Self::label(root) != 0 || Self::has_leaf(root) || Self::offset(root) == 0 || (Self::offset(root) | 0xff) >= size {
+        if Self::label(root) != 0
+            || Self::has_leaf(root)
+            || Self::offset(root) == 0
+            || (Self::offset(root) | 0xff) >= size
+        {
             return false;
         }
         self.units.iter().enumerate().skip(1).all(|(i, &u)| {

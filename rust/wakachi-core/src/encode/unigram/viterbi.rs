@@ -86,7 +86,15 @@ impl Scorer<'_> {
 
     /// Offers every piece starting at `start`; returns whether one of them is one character long.
     #[inline(always)]
-    fn offer_pieces(&self, text: &[u8], start: usize, mblen: usize, here: f32, best: &mut [Node], frontier: &mut usize) -> bool {
+    fn offer_pieces(
+        &self,
+        text: &[u8],
+        start: usize,
+        mblen: usize,
+        here: f32,
+        best: &mut [Node],
+        frontier: &mut usize,
+    ) -> bool {
         let mut has_single = false;
         let mut node = 0;
         for (k, &c) in text[start..].iter().enumerate() {
