@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyList;
 use wakachi_core::encode::unigram::{Encoding, Unigram};
 use wakachi_core::pipeline;
 
@@ -13,6 +15,22 @@ use crate::error::to_py;
 #[pyclass(name = "_Unigram", module = "wakachi._core", frozen)]
 pub struct PyUnigram {
     inner: Unigram,
+    /// One Python int per id, shared by every returned list: building lists from these is much
+    /// faster than creating millions of new int objects.
+    ints: Vec<Py<PyAny>>,
+}
+
+impl PyUnigram {
+    /// `ids` as a Python list.
+    fn id_list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(
+            py,
+            ids.iter().map(|&i| match self.ints.get(i as usize) {
+                Some(o) => o.clone_ref(py),
+                None => i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}),
+            }),
+        )
+    }
 }
 
 /// For every byte offset `0..=len`, the number of characters that start before it.
@@ -33,15 +51,19 @@ impl PyUnigram {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let inner = py.detach(|| Unigram::from_file(&path)).map_err(to_py)?;
-        Ok(PyUnigram { inner })
+        let ints = (0..inner.vocab_size())
+            .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}))
+            .collect();
+        Ok(PyUnigram { inner, ints })
     }
 
-    fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
-        py.detach(|| {
+    fn encode<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.detach(|| {
             let mut ids = Vec::new();
             self.inner.worker().encode(text, &mut ids);
             ids
-        })
+        });
+        self.id_list(py, &ids)
     }
 
     /// `(ids, word indices, (start, end) offsets in characters)`.
@@ -56,29 +78,37 @@ impl PyUnigram {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn encode_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
+    fn encode_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
         let m = &self.inner;
-        py.detach(|| {
-            let pool = pipeline::pool(threads)?;
-            Ok(pipeline::map_ordered(
-                &texts,
-                &pool,
-                || m.worker(),
-                |w, t| {
-                    let mut ids = Vec::new();
-                    w.encode(t, &mut ids);
-                    ids
-                },
-            ))
-        })
-        .map_err(to_py)
+        let ids = py
+            .detach(|| {
+                let pool = pipeline::pool(threads)?;
+                Ok(pipeline::map_ordered(
+                    &texts,
+                    &pool,
+                    || m.worker(),
+                    |w, t| {
+                        let mut ids = Vec::new();
+                        w.encode(t, &mut ids);
+                        ids
+                    },
+                ))
+            })
+            .map_err(to_py)?;
+        let lists = ids.iter().map(|v| self.id_list(py, v)).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, lists)
     }
 
     #[pyo3(signature = (texts, threads=0))]
     fn encode_batch_with_word_ids(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<PyBackedStr>,
         threads: usize,
     ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
         let m = &self.inner;
