@@ -230,6 +230,18 @@ pub fn write_ids(ids: &[u32], out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
+/// Applies `f` to every item in parallel with one `init()` state per worker thread (e.g. an
+/// encoder's worker); results in input order.
+pub fn map_ordered<T, S, R, I, F>(items: &[T], pool: &rayon::ThreadPool, init: I, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, &T) -> R + Sync + Send,
+{
+    pool.install(|| items.par_iter().with_min_len(64).map_init(init, f).collect())
+}
+
 pub(crate) fn write_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::BrokenPipe

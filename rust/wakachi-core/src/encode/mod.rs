@@ -2,7 +2,8 @@
 //!
 //! [`bert_japanese::BertJapanese`] reproduces transformers' `BertJapaneseTokenizer` (word
 //! tokenizer + WordPiece or character vocabulary) and also returns, for every token, the index
-//! of the word it came from (used later for whole-word masking).
+//! of the word it came from (used later for whole-word masking). [`unigram::Unigram`] reproduces
+//! sentencepiece's Unigram model encoding.
 
 pub mod basic;
 pub mod bert_japanese;
@@ -15,3 +16,4 @@ pub mod wordpiece;
 
 pub use bert_japanese::{BertJapanese, EncodeWorker, Encoding};
 pub use vocab::Vocab;
+pub mod unigram;

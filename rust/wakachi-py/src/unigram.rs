@@ -1,0 +1,176 @@
+//! Bindings of `wakachi_core::encode::unigram`: convert arguments, run the core without the GIL,
+//! convert results.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyList;
+use wakachi_core::encode::unigram::{Encoding, Unigram};
+use wakachi_core::pipeline;
+
+use crate::error::to_py;
+
+/// A SentencePiece Unigram model (immutable, shareable across threads).
+#[pyclass(name = "_Unigram", module = "wakachi._core", frozen)]
+pub struct PyUnigram {
+    inner: Unigram,
+    /// One Python int per id, shared by every returned list: building lists from these is much
+    /// faster than creating millions of new int objects.
+    ints: Vec<Py<PyAny>>,
+}
+
+impl PyUnigram {
+    /// `ids` as a Python list.
+    fn id_list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(
+            py,
+            ids.iter().map(|&i| match self.ints.get(i as usize) {
+                Some(o) => o.clone_ref(py),
+                None => i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}),
+            }),
+        )
+    }
+}
+
+/// For every byte offset `0..=len`, the number of characters that start before it.
+fn char_index(text: &str) -> Vec<usize> {
+    let mut at = Vec::with_capacity(text.len() + 1);
+    let mut n = 0;
+    for &b in text.as_bytes() {
+        at.push(n);
+        n += usize::from(b & 0xC0 != 0x80);
+    }
+    at.push(n);
+    at
+}
+
+#[pymethods]
+impl PyUnigram {
+    /// Loads a `.model` file.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| Unigram::from_file(&path)).map_err(to_py)?;
+        let ints = (0..inner.vocab_size())
+            .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}))
+            .collect();
+        Ok(PyUnigram { inner, ints })
+    }
+
+    fn encode<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.detach(|| {
+            let mut ids = Vec::new();
+            self.inner.worker().encode(text, &mut ids);
+            ids
+        });
+        self.id_list(py, &ids)
+    }
+
+    /// `(ids, word indices, (start, end) offsets in characters)`.
+    fn encode_full(&self, py: Python<'_>, text: &str) -> (Vec<u32>, Vec<u32>, Vec<(usize, usize)>) {
+        py.detach(|| {
+            let mut e = Encoding::default();
+            self.inner.worker().encode_full(text, &mut e);
+            let chars = char_index(text);
+            let offsets = e.offsets.iter().map(|&(b, x)| (chars[b], chars[x])).collect();
+            (e.ids, e.words, offsets)
+        })
+    }
+
+    #[pyo3(signature = (texts, threads=0))]
+    fn encode_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let m = &self.inner;
+        let ids = py
+            .detach(|| {
+                let pool = pipeline::pool(threads)?;
+                Ok(pipeline::map_ordered(
+                    &texts,
+                    &pool,
+                    || m.worker(),
+                    |w, t| {
+                        let mut ids = Vec::new();
+                        w.encode(t, &mut ids);
+                        ids
+                    },
+                ))
+            })
+            .map_err(to_py)?;
+        let lists = ids.iter().map(|v| self.id_list(py, v)).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, lists)
+    }
+
+    #[pyo3(signature = (texts, threads=0))]
+    fn encode_batch_with_word_ids(
+        &self,
+        py: Python<'_>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
+        let m = &self.inner;
+        py.detach(|| {
+            let pool = pipeline::pool(threads)?;
+            Ok(pipeline::map_ordered(
+                &texts,
+                &pool,
+                || m.worker(),
+                |w, t| {
+                    let mut e = Encoding::default();
+                    w.encode_full(t, &mut e);
+                    (e.ids, e.words)
+                },
+            ))
+        })
+        .map_err(to_py)
+    }
+
+    fn id_to_piece(&self, id: u32) -> Option<String> {
+        self.inner.id_to_piece(id).map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    /// `(piece, score, type)` of every id; type is sentencepiece's name (NORMAL, CONTROL…).
+    fn pieces(&self) -> Vec<(String, f32, &'static str)> {
+        use wakachi_core::encode::unigram::model::PieceType::*;
+        let name = |k| match k {
+            Normal => "NORMAL",
+            Unknown => "UNKNOWN",
+            Control => "CONTROL",
+            UserDefined => "USER_DEFINED",
+            Unused => "UNUSED",
+            Byte => "BYTE",
+        };
+        self.inner
+            .proto()
+            .pieces
+            .iter()
+            .map(|p| (String::from_utf8_lossy(&p.piece).into_owned(), p.score, name(p.kind)))
+            .collect()
+    }
+
+    fn piece_to_id(&self, piece: &str) -> Option<u32> {
+        self.inner.piece_to_id(piece.as_bytes())
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    fn unk_id(&self) -> Option<u32> {
+        self.inner.unk_id()
+    }
+
+    /// The normalizer's name and switches, and `byte_fallback`.
+    fn settings(&self) -> (String, bool, bool, bool, bool) {
+        let p = self.inner.proto();
+        let n = &p.normalizer;
+        (n.name.clone(), n.add_dummy_prefix, n.remove_extra_whitespaces, n.escape_whitespaces, p.trainer.byte_fallback)
+    }
+
+    fn path(&self) -> PathBuf {
+        self.inner.path().to_path_buf()
+    }
+}
