@@ -6,7 +6,8 @@
 //! lengths recorded in the manifest; when buckets then average more than `bucket_bytes`, each is
 //! split in two by the next bit of `h` (level `L+1`), up to `max_buckets`. A bucket file is always
 //! sorted by input row index, so its content depends only on the seed, the final level and the
-//! input rows — not on when splits happened, nor on threads.
+//! input rows — not on when splits happened, nor on threads. Past `max_buckets × bucket_bytes`
+//! of encoded rows the buckets grow beyond `bucket_bytes` (the limit keeps file handles bounded).
 //!
 //! **Gather.** Buckets are read one at a time in order, their rows permuted by a Fisher–Yates
 //! shuffle driven by SplitMix64 seeded with `mix64(seed ^ mix64(L << 32 | bucket))`, and streamed to
@@ -272,7 +273,7 @@ impl Scatter {
         self.state[b].bytes += self.record.len() as u64;
         self.state[b].rows += 1;
         self.input_rows += 1;
-        Ok(self.input_rows % self.ident.checkpoint_rows == 0)
+        Ok(self.input_rows.is_multiple_of(self.ident.checkpoint_rows))
     }
 
     /// The state a manifest records.
