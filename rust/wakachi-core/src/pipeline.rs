@@ -242,6 +242,23 @@ where
     pool.install(|| items.par_iter().with_min_len(64).map_init(init, f).collect())
 }
 
+/// Runs `a`, `b` and `c` at the same time on the pool (one after the other with one thread) and
+/// returns their results; the stages of a streaming run overlap this way.
+pub fn join3<A, B, C, RA, RB, RC>(pool: &rayon::ThreadPool, a: A, b: B, c: C) -> (RA, RB, RC)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    C: FnOnce() -> RC + Send,
+    RA: Send,
+    RB: Send,
+    RC: Send,
+{
+    pool.install(|| {
+        let (ra, (rb, rc)) = rayon::join(a, || rayon::join(b, c));
+        (ra, rb, rc)
+    })
+}
+
 pub(crate) fn write_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::BrokenPipe

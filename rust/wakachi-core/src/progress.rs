@@ -20,12 +20,17 @@ impl Progress {
 
     /// Reports `bytes` done and `items` (with its unit name) so far.
     pub fn update(&mut self, bytes: u64, items: u64, unit: &str) {
+        self.update_counts(bytes, &[(items, unit)]);
+    }
+
+    /// Reports `bytes` done and several counts with their unit names.
+    pub fn update_counts(&mut self, bytes: u64, counts: &[(u64, &str)]) {
         let now = Instant::now();
         if !self.enabled || self.last.is_some_and(|l| now - l < self.every) {
             return;
         }
         self.last = Some(now);
-        eprint!("\r{}", self.line(bytes, items, unit));
+        eprint!("\r{}", self.line(bytes, counts));
     }
 
     /// Ends the progress line.
@@ -35,10 +40,14 @@ impl Progress {
         }
     }
 
-    fn line(&self, bytes: u64, items: u64, unit: &str) -> String {
+    fn line(&self, bytes: u64, counts: &[(u64, &str)]) -> String {
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
         let mbs = bytes as f64 / 1e6 / secs;
-        let mut s = format!("{}: {:.1} MB, {} {unit}, {:.2} MB/s", self.what, bytes as f64 / 1e6, items, mbs);
+        let mut s = format!("{}: {:.1} MB", self.what, bytes as f64 / 1e6);
+        for (n, unit) in counts {
+            s += &format!(", {n} {unit}");
+        }
+        s += &format!(", {mbs:.2} MB/s");
         if let Some(total) = self.total_bytes.filter(|&t| t > 0) {
             let left = total.saturating_sub(bytes) as f64 / 1e6 / mbs.max(1e-9);
             s += &format!(", {:.0}%, ETA {}", 100.0 * bytes as f64 / total as f64, hms(left));

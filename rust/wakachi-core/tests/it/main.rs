@@ -5,6 +5,7 @@
 //! run that cannot see the dictionaries never passes silently.
 
 mod mecab;
+mod pack;
 mod shards;
 
 use std::path::PathBuf;

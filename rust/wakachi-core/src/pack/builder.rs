@@ -1,0 +1,234 @@
+//! Encoded documents → instances → shard rows, per format, batch by batch.
+//!
+//! Every builder is deterministic in the input order alone: the Google stream keys its random
+//! numbers by `(seed, pass, block, document)`, ELECTRA by `(seed, document index)`, the packers
+//! (RoBERTa, GPT-2, UER) have no randomness. Work inside a batch runs on the pool in indexed
+//! pieces and comes back in order, so rows are the same for any number of threads.
+
+use serde::Deserialize;
+
+use super::Sink;
+use crate::error::Result;
+use crate::instances::electra::{self, ElectraConfig};
+use crate::instances::google::{self, GoogleConfig, Stream};
+use crate::instances::gpt2::{self, Gpt2Config};
+use crate::instances::rng::StreamRng;
+use crate::instances::roberta::{self, RobertaConfig};
+use crate::instances::uer::{self, UerConfig};
+use crate::instances::{Document, Instance, Specials};
+use crate::pipeline::map_ordered;
+use crate::shards::{Row, Value};
+
+/// The instance format and its settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum FormatConfig {
+    /// Google's `create_pretraining_data` (cl-tohoku BERT): pairs, NSP, static masking.
+    Bert(GoogleConfig),
+    /// RoBERTa full sentences.
+    Roberta(RobertaConfig),
+    /// izumi-lab ELECTRA A/B chunks.
+    Electra(ElectraConfig),
+    /// GPT-2 windows.
+    Gpt2(Gpt2Config),
+    /// UER-py line chunks (padded).
+    Uer(UerConfig),
+}
+
+impl FormatConfig {
+    /// The format's name (the shard schema preset).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FormatConfig::Bert(_) => "bert",
+            FormatConfig::Roberta(_) => "roberta",
+            FormatConfig::Electra(_) => "electra",
+            FormatConfig::Gpt2(_) => "gpt2",
+            FormatConfig::Uer(_) => "uer",
+        }
+    }
+
+    /// The full length of a row (what a fixed-length batch pads to).
+    pub fn row_len(&self) -> usize {
+        match self {
+            FormatConfig::Bert(c) => c.max_seq_length,
+            FormatConfig::Roberta(c) => c.max_seq_length,
+            FormatConfig::Electra(c) => c.max_seq_length,
+            FormatConfig::Gpt2(c) => c.block_size + 1,
+            FormatConfig::Uer(c) => c.seq_length,
+        }
+    }
+}
+
+/// (pass, document) units of a Google block handed to the pool at a time.
+const UNITS_PER_PIECE: usize = 512;
+
+/// The running state of one format.
+enum State {
+    /// Google streaming mode, its dupe factor, the next block's number.
+    Stream(Stream, usize, u64),
+    /// Google compat mode: every document, built at the end.
+    Compat(GoogleConfig, Specials, Vec<Document>),
+    /// ELECTRA; the next document's index.
+    Electra(ElectraConfig, Specials, u64),
+    /// RoBERTa packer.
+    Roberta(roberta::Packer),
+    /// GPT-2 packer.
+    Gpt2(gpt2::Packer),
+    /// UER packer.
+    Uer(uer::Packer),
+}
+
+/// The columns of a format's rows (see `shards/SCHEMA.md`).
+#[derive(Debug, Clone, Copy)]
+enum RowKind {
+    /// bert: ids, segments, word starts, masked positions and ids, NSP label.
+    Bert,
+    /// electra: ids, segments, word starts.
+    Pair,
+    /// roberta: ids, word starts.
+    Words,
+    /// gpt2: ids.
+    Ids,
+    /// uer: ids and word starts padded to a length with a padding id.
+    Padded(usize, u32),
+}
+
+/// Builds one format's rows batch by batch.
+pub struct Builder {
+    state: State,
+    kind: RowKind,
+}
+
+impl Builder {
+    /// A validated builder.
+    pub fn new(format: &FormatConfig, compat: bool, sp: Specials) -> Result<Builder> {
+        let (state, kind) = match format {
+            FormatConfig::Bert(c) if compat => {
+                c.validate(&sp)?;
+                (State::Compat(c.clone(), sp, Vec::new()), RowKind::Bert)
+            }
+            FormatConfig::Bert(c) => (State::Stream(Stream::new(c.clone(), sp)?, c.dupe_factor, 0), RowKind::Bert),
+            FormatConfig::Electra(c) => {
+                c.validate(&sp)?;
+                (State::Electra(c.clone(), sp, 0), RowKind::Pair)
+            }
+            FormatConfig::Roberta(c) => (State::Roberta(roberta::Packer::new(c.clone(), sp)?), RowKind::Words),
+            FormatConfig::Gpt2(c) => (State::Gpt2(gpt2::Packer::new(c.clone(), &sp)?), RowKind::Ids),
+            FormatConfig::Uer(c) => (State::Uer(uer::Packer::new(c.clone(), sp)?), RowKind::Padded(c.seq_length, sp.pad)),
+        };
+        Ok(Builder { state, kind })
+    }
+
+    /// Documents a batch must hold exactly (the Google stream's block), or `None` for any.
+    pub fn block_documents(&self) -> Option<usize> {
+        match &self.state {
+            State::Stream(s, ..) => Some(s.block_documents()),
+            _ => None,
+        }
+    }
+
+    /// Builds the rows of the next batch of documents (in input order) into `sink`.
+    pub fn consume(&mut self, docs: Vec<Document>, pool: &rayon::ThreadPool, sink: &mut Sink) -> Result<()> {
+        let kind = self.kind;
+        let mut out = Vec::new();
+        match &mut self.state {
+            State::Stream(s, dupe, block) => {
+                stream_block(s, *dupe, *block, docs, pool, sink)?;
+                *block += 1;
+            }
+            State::Compat(_, _, all) => all.extend(docs),
+            State::Electra(cfg, sp, next) => {
+                let first = *next;
+                *next += docs.len() as u64;
+                let (cfg, sp) = (&*cfg, &*sp);
+                let pieces = map_ordered(&indexed(&docs), pool, Vec::new, |out: &mut Vec<Instance>, &(k, doc)| {
+                    out.clear();
+                    let mut rng = StreamRng::for_key(&[cfg.seed, first + k as u64]);
+                    electra::document(doc, cfg, sp, &mut rng, out);
+                    out.iter().map(|i| to_row(kind, i)).collect::<Vec<Row>>()
+                });
+                return push_all(pieces, sink);
+            }
+            State::Roberta(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
+            State::Gpt2(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
+            State::Uer(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
+        }
+        out.iter().try_for_each(|i| sink.push(to_row(kind, i)))
+    }
+
+    /// Builds what is left: the compat shard (all of it), the packers' last rows.
+    pub fn finish(self, sink: &mut Sink) -> Result<()> {
+        let mut out = Vec::new();
+        match self.state {
+            State::Compat(cfg, sp, docs) => out = google::compat(docs, &cfg, &sp)?,
+            State::Roberta(p) => p.finish(&mut out),
+            State::Uer(p) => p.finish(&mut out),
+            State::Gpt2(p) => _ = p.finish(),
+            State::Stream(..) | State::Electra(..) => {}
+        }
+        out.iter().try_for_each(|i| sink.push(to_row(self.kind, i)))
+    }
+}
+
+fn indexed(docs: &[Document]) -> Vec<(usize, &Document)> {
+    docs.iter().enumerate().collect()
+}
+
+fn push_all(pieces: Vec<Vec<Row>>, sink: &mut Sink) -> Result<()> {
+    pieces.into_iter().flatten().try_for_each(|r| sink.push(r))
+}
+
+/// One Google block: pass by pass, document by document, in pieces on the pool.
+fn stream_block(s: &Stream, dupe: usize, block: u64, docs: Vec<Document>, pool: &rayon::ThreadPool, sink: &mut Sink) -> Result<()> {
+    let docs = s.prepare(docs)?;
+    let n = docs.len();
+    let units = n * dupe;
+    let mut start = 0;
+    while start < units {
+        let end = (start + UNITS_PER_PIECE).min(units);
+        let piece: Vec<usize> = (start..end).collect();
+        let rows = map_ordered(&piece, pool, Vec::new, |out: &mut Vec<Instance>, &u| {
+            out.clear();
+            s.document(&docs, block, u % n, u / n, out);
+            out.iter().map(|i| to_row(RowKind::Bert, i)).collect::<Vec<Row>>()
+        });
+        push_all(rows, sink)?;
+        start = end;
+    }
+    Ok(())
+}
+
+fn to_row(kind: RowKind, i: &Instance) -> Row {
+    match kind {
+        RowKind::Bert => vec![
+            ids(&i.input_ids),
+            bytes(&i.segment_ids),
+            bools(&i.word_starts),
+            ids(&i.masked_positions),
+            ids(&i.masked_ids),
+            i.next_sentence_label.map_or(Value::Null, |l| Value::Int(l.into())),
+        ],
+        RowKind::Pair => vec![ids(&i.input_ids), bytes(&i.segment_ids), bools(&i.word_starts)],
+        RowKind::Words => vec![ids(&i.input_ids), bools(&i.word_starts)],
+        RowKind::Ids => vec![ids(&i.input_ids)],
+        RowKind::Padded(len, pad) => {
+            let mut input = i.input_ids.clone();
+            let mut starts = i.word_starts.clone();
+            input.resize(len.max(input.len()), pad);
+            starts.resize(input.len(), false);
+            vec![ids(&input), bools(&starts)]
+        }
+    }
+}
+
+fn ids(xs: &[u32]) -> Value {
+    Value::List(xs.iter().map(|&x| x as i32).collect())
+}
+
+fn bools(xs: &[bool]) -> Value {
+    Value::List(xs.iter().map(|&x| i32::from(x)).collect())
+}
+
+fn bytes(xs: &[u8]) -> Value {
+    Value::List(xs.iter().map(|&x| i32::from(x)).collect())
+}

@@ -1,0 +1,297 @@
+//! Reading corpora for `pack`: plain, `.gz`, `.zst` or `.xz` files (decompressed as a stream,
+//! chosen by the file name), in one of three layouts, as batches of raw documents.
+//!
+//! - [`Layout::Lines`]: one sentence a line, a blank (or whitespace-only) line between documents
+//!   (Google's and cl-tohoku's input); a new file also starts a new document.
+//! - [`Layout::Docs`]: one document a line (its only sentence); a blank line is an empty
+//!   document (UER's corpus format, where it gives `[CLS] [SEP]`).
+//! - [`Layout::Jsonl`]: one JSON object a line, the document's text in a named string field;
+//!   its lines are the sentences (blank ones dropped); blank lines between records are ignored.
+//!
+//! Lines end at `\n` (a `\r` before it is dropped) and are trimmed of white space. A line that is
+//! not UTF-8, or a record that is not a JSON object with that string field, stops the run with an
+//! error naming the file and line, or with [`OnError::Skip`] is left out and counted. Nothing is
+//! read ahead beyond the batch asked for, so memory is one batch whatever the corpus size.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::lines::OnError;
+
+/// How documents and sentences are laid out in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum Layout {
+    /// A sentence a line, blank lines between documents.
+    Lines,
+    /// A document a line.
+    Docs,
+    /// JSON lines, the text in this field; its lines are the sentences.
+    Jsonl(String),
+}
+
+/// One document as read: its sentences (trimmed, non-empty except in [`Layout::Docs`]).
+pub type RawDocument = Vec<String>;
+
+/// Counts of what was read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadStats {
+    /// Input lines read.
+    pub lines: u64,
+    /// Bytes of text after decompression.
+    pub text_bytes: u64,
+    /// Lines skipped as invalid UTF-8 (with [`OnError::Skip`]).
+    pub skipped_invalid_utf8: u64,
+    /// JSONL records skipped as malformed (with [`OnError::Skip`]).
+    pub skipped_bad_records: u64,
+}
+
+/// A reader counting the (compressed) bytes taken from a file, for progress and ETA.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens `path`, decompressing by its extension (`.gz`, `.zst`, `.xz`; anything else is text).
+pub fn open(path: &Path, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let raw = BufReader::with_capacity(1 << 16, Counting { inner: file, count });
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let reader: Box<dyn Read + Send> = match ext {
+        "gz" => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
+        "zst" | "zstd" => Box::new(zstd::stream::read::Decoder::with_buffer(raw).map_err(|e| Error::io(path, e))?),
+        "xz" => Box::new(lzma_rust2::XzReader::new(raw, true)),
+        _ => return Ok(Box::new(raw)),
+    };
+    Ok(Box::new(BufReader::with_capacity(1 << 20, reader)))
+}
+
+/// Reads documents from files in order, in batches.
+pub struct CorpusReader {
+    files: std::vec::IntoIter<PathBuf>,
+    current: Option<(PathBuf, Box<dyn BufRead + Send>, u64)>,
+    layout: Layout,
+    on_error: OnError,
+    /// The document being read (layout `lines`).
+    pending: RawDocument,
+    buf: Vec<u8>,
+    stats: ReadStats,
+    compressed: Arc<AtomicU64>,
+}
+
+impl CorpusReader {
+    /// A reader over `files` in order.
+    pub fn new(files: Vec<PathBuf>, layout: Layout, on_error: OnError) -> Self {
+        CorpusReader {
+            files: files.into_iter(),
+            current: None,
+            layout,
+            on_error,
+            pending: Vec::new(),
+            buf: Vec::new(),
+            stats: ReadStats::default(),
+            compressed: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// What was read so far.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// Bytes taken from the files so far (compressed size for compressed files).
+    pub fn file_bytes(&self) -> u64 {
+        self.compressed.load(Ordering::Relaxed)
+    }
+
+    /// Up to `max_docs` documents, stopping early once their text reaches `max_bytes`; `None` at
+    /// the end of the input.
+    pub fn next_batch(&mut self, max_docs: usize, max_bytes: usize) -> Result<Option<Vec<RawDocument>>> {
+        let mut docs = Vec::new();
+        let mut bytes = 0usize;
+        while docs.len() < max_docs.max(1) && bytes < max_bytes {
+            match self.next_document()? {
+                Some(d) => {
+                    bytes += d.iter().map(String::len).sum::<usize>() + 1;
+                    docs.push(d);
+                }
+                None => break,
+            }
+        }
+        Ok((!docs.is_empty()).then_some(docs))
+    }
+
+    /// The next document, or `None` at the end of the input.
+    fn next_document(&mut self) -> Result<Option<RawDocument>> {
+        loop {
+            let Some(line) = self.next_line()? else {
+                return Ok(None);
+            };
+            let text = match line {
+                Line::Text(t) => t,
+                Line::Skipped => continue,
+                Line::EndOfFile => {
+                    if !self.pending.is_empty() {
+                        return Ok(Some(std::mem::take(&mut self.pending)));
+                    }
+                    continue;
+                }
+            };
+            match &self.layout {
+                Layout::Lines if text.is_empty() => {
+                    if !self.pending.is_empty() {
+                        return Ok(Some(std::mem::take(&mut self.pending)));
+                    }
+                }
+                Layout::Lines => self.pending.push(text),
+                Layout::Docs => return Ok(Some(vec![text])),
+                Layout::Jsonl(_) if text.is_empty() => {}
+                Layout::Jsonl(field) => match record_text(&text, field) {
+                    Ok(t) => return Ok(Some(sentences(&t))),
+                    Err(msg) if self.on_error == OnError::Skip => {
+                        let _ = msg;
+                        self.stats.skipped_bad_records += 1;
+                    }
+                    Err(msg) => {
+                        let (path, line) = self.position();
+                        return Err(Error::Malformed { path, line, msg });
+                    }
+                },
+            }
+        }
+    }
+
+    fn position(&self) -> (PathBuf, u64) {
+        self.current.as_ref().map(|(p, _, n)| (p.clone(), *n)).unwrap_or_default()
+    }
+
+    /// The next line (trimmed), the end of a file, or `None` after the last file.
+    fn next_line(&mut self) -> Result<Option<Line>> {
+        if self.current.is_none() {
+            let Some(path) = self.files.next() else { return Ok(None) };
+            let r = open(&path, self.compressed.clone())?;
+            self.current = Some((path, r, 0));
+        }
+        let Some((path, reader, line_no)) = self.current.as_mut() else { return Ok(None) };
+        self.buf.clear();
+        let n = reader.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(path.as_path(), e))?;
+        if n == 0 {
+            self.current = None;
+            return Ok(Some(Line::EndOfFile));
+        }
+        *line_no += 1;
+        self.stats.lines += 1;
+        self.stats.text_bytes += n as u64;
+        let mut bytes = &self.buf[..];
+        bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(Some(Line::Text(s.trim().to_string()))),
+            Err(_) if self.on_error == OnError::Skip => {
+                self.stats.skipped_invalid_utf8 += 1;
+                Ok(Some(Line::Skipped))
+            }
+            Err(e) => Err(Error::InvalidUtf8 { source_name: path.display().to_string(), line: *line_no, offset: e.valid_up_to() }),
+        }
+    }
+}
+
+enum Line {
+    Text(String),
+    Skipped,
+    EndOfFile,
+}
+
+/// The string `field` of a JSON object line.
+fn record_text(line: &str, field: &str) -> std::result::Result<String, String> {
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not a JSON record: {e}"))?;
+    match v.get(field) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!("field {field:?} is not a string")),
+        None if v.is_object() => Err(format!("no field {field:?}")),
+        None => Err("not a JSON object".into()),
+    }
+}
+
+/// The non-blank lines of a text, trimmed.
+fn sentences(text: &str) -> RawDocument {
+    text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn read_all(files: Vec<PathBuf>, layout: Layout, on_error: OnError) -> Result<(Vec<RawDocument>, ReadStats)> {
+        let mut r = CorpusReader::new(files, layout, on_error);
+        let mut out = Vec::new();
+        while let Some(b) = r.next_batch(2, 1 << 20)? {
+            out.extend(b);
+        }
+        Ok((out, r.stats().clone()))
+    }
+
+    #[test]
+    fn layouts_and_compression() {
+        let d = tempfile::tempdir().unwrap();
+        let text = b"a b\r\n  c\n\n\n \nd\n";
+        let plain = file(d.path(), "x.txt", text);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text).unwrap();
+        let gz = file(d.path(), "x.txt.gz", &gz.finish().unwrap());
+        let zst = file(d.path(), "x.txt.zst", &zstd::encode_all(&text[..], 3).unwrap());
+        let want = vec![vec!["a b".to_string(), "c".into()], vec!["d".into()]];
+        for f in [plain.clone(), gz, zst] {
+            assert_eq!(read_all(vec![f], Layout::Lines, OnError::Strict).unwrap().0, want);
+        }
+        let docs = read_all(vec![plain.clone()], Layout::Docs, OnError::Strict).unwrap().0;
+        assert_eq!(docs.len(), 6);
+        assert_eq!(docs[2], vec![String::new()]);
+        // A new file starts a new document.
+        let two = read_all(vec![plain.clone(), plain], Layout::Lines, OnError::Strict).unwrap().0;
+        assert_eq!(two.len(), 4);
+    }
+
+    #[test]
+    fn bad_lines_name_file_and_line_or_are_counted() {
+        let d = tempfile::tempdir().unwrap();
+        let f = file(d.path(), "bad.txt", b"ok\n\xff\xfe\nfine\n");
+        let e = read_all(vec![f.clone()], Layout::Lines, OnError::Strict).unwrap_err().to_string();
+        assert!(e.contains("bad.txt:2"), "{e}");
+        let (docs, stats) = read_all(vec![f], Layout::Lines, OnError::Skip).unwrap();
+        assert_eq!((docs, stats.skipped_invalid_utf8), (vec![vec!["ok".to_string(), "fine".into()]], 1));
+        let j = file(d.path(), "x.jsonl", b"{\"text\": \"s1\\n\\ns2\"}\n\n{\"body\": 1}\n[1]\n{\"text\": \"\"}\n");
+        let e = read_all(vec![j.clone()], Layout::Jsonl("text".into()), OnError::Strict).unwrap_err().to_string();
+        assert!(e.contains("x.jsonl:3") && e.contains("no field"), "{e}");
+        let (docs, stats) = read_all(vec![j], Layout::Jsonl("text".into()), OnError::Skip).unwrap();
+        assert_eq!(docs, vec![vec!["s1".to_string(), "s2".into()], vec![]]);
+        assert_eq!(stats.skipped_bad_records, 2);
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let e = read_all(vec!["/nonexistent/corpus.txt".into()], Layout::Lines, OnError::Strict).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/corpus.txt"));
+    }
+}

@@ -1,0 +1,165 @@
+//! The encoders `pack` drives: a `BertJapaneseTokenizer` directory or a SentencePiece Unigram
+//! `.model`, each giving per sentence token ids and word starts (a token starts a word when its
+//! word id differs from the previous token's; the first token always does).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::encode::unigram::{self, Unigram};
+use crate::encode::{BertJapanese, EncodeWorker, Encoding};
+use crate::error::{Error, Result};
+use crate::instances::{Sentence, Specials};
+use crate::segment::MecabOptions;
+use crate::shards::file_sha256;
+use crate::shards::manifest::hex;
+
+/// Which encoder, from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum TokenizerKind {
+    /// A `BertJapaneseTokenizer` directory (`tokenizer_config.json` + `vocab.txt`).
+    BertJapanese,
+    /// A SentencePiece Unigram `.model` file.
+    Unigram,
+}
+
+/// An encoder shared by all threads.
+pub enum PackEncoder {
+    /// transformers' `BertJapaneseTokenizer`.
+    Bert(Box<BertJapanese>),
+    /// SentencePiece Unigram.
+    Unigram(Box<Unigram>),
+}
+
+/// Per-thread encoding state.
+pub enum PackWorker<'e> {
+    /// For [`PackEncoder::Bert`].
+    Bert(EncodeWorker<'e>, Encoding),
+    /// For [`PackEncoder::Unigram`].
+    Unigram(unigram::Worker<'e>, unigram::Encoding),
+}
+
+impl PackEncoder {
+    /// Loads the encoder at `path`; `dicdir` is the MeCab dictionary a `BertJapaneseTokenizer`
+    /// config names (resolved by the caller).
+    pub fn load(kind: &TokenizerKind, path: &Path, dicdir: Option<&Path>, mecab: &MecabOptions) -> Result<Self> {
+        Ok(match kind {
+            TokenizerKind::BertJapanese => PackEncoder::Bert(Box::new(BertJapanese::from_dir(path, dicdir, mecab)?)),
+            TokenizerKind::Unigram => PackEncoder::Unigram(Box::new(Unigram::from_file(path)?)),
+        })
+    }
+
+    /// A worker for the calling thread.
+    pub fn worker(&self) -> PackWorker<'_> {
+        match self {
+            PackEncoder::Bert(t) => PackWorker::Bert(t.worker(), Encoding::default()),
+            PackEncoder::Unigram(m) => PackWorker::Unigram(m.worker(), unigram::Encoding::default()),
+        }
+    }
+
+    /// The special ids: `given` when set, else (BertJapanese) the config's `[CLS]`, `[SEP]`,
+    /// `[MASK]`, `[PAD]` tokens, with `vocab_size` the size of `vocab.txt` (random replacements
+    /// draw from it, like Google's `vocab_words`). A Unigram model needs them given.
+    pub fn specials(&self, given: Option<Specials>) -> Result<Specials> {
+        let sp = match (given, self) {
+            (Some(sp), _) => sp,
+            (None, PackEncoder::Bert(t)) => bert_specials(t)?,
+            (None, PackEncoder::Unigram(m)) => {
+                return Err(Error::Config(format!(
+                    "{}: a Unigram model needs its special ids (cls, sep, mask, pad) given",
+                    m.path().display()
+                )))
+            }
+        };
+        sp.validate()?;
+        Ok(sp)
+    }
+}
+
+/// `[unk, sep, pad, cls, mask]` of the config, looked up in the vocabulary and the added tokens.
+fn bert_specials(t: &BertJapanese) -> Result<Specials> {
+    let names = &t.config().named_specials;
+    let n = t.vocab().len() as u32;
+    let id = |name: &str| -> Result<u32> {
+        t.vocab()
+            .id(name)
+            .or_else(|| (n..n.saturating_add(64)).find(|&i| t.token(i) == Some(name)))
+            .ok_or_else(|| Error::Config(format!("{}: no id for the special token {name:?}", t.vocab().path().display())))
+    };
+    Ok(Specials { vocab_size: n, sep: id(&names[1])?, pad: id(&names[2])?, cls: id(&names[3])?, mask: id(&names[4])? })
+}
+
+impl PackWorker<'_> {
+    /// The sentence's ids and word starts.
+    pub fn encode(&mut self, text: &str) -> Sentence {
+        let (ids, words): (&[u32], &[u32]) = match self {
+            PackWorker::Bert(w, e) => {
+                w.encode(text, e);
+                (&e.ids, &e.word_ids)
+            }
+            PackWorker::Unigram(w, e) => {
+                w.encode_full(text, e);
+                (&e.ids, &e.words)
+            }
+        };
+        let starts = words.iter().enumerate().map(|(i, w)| i == 0 || words[i - 1] != *w).collect();
+        Sentence { ids: ids.to_vec(), word_starts: starts }
+    }
+}
+
+/// A fingerprint of everything that decides the ids: every file directly in the tokenizer
+/// directory (or the model file), and of the MeCab dictionary directory when there is one —
+/// `sha256:` of their names and sha256 digests, sorted by name.
+pub fn fingerprint(tokenizer: &Path, dicdir: Option<&Path>) -> Result<String> {
+    let mut h = Sha256::new();
+    for (label, path) in [("tokenizer", Some(tokenizer)), ("dicdir", dicdir)] {
+        let Some(path) = path else { continue };
+        for f in files_of(path)? {
+            let (size, sha) = file_sha256(&f)?;
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            h.update(format!("{label}/{name}\t{size}\t{sha}\n").as_bytes());
+        }
+    }
+    Ok(format!("sha256:{}", hex(&h.finalize())))
+}
+
+/// The path itself when it is a file, else its regular files, sorted.
+fn files_of(path: &Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, e))? {
+        let entry = entry.map_err(|e| Error::io(path, e))?;
+        if entry.file_type().map_err(|e| Error::io(entry.path(), e))?.is_file() {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_starts_follow_word_ids_and_specials_come_from_the_config() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("tokenizer_config.json"), r#"{"tokenizer_class":"BertJapaneseTokenizer"}"#).unwrap();
+        std::fs::write(d.path().join("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhel\n##lo\nworld\n").unwrap();
+        let enc = PackEncoder::load(&TokenizerKind::BertJapanese, d.path(), None, &MecabOptions::default()).unwrap();
+        let s = enc.worker().encode("hello world");
+        assert_eq!(s.ids, [4, 5, 6]);
+        assert_eq!(s.word_starts, [true, false, true]);
+        // [MASK] is not in vocab.txt: it gets id 7, outside the vocabulary of 7.
+        let e = enc.specials(None).unwrap_err().to_string();
+        assert!(e.contains("mask=7"), "{e}");
+        let fp = fingerprint(d.path(), None).unwrap();
+        std::fs::write(d.path().join("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n").unwrap();
+        assert_ne!(fp, fingerprint(d.path(), None).unwrap());
+    }
+}

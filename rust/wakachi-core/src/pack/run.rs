@@ -1,0 +1,210 @@
+//! The pack pipeline: read → encode → build → write, three stages overlapped on the pool.
+//!
+//! Each step of the loop reads batch k+2, encodes batch k+1 (sentences in parallel) and builds and
+//! writes the rows of batch k, all at once ([`join3`]); then, on the calling thread, progress is
+//! printed and the interrupt flag checked. The shard writer's `finish` (the shuffle's gather pass)
+//! follows the last batch.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::builder::Builder;
+use super::corpus::{CorpusReader, RawDocument};
+use super::encoder::{fingerprint, PackEncoder};
+use super::{PackConfig, Sink};
+use crate::error::{Error, Result};
+use crate::instances::{Document, Specials};
+use crate::pipeline::{join3, map_ordered, pool};
+use crate::progress::Progress;
+use crate::segment::MecabOptions;
+use crate::shards::{InputFingerprint, Manifest, OutputConfig, ShardOutput, ShardSchema, ShuffleConfig};
+
+/// The figures of a finished run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PackReport {
+    /// The output directory.
+    pub output_dir: String,
+    /// The instance format (`bert`, …; `bert-compat` in compat mode).
+    pub format: String,
+    /// Documents read in this run (0 when a resumed run had nothing left to read).
+    pub documents: u64,
+    /// Sentences read.
+    pub sentences: u64,
+    /// Tokens of the encoded sentences.
+    pub input_tokens: u64,
+    /// Bytes taken from the input files (compressed size for compressed files).
+    pub input_bytes: u64,
+    /// Bytes of text after decompression.
+    pub text_bytes: u64,
+    /// Lines skipped as invalid UTF-8.
+    pub skipped_invalid_utf8: u64,
+    /// JSONL records skipped as malformed.
+    pub skipped_bad_records: u64,
+    /// Rows (instances) in the shards.
+    pub instances: u64,
+    /// Tokens in the shards (padding not counted).
+    pub tokens: u64,
+    /// Share of a fixed-length batch that would be padding: `1 − tokens / (instances × row length)`.
+    pub padding_share: f64,
+    /// The row length that share refers to.
+    pub row_length: usize,
+    /// Shard files.
+    pub shards: usize,
+    /// Bytes of the shard files.
+    pub shard_bytes: u64,
+    /// Rows an earlier, interrupted run had already consumed (regenerated and skipped here).
+    pub resumed_rows: u64,
+    /// Wall time.
+    pub seconds: f64,
+    /// Input MB (as read from the files) per second.
+    pub mb_per_s: f64,
+    /// Peak resident memory of the process (Linux `VmHWM`), if known.
+    pub peak_rss_bytes: Option<u64>,
+    /// Threads used.
+    pub threads: usize,
+}
+
+/// Runs `cfg`. `dicdir` is the MeCab dictionary the tokenizer config names (resolved by the
+/// caller); `interrupted` is asked after every batch, on the calling thread (`true` stops the run
+/// with [`Error::Interrupted`], resumable like a kill).
+pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, interrupted: &mut dyn FnMut() -> bool) -> Result<PackReport> {
+    let t0 = Instant::now();
+    let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
+    let enc = PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?;
+    let sp = enc.specials(cfg.tokenizer.specials)?;
+    let builder = Builder::new(&cfg.format, cfg.compat, sp)?;
+    let out = open_output(cfg, &sp, fingerprint(&cfg.tokenizer.path, dicdir)?)?;
+    let pool = pool(cfg.run.threads)?;
+    let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
+    let mut sink = Sink::new(out);
+    report.resumed_rows = sink.skip;
+    if sink.out.needs_input() {
+        let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report };
+        stage.drive(cfg, builder, &mut sink, interrupted)?;
+    }
+    if cfg.output.shuffle.is_some() && cfg.run.progress {
+        eprintln!("pack: shuffling and writing shards …");
+        sink.out.on_shard(Box::new(|e| {
+            eprint!("\rpack: wrote {}", e.file);
+            ControlFlow::Continue(())
+        }));
+    }
+    let manifest = sink.out.finish()?;
+    if cfg.output.shuffle.is_some() && cfg.run.progress {
+        eprintln!();
+    }
+    finish_report(&mut report, cfg, &manifest, t0);
+    Ok(report)
+}
+
+fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) -> Result<ShardOutput> {
+    let pad = matches!(cfg.format, super::FormatConfig::Uer(_)).then_some(sp.pad);
+    let inputs = cfg.input.files.iter().map(|p| InputFingerprint::of_file(p)).collect::<Result<Vec<_>>>()?;
+    ShardOutput::open(OutputConfig {
+        dir: cfg.output.dir.clone(),
+        schema: ShardSchema::preset(cfg.format.name(), sp.vocab_size, pad)?,
+        rows_per_shard: cfg.output.rows_per_shard,
+        shuffle: cfg.output.shuffle.map(|s| ShuffleConfig::new(s.seed, s.memory_budget)),
+        settings: cfg.settings(sp),
+        tokenizer,
+        inputs,
+        overwrite: cfg.output.overwrite,
+    })
+}
+
+fn finish_report(r: &mut PackReport, cfg: &PackConfig, m: &Manifest, t0: Instant) {
+    r.output_dir = cfg.output.dir.display().to_string();
+    r.format = format!("{}{}", cfg.format.name(), if cfg.compat { "-compat" } else { "" });
+    r.instances = m.totals.rows;
+    r.tokens = m.totals.tokens;
+    r.shards = m.shards.len();
+    r.shard_bytes = m.totals.bytes;
+    r.row_length = cfg.format.row_len();
+    let slots = r.instances as f64 * r.row_length as f64;
+    r.padding_share = if slots > 0.0 { (1.0 - r.tokens as f64 / slots).max(0.0) } else { 0.0 };
+    r.seconds = t0.elapsed().as_secs_f64();
+    r.mb_per_s = r.input_bytes as f64 / 1e6 / r.seconds.max(1e-9);
+    r.peak_rss_bytes = peak_rss_bytes();
+}
+
+/// The parts the loop works with.
+struct Stages<'a> {
+    enc: &'a PackEncoder,
+    pool: &'a rayon::ThreadPool,
+    report: &'a mut PackReport,
+}
+
+impl Stages<'_> {
+    /// Reads, encodes and builds every batch, then the builder's leftovers.
+    fn drive(&mut self, cfg: &PackConfig, mut builder: Builder, sink: &mut Sink, interrupted: &mut dyn FnMut() -> bool) -> Result<()> {
+        let total: u64 = cfg.input.files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        let mut progress = Progress::new("pack", Some(total), cfg.run.progress);
+        let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
+        let (max_docs, max_bytes) = match builder.block_documents() {
+            Some(n) => (n, usize::MAX),
+            None => (usize::MAX, cfg.run.batch_bytes),
+        };
+        let (enc, pool) = (self.enc, self.pool);
+        let mut raw = reader.next_batch(max_docs, max_bytes)?;
+        let mut encoded: Option<Vec<Document>> = None;
+        while raw.is_some() || encoded.is_some() {
+            let (to_encode, to_build) = (raw.take(), encoded.take());
+            let more = to_encode.is_some();
+            let (next, now, built) = join3(
+                pool,
+                || if more { reader.next_batch(max_docs, max_bytes) } else { Ok(None) },
+                || to_encode.map(|b| encode_batch(enc, &b, pool)),
+                || to_build.map_or(Ok(()), |d| builder.consume(d, pool, sink)),
+            );
+            built?;
+            raw = next?;
+            if let Some(docs) = &now {
+                self.count(docs);
+            }
+            encoded = now;
+            self.update(&reader, sink, &mut progress);
+            if interrupted() {
+                progress.finish();
+                return Err(Error::Interrupted);
+            }
+        }
+        builder.finish(sink)?;
+        self.update(&reader, sink, &mut progress);
+        progress.finish();
+        Ok(())
+    }
+
+    fn count(&mut self, docs: &[Document]) {
+        self.report.documents += docs.len() as u64;
+        self.report.sentences += docs.iter().map(|d| d.len() as u64).sum::<u64>();
+        self.report.input_tokens += docs.iter().flatten().map(|s| s.len() as u64).sum::<u64>();
+    }
+
+    fn update(&mut self, reader: &CorpusReader, sink: &Sink, progress: &mut Progress) {
+        let r = &mut *self.report;
+        let st = reader.stats();
+        r.input_bytes = reader.file_bytes();
+        r.text_bytes = st.text_bytes;
+        r.skipped_invalid_utf8 = st.skipped_invalid_utf8;
+        r.skipped_bad_records = st.skipped_bad_records;
+        progress.update_counts(r.input_bytes, &[(r.documents, "documents"), (sink.rows, "instances")]);
+    }
+}
+
+/// Encodes every sentence of `docs` on the pool, in order.
+fn encode_batch(enc: &PackEncoder, docs: &[RawDocument], pool: &rayon::ThreadPool) -> Vec<Document> {
+    let sentences: Vec<&str> = docs.iter().flatten().map(String::as_str).collect();
+    let mut encoded = map_ordered(&sentences, pool, || enc.worker(), |w, s| w.encode(s)).into_iter();
+    docs.iter().map(|d| encoded.by_ref().take(d.len()).collect()).collect()
+}
+
+/// Peak resident memory (`VmHWM` of `/proc/self/status`), on Linux.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

@@ -1,0 +1,106 @@
+//! Pack: every format on KWDLC text gives byte-identical shards for 1 and 3 threads, and a run
+//! stopped after a few batches, then rerun, gives the bytes of an uninterrupted run. The tokenizer
+//! is a `BertJapaneseTokenizer` directory with the basic word tokenizer and a WordPiece vocabulary
+//! of KWDLC's characters (each also as a `##` piece) and its most frequent character pairs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use wakachi_core::pack::{pack, PackConfig};
+use wakachi_core::Error;
+
+fn write_corpus(dir: &Path) -> (PathBuf, PathBuf) {
+    let lines = crate::corpus_lines("kwdlc.txt", 900);
+    let mut text = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        text += l;
+        text += if i % 4 == 3 { "\n\n" } else { "\n" };
+    }
+    let corpus = dir.join("corpus.txt");
+    std::fs::write(&corpus, &text).unwrap();
+    let tok = dir.join("tok");
+    std::fs::create_dir_all(&tok).unwrap();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for l in &lines {
+        let cs: Vec<char> = l.chars().collect();
+        for w in cs.windows(2) {
+            *counts.entry(w.iter().collect()).or_default() += 1;
+        }
+    }
+    let mut pairs: Vec<(String, usize)> = counts.into_iter().collect();
+    pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    chars.sort();
+    chars.dedup();
+    let mut vocab: Vec<String> = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map(String::from).to_vec();
+    vocab.extend(pairs.into_iter().take(300).map(|p| p.0));
+    vocab.extend(chars.iter().map(|c| c.to_string()));
+    vocab.extend(chars.iter().map(|c| format!("##{c}")));
+    std::fs::write(tok.join("vocab.txt"), vocab.join("\n") + "\n").unwrap();
+    let cfg = r#"{"tokenizer_class":"BertJapaneseTokenizer","word_tokenizer_type":"basic","do_lower_case":false}"#;
+    std::fs::write(tok.join("tokenizer_config.json"), cfg).unwrap();
+    (corpus, tok)
+}
+
+fn formats() -> Vec<(&'static str, serde_json::Value, bool)> {
+    use serde_json::json;
+    let google = json!({"bert": {"max_seq_length": 64, "short_seq_prob": 0.1, "masked_lm_prob": 0.15,
+        "max_predictions_per_seq": 9, "do_whole_word_mask": true, "dupe_factor": 2, "seed": 7, "block_documents": 50}});
+    vec![
+        ("bert", google.clone(), true),
+        ("compat", google, false),
+        ("roberta", json!({"roberta": {"max_seq_length": 64, "cross_documents": true, "doc_separator": true}}), false),
+        ("electra", json!({"electra": {"max_seq_length": 64, "short_seq_prob": 0.05, "short_min_length": 5, "seed": 3}}), true),
+        ("gpt2", json!({"gpt2": {"block_size": 63, "separator": null}}), false),
+        ("uer", json!({"uer": {"seq_length": 64, "full_sentences": false, "docs_buffer_size": 10, "empty_tail": true}}), false),
+    ]
+}
+
+fn config(corpus: &Path, tok: &Path, out: &Path, format: &serde_json::Value, compat: bool, shuffle: bool, threads: usize) -> PackConfig {
+    let json = serde_json::json!({
+        "tokenizer": {"kind": "bert_japanese", "path": tok, "specials": null},
+        "input": {"files": [corpus], "layout": "lines", "errors": "strict"},
+        "format": format,
+        "compat": compat,
+        "output": {"dir": out, "rows_per_shard": 97, "shuffle": if shuffle { serde_json::json!({"seed": 5, "memory_budget": 4096}) } else { serde_json::Value::Null }, "overwrite": false},
+        "run": {"threads": threads, "batch_bytes": 8192, "progress": false, "cache_dir": null},
+    });
+    PackConfig::from_json(&json.to_string()).unwrap()
+}
+
+fn shard_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "arrow"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn threads_and_resume_give_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, tok) = write_corpus(tmp.path());
+    for (name, format, shuffle) in formats() {
+        let compat = name == "compat";
+        let one = tmp.path().join(format!("{name}-1"));
+        let r1 = pack(&config(&corpus, &tok, &one, &format, compat, shuffle, 1), None, &mut || false).unwrap();
+        assert!(r1.instances > 20 && r1.shards >= 2, "{name}: {r1:?}");
+        let three = tmp.path().join(format!("{name}-3"));
+        pack(&config(&corpus, &tok, &three, &format, compat, shuffle, 3), None, &mut || false).unwrap();
+        assert!(shard_bytes(&one) == shard_bytes(&three), "{name}: 1 and 3 threads differ");
+        // Stop after 6 batches, then run again.
+        let resumed = tmp.path().join(format!("{name}-r"));
+        let mut batches = 0;
+        let e = pack(&config(&corpus, &tok, &resumed, &format, compat, shuffle, 2), None, &mut || {
+            batches += 1;
+            batches == 6
+        });
+        assert!(matches!(e, Err(Error::Interrupted)), "{name}: {e:?}");
+        let r = pack(&config(&corpus, &tok, &resumed, &format, compat, shuffle, 2), None, &mut || false).unwrap();
+        assert!(compat || r.resumed_rows > 0, "{name}: nothing to resume");
+        assert!(shard_bytes(&one) == shard_bytes(&resumed), "{name}: resumed run differs");
+    }
+}
