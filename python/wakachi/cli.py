@@ -79,6 +79,27 @@ def _encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pack(args: argparse.Namespace) -> int:
+    from wakachi.pack import FIELDS, PackConfig, load_config_file, pack, summary
+
+    settings = load_config_file(args.config) if args.config else {}
+    flags = {k: v for k, v in vars(args).items() if k in FIELDS and v is not None}
+    if args.files:
+        flags["inputs"] = args.files
+    settings.update(flags)
+    for key, flag in (("tokenizer", "--tokenizer"), ("output", "-o"), ("inputs", "FILE...")):
+        if key not in settings:
+            raise WakachiError(f"pack needs {flag} (on the command line or in --config)")
+    try:
+        report = pack(PackConfig(**settings))
+    except KeyboardInterrupt:
+        print("wakachi pack: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    if not args.quiet or report["skipped_invalid_utf8"] or report["skipped_bad_records"]:
+        print(summary(report), file=sys.stderr)
+    return 0
+
+
 def _dict_decompile(args: argparse.Namespace) -> int:
     from wakachi import _core
     from wakachi.dictionaries import resolve_mecab_dicdir
@@ -157,6 +178,39 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--vocab", default=None, help="vocab.txt (one token a line) to show tokens instead of ids")
     ins.add_argument("-n", type=int, default=5, help="rows to show (default 5)")
     ins.set_defaults(func=_inspect)
+
+    pk = sub.add_parser("pack", help="corpus files to pretraining instances in Arrow shards (resumable)")
+    pk.add_argument("-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir")
+    pk.add_argument("--format", choices=["bert", "roberta", "electra", "gpt2", "uer"], help="instance format (default bert)")
+    pk.add_argument("--compat", action="store_true", default=None,
+                    help="bert: Google's exact algorithm and random draws, whole input in memory")
+    pk.add_argument("--max-seq-length", type=int, help="tokens per row (gpt2: the block size; rows hold one more)")
+    pk.add_argument("--dupe-factor", type=int, help="bert: passes over the data (default 10)")
+    pk.add_argument("--seed", type=int, help="random seed (default 12345)")
+    pk.add_argument("--rows-per-shard", type=int, help="rows per shard file (default 50000)")
+    pk.add_argument("--block-documents", type=int, help="bert streaming: documents per block (default 1000)")
+    pk.add_argument("--masked-lm-prob", type=float, help="bert: share of tokens masked (default 0.15)")
+    pk.add_argument("--max-predictions-per-seq", type=int, help="bert: most masked tokens per row")
+    pk.add_argument("--short-seq-prob", type=float, help="bert/electra: probability of a short target length")
+    pk.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=None,
+                    help="shuffle rows on disk (default: on for bert and electra, off for the others and --compat)")
+    pk.add_argument("--shuffle-memory", type=int, help="bytes for the shuffle's bucket (default 512 MiB)")
+    pk.add_argument("--config", help="TOML or JSON file of settings (flags override it)")
+    pk.add_argument("-j", "--threads", type=int, help="threads (default: all cores)")
+    pk.add_argument("--errors", choices=["strict", "skip"],
+                    help="invalid UTF-8 / bad JSONL record: stop naming file and line (strict) or skip and count (skip)")
+    pk.add_argument("--input-format", choices=["lines", "docs", "jsonl"],
+                    help="lines: a sentence a line, blank lines between documents (default); docs: a document a line; "
+                         "jsonl: a JSON record a line")
+    pk.add_argument("--jsonl-field", help="jsonl: the text field (default text); its lines are the sentences")
+    pk.add_argument("--overwrite", action="store_true", default=None, help="replace the output instead of resuming it")
+    pk.add_argument("--progress", action="store_true", default=None, help="show MB/s, documents, instances and ETA")
+    pk.add_argument("--no-cache", dest="cache", action="store_false", default=None,
+                    help="do not read or write the compiled-dictionary cache")
+    pk.add_argument("-o", "--output", help="output directory")
+    pk.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    pk.add_argument("files", nargs="*", help="corpus files (.gz, .zst, .xz are decompressed)")
+    pk.set_defaults(func=_pack)
 
     d = sub.add_parser("dict", help="MeCab dictionary tools")
     dsub = d.add_subparsers(dest="dict_command", required=True)

@@ -4,6 +4,7 @@
 mod encode;
 mod error;
 mod instances;
+mod pack;
 mod segment;
 mod shards;
 mod split;
@@ -29,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shards::read_shard, m)?)?;
     m.add_function(wrap_pyfunction!(shards::verify_shards, m)?)?;
     m.add_function(wrap_pyfunction!(shards::file_sha256, m)?)?;
+    m.add_function(wrap_pyfunction!(pack::pack_run, m)?)?;
     error::register(m)?;
     Ok(())
 }
