@@ -136,9 +136,9 @@ def pack_cmd(tok_dir, out, inputs, *extra) -> list[str]:
             "--dupe-factor", "3", *extra, *map(str, inputs)]
 
 
-def kill_mid_run(cmd: list[str], out: Path) -> dict:
-    """Starts `cmd`, kills it with SIGKILL once the manifest records work done, returns the
-    manifest at that moment."""
+def kill_mid_run(cmd: list[str], out: Path, sig: int = signal.SIGKILL) -> dict:
+    """Starts `cmd`, sends it `sig` once the manifest records work done, waits for it to end,
+    returns the manifest at that moment."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     manifest = out / "manifest.json"
     try:
@@ -149,8 +149,9 @@ def kill_mid_run(cmd: list[str], out: Path) -> dict:
             except (OSError, ValueError):
                 m = None
             if m and m["state"]["input_rows"] >= 3000 and m["state"]["phase"] != "complete":
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
+                proc.send_signal(sig)
+                m["returncode"] = proc.wait()
+                m["stderr"] = proc.stderr.read().decode()
                 return m
             time.sleep(0.01)
         raise AssertionError(f"the run ended before it could be killed: {proc.stderr.read().decode()}")
@@ -171,6 +172,15 @@ def test_kill_9_then_rerun_gives_the_same_bytes(tok_dir, big, tmp_path, extra):
     assert shard_bytes(whole) == shard_bytes(killed) and len(shard_bytes(whole)) >= 3
     assert load_manifest(killed)["state"]["phase"] == "complete"
     assert not (killed / ".wakachi-shuffle").exists()
+
+
+def test_ctrl_c_stops_after_the_batch_and_the_rerun_resumes(tok_dir, big, tmp_path):
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    subprocess.run(pack_cmd(tok_dir, whole, [big], "--format", "electra"), check=True, capture_output=True)
+    at_stop = kill_mid_run(pack_cmd(tok_dir, stopped, [big], "--format", "electra"), stopped, signal.SIGINT)
+    assert at_stop["returncode"] == 130 and "rerun the same command to resume" in at_stop["stderr"]
+    subprocess.run(pack_cmd(tok_dir, stopped, [big], "--format", "electra"), check=True, capture_output=True)
+    assert shard_bytes(whole) == shard_bytes(stopped)
 
 
 # (d) compressed and JSONL inputs -------------------------------------------------------------------
