@@ -118,6 +118,9 @@ def test_one_and_two_threads_give_the_same_bytes(tok_dir, kwdlc, tmp_path, fmt):
     run(tok_dir, tmp_path / "b", [kwdlc], format=fmt, threads=2, block_documents=64, batch_bytes=4096, rows_per_shard=150)
     assert a["shards"] >= 2
     assert shard_bytes(tmp_path / "a") == shard_bytes(tmp_path / "b")
+    if fmt == "bert":  # blocks also end at block_bytes of text: other blocks, other random B spans
+        run(tok_dir, tmp_path / "c", [kwdlc], threads=2, block_documents=64, block_bytes=3000, rows_per_shard=150)
+        assert shard_bytes(tmp_path / "c") != shard_bytes(tmp_path / "a")
 
 
 # (c) a real kill -9, then the same command again ---------------------------------------------------
@@ -348,7 +351,7 @@ def test_manifest_records_settings_and_fingerprints(tok_dir, kwdlc, tmp_path):
     assert s["format"] == {"bert": {"max_seq_length": 96, "short_seq_prob": 0.1, "masked_lm_prob": 0.15,
                                     "max_predictions_per_seq": 14, "do_whole_word_mask": True, "dupe_factor": 3,
                                     "seed": 99, "block_documents": 1000}}
-    assert s["compat"] is False and s["input"] == {"layout": "lines", "errors": "strict"}
+    assert s["compat"] is False and s["block_bytes"] == 16 << 20 and s["input"] == {"layout": "lines", "errors": "strict"}
     assert s["tokenizer"]["kind"] == "bert_japanese" and s["tokenizer"]["specials"]["vocab_size"] == 3000
     assert m["identity"]["shuffle"]["seed"] == 99
     (inp,) = m["identity"]["inputs"]

@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--seed", type=int, help="random seed (default 12345)")
     pk.add_argument("--rows-per-shard", type=int, help="rows per shard file (default 50000)")
     pk.add_argument("--block-documents", type=int, help="bert streaming: documents per block (default 1000)")
+    pk.add_argument("--block-bytes", type=int, help="bert streaming: a block also ends at this much text (default 16 MiB)")
     pk.add_argument("--masked-lm-prob", type=float, help="bert: share of tokens masked (default 0.15)")
     pk.add_argument("--max-predictions-per-seq", type=int, help="bert: most masked tokens per row")
     pk.add_argument("--short-seq-prob", type=float, help="bert/electra: probability of a short target length")

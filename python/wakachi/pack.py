@@ -57,6 +57,7 @@ class PackConfig:
     max_predictions_per_seq: int | None = None  # floor(max_seq_length × masked_lm_prob): 19 at 128, 76 at 512
     do_whole_word_mask: bool = True
     block_documents: int = 1000
+    block_bytes: int = 16 << 20  # bert streaming: a block also ends at this much text
     # electra
     short_min_length: int = 5
     # roberta
@@ -94,7 +95,7 @@ class PackConfig:
         _check(self.errors in ("strict", "skip"), "errors must be strict or skip")
         _check(len(self.inputs) > 0, "no input files")
         for name in ("max_seq_length", "dupe_factor", "block_documents", "rows_per_shard", "batch_bytes",
-                     "docs_buffer_size", "shuffle_memory", "short_min_length"):
+                     "docs_buffer_size", "shuffle_memory", "short_min_length", "block_bytes"):
             _check(getattr(self, name) > 0, f"{name} must be > 0")
         _check(self.threads >= 0 and self.seed >= 0, "threads and seed must be >= 0")
         for name in ("short_seq_prob", "masked_lm_prob"):
@@ -254,6 +255,7 @@ def core_config(cfg: PackConfig, tok: ResolvedTokenizer) -> dict[str, Any]:
         "input": {"files": list(cfg.inputs), "layout": layout, "errors": cfg.errors},
         "format": {cfg.format: cfg.format_settings()},
         "compat": cfg.compat,
+        "block_bytes": cfg.block_bytes,
         "output": {"dir": cfg.output, "rows_per_shard": cfg.rows_per_shard, "shuffle": shuffle,
                    "overwrite": cfg.overwrite},
         "run": {"threads": cfg.threads, "batch_bytes": cfg.batch_bytes, "progress": cfg.progress,

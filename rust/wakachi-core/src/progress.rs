@@ -33,6 +33,14 @@ impl Progress {
         eprint!("\r{}", self.line(bytes, counts));
     }
 
+    /// Prints the final figures (whatever the interval) and ends the line.
+    pub fn finish_counts(&mut self, bytes: u64, counts: &[(u64, &str)]) {
+        if self.enabled {
+            eprintln!("\r{}", self.line(bytes, counts));
+            self.last = None;
+        }
+    }
+
     /// Ends the progress line.
     pub fn finish(&self) {
         if self.enabled && self.last.is_some() {

@@ -7,11 +7,11 @@
 //! - [`run`]: the pipeline and its report.
 //!
 //! **Memory.** Text is read a batch at a time (`batch_bytes` of text, or one Google block of
-//! `block_documents` documents); at most three batches are alive at once (one being read, one
-//! being encoded, one being built into rows), and a block's instances are built and handed to the
-//! shard writer in pieces. The shard writer holds one shard, or while shuffling one bucket file
-//! (half of `memory_budget`). Only Google compat mode (`compat`) holds the whole input and all its
-//! instances, as the original script does.
+//! `block_documents` documents and at most about `block_bytes` of text); at most three batches are
+//! alive at once (one being read, one being encoded, one being built into rows), and a block's
+//! instances are built and handed to the shard writer in pieces. The shard writer holds one
+//! shard, or while shuffling one bucket file (half of `memory_budget`). Only Google compat mode
+//! (`compat`) holds the whole input and all its instances, as the original script does.
 //!
 //! **Determinism.** Batches are cut by the input alone; within a batch, sentences are encoded and
 //! documents built on the pool as indexed pieces whose results are taken in index order; every
@@ -128,6 +128,9 @@ pub struct PackConfig {
     pub format: FormatConfig,
     /// Google compat mode (format `bert` only).
     pub compat: bool,
+    /// Google streaming mode: a block also ends once its text reaches this many bytes (so a
+    /// corpus of very long documents keeps blocks, and memory, bounded).
+    pub block_bytes: usize,
     /// Shards.
     pub output: OutputSpec,
     /// Threads, batch size, progress.
@@ -145,8 +148,8 @@ impl PackConfig {
         if cfg.compat && !matches!(cfg.format, FormatConfig::Bert(_)) {
             return Err(Error::Config("compat mode exists for format bert only".into()));
         }
-        if cfg.run.batch_bytes == 0 {
-            return Err(Error::Config("batch_bytes must be > 0".into()));
+        if cfg.run.batch_bytes == 0 || cfg.block_bytes == 0 {
+            return Err(Error::Config("batch_bytes and block_bytes must be > 0".into()));
         }
         cfg.raw = raw;
         Ok(cfg)
@@ -159,6 +162,7 @@ impl PackConfig {
         serde_json::json!({
             "format": self.raw.get("format"),
             "compat": self.compat,
+            "block_bytes": self.block_bytes,
             "input": {"layout": self.raw.pointer("/input/layout"), "errors": self.raw.pointer("/input/errors")},
             "tokenizer": {
                 "kind": self.raw.pointer("/tokenizer/kind"),

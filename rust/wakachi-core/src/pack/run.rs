@@ -144,7 +144,7 @@ impl Stages<'_> {
         let mut progress = Progress::new("pack", Some(total), cfg.run.progress);
         let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
         let (max_docs, max_bytes) = match builder.block_documents() {
-            Some(n) => (n, usize::MAX),
+            Some(n) => (n, cfg.block_bytes),
             None => (usize::MAX, cfg.run.batch_bytes),
         };
         let (enc, pool) = (self.enc, self.pool);
@@ -173,7 +173,8 @@ impl Stages<'_> {
         }
         builder.finish(sink)?;
         self.update(&reader, sink, &mut progress);
-        progress.finish();
+        let r = &self.report;
+        progress.finish_counts(r.input_bytes, &[(r.documents, "documents"), (sink.rows, "instances")]);
         Ok(())
     }
 

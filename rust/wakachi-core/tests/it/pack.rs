@@ -62,6 +62,7 @@ fn config(corpus: &Path, tok: &Path, out: &Path, format: &serde_json::Value, com
         "input": {"files": [corpus], "layout": "lines", "errors": "strict"},
         "format": format,
         "compat": compat,
+        "block_bytes": 1 << 20,
         "output": {"dir": out, "rows_per_shard": 97, "shuffle": if shuffle { serde_json::json!({"seed": 5, "memory_budget": 4096}) } else { serde_json::Value::Null }, "overwrite": false},
         "run": {"threads": threads, "batch_bytes": 8192, "progress": false, "cache_dir": null},
     });
