@@ -11,5 +11,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod segment;
 pub mod split;
+pub mod vocab;
 
 pub use error::{Error, Result};

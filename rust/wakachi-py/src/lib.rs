@@ -5,6 +5,7 @@ mod encode;
 mod error;
 mod segment;
 mod split;
+mod vocab;
 
 use pyo3::prelude::*;
 
@@ -20,6 +21,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode::tokenizer_mecab_dic, m)?)?;
     m.add_function(wrap_pyfunction!(encode::nfkc, m)?)?;
     m.add_function(wrap_pyfunction!(encode::lower, m)?)?;
+    m.add_function(wrap_pyfunction!(vocab::train_wordpiece, m)?)?;
+    m.add_function(wrap_pyfunction!(vocab::mecab_alphabet, m)?)?;
     error::register(m)?;
     Ok(())
 }
