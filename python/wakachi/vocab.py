@@ -218,7 +218,12 @@ class UnigramRecipe:
 
 
 _UNUSED = [f"[unused{i}]" for i in range(1, 11)]
-UNIGRAM_DEFAULTS = {"model_type": "unigram", "vocab_size": 32000, "character_coverage": 0.9995}
+# ALBERT's id layout (transformers 5's AlbertTokenizer assumes the unknown piece at id 1).
+UNIGRAM_DEFAULTS = {
+    "model_type": "unigram", "vocab_size": 32000, "character_coverage": 0.9995,
+    "pad_id": 0, "pad_piece": "[PAD]", "unk_id": 1, "unk_piece": "[UNK]", "bos_id": 2, "bos_piece": "[CLS]",
+    "eos_id": 3, "eos_piece": "[SEP]", "user_defined_symbols": ["[MASK]"],
+}
 UNIGRAM_PRESETS = {
     # UER-py word-based Chinese RoBERTa (HF model card command line).
     "uer-word-zh": UnigramRecipe(flags=dict(
@@ -322,8 +327,13 @@ def train_unigram(
     recipe = unigram_recipe(preset, segmenter, nfkc, **flags)
     if "num_threads" not in recipe.flags and threads:
         recipe = replace(recipe, flags={**recipe.flags, "num_threads": threads})
-    seg = Segmenter.from_spec(recipe.segmenter, cache=cache) if recipe.segmenter else None
     output = Path(output)
+    if output.suffix != ".model" and recipe.flags.get("unk_id", 0) != 1:
+        raise _core.ConfigError(
+            f"unk_id {recipe.flags.get('unk_id', 0)}: transformers 5's AlbertTokenizer maps unknown text to id 1, "
+            "so an AlbertTokenizer directory needs unk_id=1 (ALBERT's layout); write a bare .model instead"
+        )
+    seg = Segmenter.from_spec(recipe.segmenter, cache=cache) if recipe.segmenter else None
     with tempfile.TemporaryDirectory(prefix="wakachi-spm-") as tmp:
         text = Path(keep_input) if keep_input else Path(tmp) / "input.txt"
         with open(text, "w", encoding="utf-8", newline="\n") as out:
@@ -352,6 +362,11 @@ def write_albert_config(directory: Path, model_max_length: int = 512) -> None:
     """`tokenizer_config.json` and `special_tokens_map.json` for `AlbertTokenizer` over
     `directory/spiece.model`, naming the model's own special pieces."""
     sp = _spm().SentencePieceProcessor(model_file=str(directory / "spiece.model"))
+    if sp.unk_id() != 1:
+        raise _core.ConfigError(
+            f"unk_id {sp.unk_id()}: transformers 5's AlbertTokenizer maps unknown text to id 1, so an "
+            "AlbertTokenizer directory needs unk_id=1 (ALBERT's layout); write a bare .model instead"
+        )
 
     def piece(i: int) -> str | None:
         return sp.id_to_piece(i) if 0 <= i < sp.get_piece_size() else None
@@ -369,7 +384,7 @@ def write_albert_config(directory: Path, model_max_length: int = 512) -> None:
         specials["mask_token"] = "[MASK]"
     elif "<mask>" in pieces:
         specials["mask_token"] = "<mask>"
-    specials = {k: v for k, v in specials.items() if v is not None}
+    specials.setdefault("mask_token", None)  # null: transformers would add its default as a new token
     config = {
         "tokenizer_class": "AlbertTokenizer",
         "do_lower_case": False,
