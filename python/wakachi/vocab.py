@@ -174,13 +174,14 @@ def train_wordpiece(
     recipe = wordpiece_recipe(preset, **settings)
     if recipe.segmenter.startswith("jieba") and recipe.segmenter not in ("jieba", "jieba:nohmm"):
         raise _core.ConfigError(f"unknown segmenter {recipe.segmenter!r}")
+    initial_alphabet = _initial_alphabet(recipe)  # before the segmenter: the lexicon is freed first
     seg = Segmenter.from_spec(recipe.segmenter, cache=cache)
     specials = _special_tokens(recipe)
     vocab, report = _core.train_wordpiece(
         seg._core, [os.fspath(f) for f in files],
         nfkc=recipe.nfkc, bert_split=recipe.bert_split, vocab_size=recipe.vocab_size,
         min_frequency=recipe.min_frequency, limit_alphabet=recipe.limit_alphabet,
-        initial_alphabet=_initial_alphabet(recipe), special_tokens=specials, prefix=recipe.prefix,
+        initial_alphabet=initial_alphabet, special_tokens=specials, prefix=recipe.prefix,
         continuation_order=continuation_order, threads=threads, skip_invalid=errors == "skip",
         progress=progress,
     )
