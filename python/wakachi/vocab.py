@@ -172,8 +172,6 @@ def train_wordpiece(
     `continuation_order` fixes the order of the first `##c` entries (to reproduce one run of HF
     `tokenizers`, whose order follows its hash maps). Returns the vocabulary and the figures."""
     recipe = wordpiece_recipe(preset, **settings)
-    if recipe.segmenter.startswith("jieba") and recipe.segmenter not in ("jieba", "jieba:nohmm"):
-        raise _core.ConfigError(f"unknown segmenter {recipe.segmenter!r}")
     initial_alphabet = _initial_alphabet(recipe)  # before the segmenter: the lexicon is freed first
     seg = Segmenter.from_spec(recipe.segmenter, cache=cache)
     specials = _special_tokens(recipe)
