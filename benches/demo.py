@@ -74,16 +74,13 @@ def encode(tokenizer_dir: Path, lines: list[str]) -> None:
 
 
 def pack(tokenizer_dir: Path, sentences: Path) -> None:
-    try:
-        from wakachi.pack import pack as run_pack
-        from wakachi.shards import inspect
-    except ImportError:
-        print("(wakachi pack is not in this build yet)")
-        return
+    from wakachi.pack import pack as run_pack, summary
+    from wakachi.shards import inspect
+
     out = OUT / "shards"
-    summary = run_pack([str(sentences)], out, tokenizer=str(tokenizer_dir), format="bert",
-                       max_seq_length=128, dupe_factor=2, seed=12345, rows_per_shard=2000)
-    print({k: v for k, v in summary.items() if not isinstance(v, (dict, list))})
+    report = run_pack(tokenizer=str(tokenizer_dir), inputs=(str(sentences),), output=str(out), format="bert",
+                      max_seq_length=128, dupe_factor=5, seed=12345, rows_per_shard=2000)
+    print(summary(report))
     first = sorted(out.glob("shard-*.arrow"))[0]
     print(inspect(str(first), vocab=str(tokenizer_dir / "vocab.txt"), n=1))
 
