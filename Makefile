@@ -43,9 +43,22 @@ test-rust: venv
 test-python: build
 	$(VPY) -m pytest -q tests
 
+# Speed benchmarks (each runs its competitor in the same run) and full-corpus parity scripts.
 bench: build
 	$(VPY) benches/segment.py
+	$(VPY) benches/segment_zh.py
+	$(VPY) benches/encode.py
+	$(VPY) benches/encode_unigram.py
+	$(VPY) benches/split_speed.py
+
+parity: build
 	$(VPY) benches/parity_mecab.py
+	$(VPY) benches/parity_jieba.py
+	$(VPY) benches/parity_split.py
+	$(VPY) benches/parity_encode.py
+	$(VPY) benches/parity_unigram.py
+	$(VPY) benches/parity_instances.py
+	$(VPY) benches/accuracy.py
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings

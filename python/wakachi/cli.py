@@ -100,6 +100,55 @@ def _pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _vocab_wordpiece(args: argparse.Namespace) -> int:
+    from wakachi.vocab import train_wordpiece
+
+    settings = dict(segmenter=args.segmenter, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
+                    limit_alphabet=args.limit_alphabet, alphabet=args.alphabet, unused=args.unused)
+    if args.no_nfkc:
+        settings["nfkc"] = False
+    r = train_wordpiece(args.files, args.output, preset=args.preset, char_vocab=args.char_vocab,
+                        char_output_dir=args.char_output, threads=args.threads, errors=args.errors,
+                        progress=args.progress, cache=not args.no_cache, **settings)
+    if not args.quiet:
+        mb = r["bytes"] / 1e6
+        print(f"wakachi vocab wordpiece: {r['lines']:,} lines, {mb:.2f} MB, {r['words']:,} words "
+              f"({r['distinct_words']:,} distinct) counted in {r['count_seconds']:.2f} s, "
+              f"{len(r['vocab']):,} entries trained in {r['train_seconds']:.2f} s -> {r['output_dir']}"
+              + (f" and {r['char_output_dir']}" if "char_output_dir" in r else ""), file=sys.stderr)
+    if "warning" in r:
+        print(f"wakachi: warning: {r['warning']}", file=sys.stderr)
+    return 0
+
+
+def _vocab_unigram(args: argparse.Namespace) -> int:
+    import json
+
+    from wakachi.vocab import train_unigram
+
+    flags = {}
+    for kv in args.flag or []:
+        k, sep, v = kv.partition("=")
+        if not sep:
+            raise WakachiError(f"--flag {kv!r}: use NAME=VALUE")
+        try:
+            flags[k] = json.loads(v)
+        except json.JSONDecodeError:
+            flags[k] = v
+    for k in ("vocab_size", "character_coverage", "max_sentencepiece_length", "input_sentence_size"):
+        if getattr(args, k) is not None:
+            flags[k] = getattr(args, k)
+    if args.user_defined_symbols is not None:
+        flags["user_defined_symbols"] = args.user_defined_symbols
+    if args.no_dummy_prefix:
+        flags["add_dummy_prefix"] = False
+    r = train_unigram(args.files, args.output, preset=args.preset, segmenter=args.segmenter, seed=args.seed,
+                      threads=args.threads, cache=not args.no_cache, **flags)
+    if not args.quiet:
+        print(f"wakachi vocab unigram: {r['lines']:,} lines -> {r['output']}", file=sys.stderr)
+    return 0
+
+
 def _dict_decompile(args: argparse.Namespace) -> int:
     from wakachi import _core
     from wakachi.dictionaries import resolve_mecab_dicdir
@@ -178,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--vocab", default=None, help="vocab.txt (one token a line) to show tokens instead of ids")
     ins.add_argument("-n", type=int, default=5, help="rows to show (default 5)")
     ins.set_defaults(func=_inspect)
+    _add_vocab_parser(sub)
 
     pk = sub.add_parser("pack", help="corpus files to pretraining instances in Arrow shards (resumable)")
     pk.add_argument("-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir")
@@ -224,6 +274,49 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--no-cache", action="store_true")
     di.set_defaults(func=_dict_info)
     return p
+
+
+def _add_vocab_parser(sub) -> None:
+    v = sub.add_parser("vocab", help="train a subword vocabulary (WordPiece or SentencePiece Unigram)")
+    vsub = v.add_subparsers(dest="vocab_command", required=True)
+    w = vsub.add_parser("wordpiece", help="WordPiece over segmented words, as HF tokenizers' trainer")
+    w.add_argument("--preset", help="cl-tohoku-v3 | izumi-lab-electra")
+    w.add_argument("-s", "--segmenter", help="mecab:unidic-lite (default) | mecab:ipadic | mecab:PATH | jieba | whitespace | char")
+    w.add_argument("-o", "--output", required=True, help="tokenizer directory to write")
+    w.add_argument("--vocab-size", type=int, help="default 32768")
+    w.add_argument("--min-frequency", type=int, help="default 2")
+    w.add_argument("--limit-alphabet", type=int, help="keep at most N characters")
+    w.add_argument("--alphabet", help="initial alphabet: dictionary | mecab:DIC | FILE (one character per line)")
+    w.add_argument("--unused", type=int, help="number of [unusedN] tokens after the special tokens (default 10)")
+    w.add_argument("--no-nfkc", action="store_true", help="do not NFKC lines before segmenting")
+    w.add_argument("--char-vocab", type=int, help="also write a character tokenizer of the first N entries")
+    w.add_argument("--char-output", help="its directory (default: OUTPUT-char)")
+    w.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
+    w.add_argument("--errors", choices=["strict", "skip"], default="strict", help="invalid UTF-8 lines: stop or skip")
+    w.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
+    w.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
+    w.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    w.add_argument("files", nargs="*", help="input files, one text per line (default: stdin)")
+    w.set_defaults(func=_vocab_wordpiece)
+
+    u = vsub.add_parser("unigram", help="SentencePiece Unigram (Google's trainer) on raw or segmented lines")
+    u.add_argument("--preset", help="uer-word-zh | colorfulscoop-gpt2-ja | nlp-waseda-roberta")
+    u.add_argument("-s", "--segmenter", help="feed each line's words joined by spaces (default: raw lines)")
+    u.add_argument("-o", "--output", required=True, help="directory (spiece.model + AlbertTokenizer config) or FILE.model")
+    u.add_argument("--vocab-size", type=int, help="default 32000")
+    u.add_argument("--character-coverage", type=float)
+    u.add_argument("--max-sentencepiece-length", type=int)
+    u.add_argument("--input-sentence-size", type=int, help="sample this many lines (shuffled)")
+    u.add_argument("--user-defined-symbols", help="comma-separated")
+    u.add_argument("--no-dummy-prefix", action="store_true", help="add_dummy_prefix=false")
+    u.add_argument("--flag", action="append", metavar="NAME=VALUE",
+                   help="any spm_train flag, e.g. pad_id=0 pad_piece=[PAD] (repeatable)")
+    u.add_argument("--seed", type=int, help="sentencepiece's random seed")
+    u.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
+    u.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
+    u.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    u.add_argument("files", nargs="+", help="input files, one text per line")
+    u.set_defaults(func=_vocab_unigram)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,5 +14,6 @@ pub mod progress;
 pub mod segment;
 pub mod shards;
 pub mod split;
+pub mod vocab;
 
 pub use error::{Error, Result};

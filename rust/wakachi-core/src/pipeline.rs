@@ -11,6 +11,7 @@ use crate::encode::{BertJapanese, Encoding};
 use crate::error::{Error, Result};
 use crate::lines::{Input, Line, LineReader, OnError};
 use crate::segment::{write_line, Segmenter, Span};
+use crate::vocab::{WordCounts, WordOptions};
 
 /// A local thread pool of `threads` threads (0 = all cores).
 pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
@@ -265,4 +266,72 @@ pub(crate) fn write_error(e: std::io::Error) -> Error {
     } else {
         Error::io("<output>", e)
     }
+}
+
+/// Figures of a word count for vocabulary training.
+#[derive(Debug, Clone, Default)]
+pub struct CountReport {
+    /// Input lines.
+    pub lines: u64,
+    /// Input bytes.
+    pub bytes: u64,
+    /// Words counted.
+    pub words: u64,
+    /// Distinct words.
+    pub distinct: u64,
+    /// Lines skipped as invalid UTF-8.
+    pub skipped_invalid_utf8: u64,
+    /// Wall time so far.
+    pub seconds: f64,
+}
+
+const COUNT_CHUNK_LINES: usize = 2048;
+
+/// Counts the training words of `inputs` (one text per line) on `threads` threads; memory is
+/// one batch of lines plus one entry per distinct word. `progress` is called after every batch.
+pub fn count_words(
+    seg: &Segmenter,
+    inputs: Vec<Input>,
+    opts: WordOptions,
+    threads: usize,
+    on_error: OnError,
+    progress: &mut dyn FnMut(&CountReport),
+) -> Result<(WordCounts, CountReport)> {
+    let pool = pool(threads)?;
+    let t0 = Instant::now();
+    let mut reader = LineReader::new(inputs, on_error);
+    let mut report = CountReport::default();
+    let mut counts = WordCounts::new();
+    let mut batch: Vec<Line> = Vec::new();
+    while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
+        let part = pool.install(|| {
+            batch
+                .par_chunks(COUNT_CHUNK_LINES)
+                .map_init(
+                    || (seg.worker(), Vec::new()),
+                    |(w, spans), lines| {
+                        let mut c = WordCounts::new();
+                        for line in lines.iter().flatten() {
+                            c.add_line(line, opts, w, spans);
+                        }
+                        c
+                    },
+                )
+                .reduce(WordCounts::new, |mut a, b| {
+                    a.merge(b);
+                    a
+                })
+        });
+        report.words += part.total();
+        counts.merge(part);
+        report.lines += batch.len() as u64;
+        report.bytes = reader.bytes;
+        report.distinct = counts.len() as u64;
+        report.skipped_invalid_utf8 = reader.skipped;
+        report.seconds = t0.elapsed().as_secs_f64();
+        progress(&report);
+        batch.clear();
+    }
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok((counts, report))
 }

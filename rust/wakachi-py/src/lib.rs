@@ -9,6 +9,7 @@ mod segment;
 mod shards;
 mod split;
 mod unigram;
+mod vocab;
 
 use pyo3::prelude::*;
 
@@ -31,6 +32,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shards::verify_shards, m)?)?;
     m.add_function(wrap_pyfunction!(shards::file_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(pack::pack_run, m)?)?;
+    m.add_function(wrap_pyfunction!(vocab::train_wordpiece, m)?)?;
+    m.add_function(wrap_pyfunction!(vocab::mecab_alphabet, m)?)?;
     error::register(m)?;
     Ok(())
 }

@@ -26,6 +26,32 @@ fn surfaces<'py>(py: Python<'py>, text: &str, spans: &[Span<'_>]) -> PyResult<Bo
     PyList::new(py, spans.iter().map(|s| PyString::new(py, &text[s.start..s.end])))
 }
 
+/// Python strings for short words, shared across a batch: words repeat so much (の, は, 。) that
+/// a hash lookup is cheaper than building a new `str` each time.
+struct StrCache<'a, 'py> {
+    py: Python<'py>,
+    map: rustc_hash::FxHashMap<&'a str, Bound<'py, PyString>>,
+}
+
+impl<'a, 'py> StrCache<'a, 'py> {
+    fn new(py: Python<'py>) -> Self {
+        StrCache { py, map: rustc_hash::FxHashMap::default() }
+    }
+
+    fn get(&mut self, s: &'a str) -> Bound<'py, PyString> {
+        if s.len() > 12 {
+            return PyString::new(self.py, s);
+        }
+        let py = self.py;
+        self.map.entry(s).or_insert_with(|| PyString::new(py, s)).clone()
+    }
+
+    fn list(&mut self, text: &'a str, spans: &[Span<'_>]) -> PyResult<Bound<'py, PyList>> {
+        let words: Vec<Bound<'py, PyString>> = spans.iter().map(|s| self.get(&text[s.start..s.end])).collect();
+        PyList::new(self.py, words)
+    }
+}
+
 /// `(surface, start, end, feature)` with offsets in characters (Python `str` indices).
 type TokenTuple = (String, usize, usize, String);
 
@@ -110,7 +136,8 @@ impl PySegmenter {
         let spans = py
             .detach(|| Ok(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?)))
             .map_err(to_py)?;
-        let lists = texts.iter().zip(&spans).map(|(t, s)| surfaces(py, t, s)).collect::<PyResult<Vec<_>>>()?;
+        let mut cache = StrCache::new(py);
+        let lists = texts.iter().zip(&spans).map(|(t, s)| cache.list(t, s)).collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, lists)
     }
 

@@ -11,15 +11,5 @@ pub fn encode_word(vocab: &Vocab, unk: u32, normalize: bool, word: &str, out: &m
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    #[test]
-    fn one_id_per_char() {
-        let v = Vocab::parse(Path::new("v"), "[UNK]\n日\n本\nA".as_bytes()).unwrap();
-        let mut out = Vec::new();
-        encode_word(&v, 0, true, "日本Ａ語", &mut out);
-        assert_eq!(out, [1, 2, 3, 0]);
-    }
-}
+#[path = "char_test.rs"]
+mod tests;

@@ -46,22 +46,5 @@ fn greedy(vocab: &Vocab, part: &str, bounds: &[usize], out: &mut Vec<u32>) -> bo
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    #[test]
-    fn greedy_longest_first() {
-        let v = Vocab::parse(Path::new("v"), "[UNK]\nun\n##aff\n##able\n##a\nx\n##ffable".as_bytes()).unwrap();
-        let mut out = Vec::new();
-        let mut b = Vec::new();
-        encode_word(&v, 0, "unaffable", &mut b, &mut out);
-        assert_eq!(out, [1, 2, 3]);
-        out.clear();
-        encode_word(&v, 0, "unz x", &mut b, &mut out);
-        assert_eq!(out, [0, 5]);
-        out.clear();
-        encode_word(&v, 0, &"x".repeat(101), &mut b, &mut out);
-        assert_eq!(out, [0]);
-    }
-}
+#[path = "wordpiece_test.rs"]
+mod tests;

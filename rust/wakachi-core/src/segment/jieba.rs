@@ -283,4 +283,5 @@ impl<'s> JiebaWorker<'s> {
 }
 
 #[cfg(test)]
+#[path = "jieba/jieba_test.rs"]
 mod tests;

@@ -337,4 +337,5 @@ impl Worker<'_> {
 }
 
 #[cfg(test)]
+#[path = "unigram_test.rs"]
 mod tests;

@@ -297,13 +297,5 @@ pub fn write_dicdir(d: &MecabDict, dir: &Path) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fifth_column_is_raw_rest() {
-        let (s, n, f) = split_csv("\"a,\"\"b\", 1,2,-3,名詞,\"1,0\",*").unwrap();
-        assert_eq!((s.as_str(), n, f), ("a,\"b", ["1", "2", "-3"], "名詞,\"1,0\",*"));
-        assert!(split_csv("a,1,2").is_none());
-    }
-}
+#[path = "source_test.rs"]
+mod tests;
