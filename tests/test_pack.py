@@ -383,3 +383,41 @@ def test_config_file_and_flags(tok_dir, kwdlc, tmp_path):
     done = subprocess.run([*WAKACHI, "pack", "--config", str(bad), "-o", str(out), str(kwdlc)], capture_output=True,
                           text=True)
     assert done.returncode == 1 and "dupe_facter" in done.stderr
+
+
+# SentencePiece Unigram encoders -------------------------------------------------------------------
+
+def test_unigram_albert_dir_rows_are_sentencepiece_ids(tmp_path):
+    import sentencepiece as spm
+    import unigram_models
+
+    tok = unigram_models.albert_dir("ja", "keep")
+    sentences = [s for d in read_docs(CORPORA / "kwdlc.seg.txt")[:150] for s in d]
+    corpus = write_docs(tmp_path / "seg.txt", [sentences[i:i + 3] for i in range(0, len(sentences), 3)])
+    report = pack(tokenizer=str(tok), inputs=[str(corpus)], output=str(tmp_path / "o"), format="roberta",
+                  max_seq_length=128, doc_separator=False)
+    got = rows(tmp_path / "o")
+    sp = spm.SentencePieceProcessor(model_file=str(tok / "spiece.model"))
+    specials = load_manifest(tmp_path / "o")["identity"]["settings"]["tokenizer"]["specials"]
+    assert [specials["cls"], specials["sep"]] == [sp.piece_to_id("[CLS]"), sp.piece_to_id("[SEP]")]
+    want_ids, want_starts = [], []
+    for s in sentences:
+        pieces = sp.encode(s, out_type=str)
+        want_ids += sp.encode(s)
+        want_starts += [int(k == 0 or p.startswith("▁")) for k, p in enumerate(pieces)]
+    assert all(r["input_ids"][0] == specials["cls"] and r["input_ids"][-1] == specials["sep"] for r in got)
+    assert [i for r in got for i in r["input_ids"][1:-1]] == want_ids
+    assert [w for r in got for w in r["word_starts"][1:-1]] == want_starts
+    assert report["input_tokens"] == len(want_ids) and 0 in want_starts
+
+
+def test_unigram_model_file_needs_its_special_pieces(tmp_path, kwdlc):
+    import unigram_models
+
+    model = unigram_models.train("ja")
+    with pytest.raises(ConfigError, match="mask"):
+        pack(tokenizer=str(model), inputs=[str(kwdlc)], output=str(tmp_path / "a"))
+    specials = {"cls": 1, "sep": 2, "mask": 0, "pad": 0, "vocab_size": 4000}
+    report = pack(tokenizer=str(model), inputs=[str(kwdlc)], output=str(tmp_path / "b"), format="gpt2",
+                  max_seq_length=64, specials=specials)
+    assert report["instances"] > 50 and all(len(r["input_ids"]) == 65 for r in rows(tmp_path / "b"))
