@@ -151,7 +151,7 @@ def scaling(tmp: Path, tok: Path, args) -> None:
     print("\nours alone, seq 128 / dupe 5 (streaming bert), peak RSS by corpus size:")
     print(f"{'input MB':>8} {'shuffle':<18} {'wall s':>7} {'MB/s':>6} {'instances':>10} {'peak RSS MB':>11}")
     base = make_input(tmp / "base10.txt", 10.0)
-    for times in (1, 5):
+    for times in args.times:
         inp = repeat_input(tmp / f"rep{times}.txt", base, times)
         real = inp.stat().st_size / 1e6
         for label, shuffle, memory in (("off", "off", None), ("on, 64 MiB budget", "on", 64 << 20),
@@ -177,6 +177,8 @@ def main() -> int:
     ap.add_argument("--mb", type=float, default=2.5)
     ap.add_argument("--scaling-only", action="store_true")
     ap.add_argument("--no-scaling", action="store_true")
+    ap.add_argument("--times", type=lambda v: [int(x) for x in v.split(",")], default=[1, 5],
+                    help="corpus sizes for the RSS scaling runs, as multiples of 10 MB (e.g. 1,5,20)")
     args = ap.parse_args()
     if args.side:
         args.shuffle = None if args.shuffle is None else args.shuffle == "on"
