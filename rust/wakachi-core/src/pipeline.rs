@@ -23,42 +23,40 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
 
 /// Segments every text, in parallel, results in input order.
 pub fn segment_many<'s, T: AsRef<str> + Sync>(seg: &'s Segmenter, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Vec<Span<'s>>> {
-    pool.install(|| {
-        texts
-            .par_iter()
-            .with_min_len(64)
-            .map_init(
-                || seg.worker(),
-                |w, t| {
-                    let mut out = Vec::new();
-                    w.segment(t.as_ref(), &mut out);
-                    out
-                },
-            )
-            .collect()
+    map_ordered(texts, pool, || seg.worker(), |w, t| {
+        let mut out = Vec::new();
+        w.segment(t.as_ref(), &mut out);
+        out
     })
 }
 
-/// Settings of a `wakachi segment` run.
+/// Encodes every text, in parallel, results in input order.
+pub fn encode_many<T: AsRef<str> + Sync>(tok: &BertJapanese, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
+    map_ordered(texts, pool, || tok.worker(), |w, t| {
+        let mut out = Encoding::default();
+        w.encode(t.as_ref(), &mut out);
+        out
+    })
+}
+
+/// Settings of a line-to-line run (`wakachi segment`, `wakachi encode`).
 #[derive(Debug, Clone)]
-pub struct SegmentJob {
-    /// Write MeCab's `surface\tfeature … EOS` format instead of space-separated words.
-    pub features: bool,
+pub struct LineJob {
     /// Threads (0 = all cores).
     pub threads: usize,
     /// What to do with invalid UTF-8.
     pub on_error: OnError,
 }
 
-/// Figures of a finished (or running) segmentation.
+/// Figures of a finished (or running) line-to-line run.
 #[derive(Debug, Clone, Default)]
-pub struct SegmentReport {
+pub struct LineReport {
     /// Input lines.
     pub lines: u64,
     /// Input bytes.
     pub bytes: u64,
-    /// Words written.
-    pub words: u64,
+    /// Items written (words, token ids).
+    pub items: u64,
     /// Lines skipped as invalid UTF-8 (written as blank lines).
     pub skipped_invalid_utf8: u64,
     /// Wall time so far.
@@ -69,122 +67,75 @@ const BATCH_LINES: usize = 1 << 16;
 const BATCH_BYTES: usize = 8 << 20;
 const CHUNK_LINES: usize = 512;
 
-/// Segments `inputs` into `out`, one output line (or `EOS` block) per input line.
-/// `progress` is called after every batch.
-pub fn segment_inputs(
-    seg: &Segmenter,
+/// Segments `inputs` into `out`, one output line (or, with `features`, one MeCab `EOS` block) per
+/// input line. `progress` is called after every batch.
+pub fn segment_inputs<'s>(
+    seg: &'s Segmenter,
     inputs: Vec<Input>,
-    job: &SegmentJob,
+    job: &LineJob,
+    features: bool,
     out: &mut dyn Write,
-    progress: &mut dyn FnMut(&SegmentReport),
-) -> Result<SegmentReport> {
-    let pool = pool(job.threads)?;
-    let t0 = Instant::now();
-    let mut reader = LineReader::new(inputs, job.on_error);
-    let mut report = SegmentReport::default();
-    let mut batch: Vec<Line> = Vec::new();
-    while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
-        let chunks: Vec<(Vec<u8>, u64)> = pool.install(|| {
-            batch
-                .par_chunks(CHUNK_LINES)
-                .map_init(
-                    || (seg.worker(), Vec::new()),
-                    |(w, spans), lines| {
-                        let mut buf = Vec::new();
-                        let mut words = 0;
-                        for line in lines {
-                            let text = line.as_deref().unwrap_or("");
-                            w.segment(text, spans);
-                            words += spans.len() as u64;
-                            write_line(text, spans, job.features, &mut buf);
-                        }
-                        (buf, words)
-                    },
-                )
-                .collect()
-        });
-        for (buf, words) in chunks {
-            out.write_all(&buf).map_err(write_error)?;
-            report.words += words;
-        }
-        report.lines += batch.len() as u64;
-        report.bytes = reader.bytes;
-        report.skipped_invalid_utf8 = reader.skipped;
-        report.seconds = t0.elapsed().as_secs_f64();
-        progress(&report);
-        batch.clear();
-    }
-    out.flush().map_err(write_error)?;
-    report.seconds = t0.elapsed().as_secs_f64();
-    Ok(report)
-}
-
-/// Encodes every text, in parallel, results in input order.
-pub fn encode_many<T: AsRef<str> + Sync>(tok: &BertJapanese, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
-    pool.install(|| {
-        texts
-            .par_iter()
-            .with_min_len(64)
-            .map_init(
-                || tok.worker(),
-                |w, t| {
-                    let mut out = Encoding::default();
-                    w.encode(t.as_ref(), &mut out);
-                    out
-                },
-            )
-            .collect()
-    })
-}
-
-/// Settings of a `wakachi encode` run.
-#[derive(Debug, Clone)]
-pub struct EncodeJob {
-    /// Threads (0 = all cores).
-    pub threads: usize,
-    /// What to do with invalid UTF-8.
-    pub on_error: OnError,
-}
-
-/// Figures of a finished (or running) encoding.
-#[derive(Debug, Clone, Default)]
-pub struct EncodeReport {
-    /// Input lines.
-    pub lines: u64,
-    /// Input bytes.
-    pub bytes: u64,
-    /// Token ids written.
-    pub tokens: u64,
-    /// Lines skipped as invalid UTF-8 (written as blank lines).
-    pub skipped_invalid_utf8: u64,
-    /// Wall time so far.
-    pub seconds: f64,
+    progress: &mut dyn FnMut(&LineReport),
+) -> Result<LineReport> {
+    let per_line = |(w, spans): &mut (crate::segment::Worker<'s>, Vec<Span<'s>>), text: &str, buf: &mut Vec<u8>| {
+        w.segment(text, spans);
+        write_line(text, spans, features, buf);
+        spans.len() as u64
+    };
+    stream_lines(inputs, job, out, || (seg.worker(), Vec::new()), per_line, progress)
 }
 
 /// Encodes `inputs` into `out`: per input line, one line of space-separated ids (no special
 /// tokens added). `progress` is called after every batch.
-pub fn encode_inputs(
-    tok: &BertJapanese,
+pub fn encode_inputs<'t>(
+    tok: &'t BertJapanese,
     inputs: Vec<Input>,
-    job: &EncodeJob,
+    job: &LineJob,
     out: &mut dyn Write,
-    progress: &mut dyn FnMut(&EncodeReport),
-) -> Result<EncodeReport> {
+    progress: &mut dyn FnMut(&LineReport),
+) -> Result<LineReport> {
+    let per_line = |(w, ids): &mut (crate::encode::EncodeWorker<'t>, Vec<u32>), text: &str, buf: &mut Vec<u8>| {
+        w.encode_ids(text, ids);
+        write_ids(ids, buf);
+        ids.len() as u64
+    };
+    stream_lines(inputs, job, out, || (tok.worker(), Vec::new()), per_line, progress)
+}
+
+/// The line-to-line loop: reads batches of lines, runs `per_line` (which appends one line's
+/// output to a buffer and returns how many items it wrote) on 512-line chunks in parallel with one
+/// `init()` state per thread, and writes the chunks in input order.
+fn stream_lines<S, I, F>(
+    inputs: Vec<Input>,
+    job: &LineJob,
+    out: &mut dyn Write,
+    init: I,
+    per_line: F,
+    progress: &mut dyn FnMut(&LineReport),
+) -> Result<LineReport>
+where
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, &str, &mut Vec<u8>) -> u64 + Sync + Send,
+{
     let pool = pool(job.threads)?;
     let t0 = Instant::now();
     let mut reader = LineReader::new(inputs, job.on_error);
-    let mut report = EncodeReport::default();
+    let mut report = LineReport::default();
     let mut batch: Vec<Line> = Vec::new();
     while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
         let chunks: Vec<(Vec<u8>, u64)> = pool.install(|| {
             batch
                 .par_chunks(CHUNK_LINES)
-                .map_init(|| (tok.worker(), Vec::new()), |(w, ids), lines| encode_chunk(w, ids, lines))
+                .map_init(&init, |state, lines| {
+                    let mut buf = Vec::new();
+                    let items = lines.iter().map(|l| per_line(state, l.as_deref().unwrap_or(""), &mut buf)).sum();
+                    (buf, items)
+                })
                 .collect()
         });
-        for (buf, tokens) in chunks {
+        for (buf, items) in chunks {
             out.write_all(&buf).map_err(write_error)?;
-            report.tokens += tokens;
+            report.items += items;
         }
         report.lines += batch.len() as u64;
         report.bytes = reader.bytes;
@@ -196,17 +147,6 @@ pub fn encode_inputs(
     out.flush().map_err(write_error)?;
     report.seconds = t0.elapsed().as_secs_f64();
     Ok(report)
-}
-
-fn encode_chunk(w: &mut crate::encode::EncodeWorker<'_>, ids: &mut Vec<u32>, lines: &[Line]) -> (Vec<u8>, u64) {
-    let mut buf = Vec::new();
-    let mut tokens = 0;
-    for line in lines {
-        w.encode_ids(line.as_deref().unwrap_or(""), ids);
-        tokens += ids.len() as u64;
-        write_ids(ids, &mut buf);
-    }
-    (buf, tokens)
 }
 
 /// Writes ids separated by single spaces and a newline.

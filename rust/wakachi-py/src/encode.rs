@@ -7,9 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
 use wakachi_core::encode::{BertJapanese, Encoding};
-use wakachi_core::lines::{Input, OnError};
-use wakachi_core::pipeline::{self, EncodeJob};
-use wakachi_core::progress::Progress;
+use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
 use crate::error::to_py;
@@ -109,29 +107,12 @@ impl PyTokenizer {
         skip_invalid: bool,
         progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-        let inputs: Vec<Input> =
-            if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
-        let job = EncodeJob { threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
-        let r = py
-            .detach(|| {
-                let mut bar = Progress::new("encode", (total > 0).then_some(total), progress);
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-                let r = pipeline::encode_inputs(&self.inner, inputs, &job, &mut out, &mut |r| {
-                    bar.update(r.bytes, r.lines, "lines")
-                });
-                bar.finish();
-                r
-            })
-            .map_err(to_py)?;
-        let d = PyDict::new(py);
-        d.set_item("lines", r.lines)?;
-        d.set_item("bytes", r.bytes)?;
-        d.set_item("tokens", r.tokens)?;
-        d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
-        d.set_item("seconds", r.seconds)?;
-        Ok(d)
+        let tok = &self.inner;
+        let run = move |inputs, job: &_, out: &mut dyn std::io::Write, progress: &mut dyn FnMut(&_)| {
+            pipeline::encode_inputs(tok, inputs, job, out, progress)
+        };
+        let files = crate::stream::Files { paths, threads, skip_invalid, progress };
+        crate::stream::to_stdout(py, "encode", "tokens", files, Box::new(run))
     }
 }
 

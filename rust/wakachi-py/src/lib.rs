@@ -8,6 +8,7 @@ mod pack;
 mod segment;
 mod shards;
 mod split;
+mod stream;
 mod unigram;
 mod vocab;
 

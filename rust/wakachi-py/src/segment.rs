@@ -7,9 +7,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyList, PyString};
-use wakachi_core::lines::{Input, OnError};
-use wakachi_core::pipeline::{self, SegmentJob};
-use wakachi_core::progress::Progress;
+use wakachi_core::pipeline;
 use wakachi_core::segment::{Jieba, JiebaOptions, Mecab, MecabOptions, Segmenter, Span};
 
 use crate::error::to_py;
@@ -164,27 +162,11 @@ impl PySegmenter {
         progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let seg = &self.inner;
-        let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-        let inputs: Vec<Input> =
-            if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
-        let job = SegmentJob { features, threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
-        let r = py
-            .detach(|| {
-                let mut bar = Progress::new("segment", (total > 0).then_some(total), progress);
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-                let r = pipeline::segment_inputs(seg, inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.lines, "lines"));
-                bar.finish();
-                r
-            })
-            .map_err(to_py)?;
-        let d = PyDict::new(py);
-        d.set_item("lines", r.lines)?;
-        d.set_item("bytes", r.bytes)?;
-        d.set_item("words", r.words)?;
-        d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
-        d.set_item("seconds", r.seconds)?;
-        Ok(d)
+        let run = move |inputs, job: &_, out: &mut dyn std::io::Write, progress: &mut dyn FnMut(&_)| {
+            pipeline::segment_inputs(seg, inputs, job, features, out, progress)
+        };
+        let files = crate::stream::Files { paths, threads, skip_invalid, progress };
+        crate::stream::to_stdout(py, "segment", "words", files, Box::new(run))
     }
 }
 

@@ -1,0 +1,62 @@
+//! The one way the bindings run a line-to-line job (`segment_files`, `encode_files`): inputs from
+//! paths (stdin when none), stdout as output, a progress line, the GIL released, the figures back
+//! as a dict.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use wakachi_core::lines::{Input, OnError};
+use wakachi_core::pipeline::{LineJob, LineReport};
+use wakachi_core::progress::Progress;
+
+use crate::error::to_py;
+
+type Run<'a> = dyn FnOnce(Vec<Input>, &LineJob, &mut dyn Write, &mut dyn FnMut(&LineReport)) -> wakachi_core::Result<LineReport>
+    + Send
+    + 'a;
+
+/// The file arguments every line-to-line binding takes.
+pub struct Files {
+    /// Input files; none = stdin.
+    pub paths: Vec<PathBuf>,
+    /// Threads (0 = all cores).
+    pub threads: usize,
+    /// Skip (and count) invalid UTF-8 lines instead of stopping.
+    pub skip_invalid: bool,
+    /// Show a progress line on stderr.
+    pub progress: bool,
+}
+
+/// Runs `run` over the files to stdout; the report's item count is returned under `items_key`.
+pub fn to_stdout<'py>(
+    py: Python<'py>,
+    what: &'static str,
+    items_key: &str,
+    files: Files,
+    run: Box<Run<'_>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let Files { paths, threads, skip_invalid, progress } = files;
+    let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let inputs: Vec<Input> =
+        if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
+    let job = LineJob { threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
+    let r = py
+        .detach(|| {
+            let mut bar = Progress::new(what, (total > 0).then_some(total), progress);
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+            let r = run(inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.lines, "lines"));
+            bar.finish();
+            r
+        })
+        .map_err(to_py)?;
+    let d = PyDict::new(py);
+    d.set_item("lines", r.lines)?;
+    d.set_item("bytes", r.bytes)?;
+    d.set_item(items_key, r.items)?;
+    d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
+    d.set_item("seconds", r.seconds)?;
+    Ok(d)
+}
