@@ -9,6 +9,19 @@ from wakachi import WakachiError, __version__
 from wakachi.segment import Segmenter
 
 
+def _report_lines(args: argparse.Namespace, what: str, report: dict, counts: str, blank: bool = True) -> None:
+    """The closing stderr line of a line-to-line command (always when lines were skipped)."""
+    skipped = report["skipped_invalid_utf8"]
+    if args.quiet and not skipped:
+        return
+    mb = report["bytes"] / 1e6
+    secs = max(report["seconds"], 1e-9)
+    msg = f"wakachi {what}: {report['lines']:,} lines, {mb:.2f} MB, {counts} in {secs:.2f} s ({mb / secs:.2f} MB/s)"
+    if skipped:
+        msg += f"; {skipped:,} lines skipped as invalid UTF-8" + (" (written blank)" if blank else "")
+    print(msg, file=sys.stderr)
+
+
 def _segment(args: argparse.Namespace) -> int:
     extra = {} if args.user_dict is None else {"user_dict": args.user_dict}
     seg = Segmenter.from_spec(args.segmenter, cache=not args.no_cache, **extra)
@@ -20,16 +33,7 @@ def _segment(args: argparse.Namespace) -> int:
         skip_invalid=args.errors == "skip",
         progress=args.progress,
     )
-    if not args.quiet or report["skipped_invalid_utf8"]:
-        mb = report["bytes"] / 1e6
-        secs = max(report["seconds"], 1e-9)
-        msg = (
-            f"wakachi segment: {report['lines']:,} lines, {mb:.2f} MB, {report['words']:,} words "
-            f"in {secs:.2f} s ({mb / secs:.2f} MB/s)"
-        )
-        if report["skipped_invalid_utf8"]:
-            msg += f"; {report['skipped_invalid_utf8']:,} lines skipped as invalid UTF-8 (written blank)"
-        print(msg, file=sys.stderr)
+    _report_lines(args, "segment", report, f"{report['words']:,} words")
     return 0
 
 
@@ -44,17 +48,9 @@ def _split(args: argparse.Namespace) -> int:
         args.files, args.output, args.rule, seg, min_len=args.min_len, max_len=args.max_len,
         documents=not args.no_documents, threads=args.threads, errors=args.errors, progress=args.progress,
     )
-    if not args.quiet or report["skipped_invalid_utf8"]:
-        mb = report["bytes"] / 1e6
-        secs = max(report["seconds"], 1e-9)
-        msg = (
-            f"wakachi split: {report['lines']:,} lines, {mb:.2f} MB, {report['sentences']:,} sentences "
-            f"({report['dropped_by_length']:,} dropped by length), {report['documents']:,} documents "
-            f"in {secs:.2f} s ({mb / secs:.2f} MB/s)"
-        )
-        if report["skipped_invalid_utf8"]:
-            msg += f"; {report['skipped_invalid_utf8']:,} lines skipped as invalid UTF-8"
-        print(msg, file=sys.stderr)
+    counts = (f"{report['sentences']:,} sentences ({report['dropped_by_length']:,} dropped by length), "
+              f"{report['documents']:,} documents")
+    _report_lines(args, "split", report, counts, blank=False)
     return 0
 
 
@@ -66,16 +62,7 @@ def _encode(args: argparse.Namespace) -> int:
     report = tok._core.encode_files(
         args.files, threads=args.threads, skip_invalid=args.errors == "skip", progress=args.progress
     )
-    if not args.quiet or report["skipped_invalid_utf8"]:
-        mb = report["bytes"] / 1e6
-        secs = max(report["seconds"], 1e-9)
-        msg = (
-            f"wakachi encode: {report['lines']:,} lines, {mb:.2f} MB, {report['tokens']:,} tokens "
-            f"in {secs:.2f} s ({mb / secs:.2f} MB/s)"
-        )
-        if report["skipped_invalid_utf8"]:
-            msg += f"; {report['skipped_invalid_utf8']:,} lines skipped as invalid UTF-8 (written blank)"
-        print(msg, file=sys.stderr)
+    _report_lines(args, "encode", report, f"{report['tokens']:,} tokens")
     return 0
 
 
