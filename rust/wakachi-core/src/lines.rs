@@ -16,6 +16,27 @@ pub enum Input {
 }
 
 impl Input {
+    /// The files in `paths`, or standard input when there are none.
+    pub fn from_paths(paths: Vec<PathBuf>) -> Vec<Input> {
+        if paths.is_empty() {
+            vec![Input::Stdin]
+        } else {
+            paths.into_iter().map(Input::File).collect()
+        }
+    }
+
+    /// Bytes in the files among `inputs` (for an ETA); `None` when that is unknown or zero.
+    pub fn total_bytes(inputs: &[Input]) -> Option<u64> {
+        let sum = inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                Input::Stdin => None,
+            })
+            .sum();
+        Some(sum).filter(|&n| n > 0)
+    }
+
     /// The name used in messages.
     pub fn name(&self) -> String {
         match self {

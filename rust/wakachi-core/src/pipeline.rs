@@ -63,9 +63,12 @@ pub struct LineReport {
     pub seconds: f64,
 }
 
-const BATCH_LINES: usize = 1 << 16;
-const BATCH_BYTES: usize = 8 << 20;
-const CHUNK_LINES: usize = 512;
+/// Most lines read before a batch is processed.
+pub(crate) const BATCH_LINES: usize = 1 << 16;
+/// About the most bytes read before a batch is processed.
+pub(crate) const BATCH_BYTES: usize = 8 << 20;
+/// Lines one thread takes at a time.
+pub(crate) const CHUNK_LINES: usize = 512;
 
 /// Segments `inputs` into `out`, one output line (or, with `features`, one MeCab `EOS` block) per
 /// input line. `progress` is called after every batch.

@@ -244,9 +244,7 @@ pub struct SplitReport {
     pub seconds: f64,
 }
 
-const BATCH_LINES: usize = 1 << 16;
-const BATCH_BYTES: usize = 8 << 20;
-const CHUNK_LINES: usize = 512;
+use crate::pipeline::{BATCH_BYTES, BATCH_LINES, CHUNK_LINES};
 
 /// The output of a run of lines: sentences, and where in them document breaks fall.
 #[derive(Default)]

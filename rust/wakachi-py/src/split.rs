@@ -63,9 +63,8 @@ pub fn split_files<'py>(
     progress: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let seg = self::segmenter(segmenter);
-    let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    let inputs: Vec<Input> =
-        if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
+    let inputs = Input::from_paths(paths);
+    let total = Input::total_bytes(&inputs);
     let on_error = if skip_invalid { OnError::Skip } else { OnError::Strict };
     let job = SplitJob { limits: limits(min_len, max_len), documents, threads, on_error };
     let r = py
@@ -76,7 +75,7 @@ pub fn split_files<'py>(
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut out);
-            let mut bar = Progress::new("split", (total > 0).then_some(total), progress);
+            let mut bar = Progress::new("split", total, progress);
             let r = split::split_inputs(&rule, inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.sentences, "sentences"));
             bar.finish();
             r

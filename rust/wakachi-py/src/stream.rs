@@ -38,13 +38,12 @@ pub fn to_stdout<'py>(
     run: Box<Run<'_>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let Files { paths, threads, skip_invalid, progress } = files;
-    let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    let inputs: Vec<Input> =
-        if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
+    let inputs = Input::from_paths(paths);
+    let total = Input::total_bytes(&inputs);
     let job = LineJob { threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
     let r = py
         .detach(|| {
-            let mut bar = Progress::new(what, (total > 0).then_some(total), progress);
+            let mut bar = Progress::new(what, total, progress);
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
             let r = run(inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.lines, "lines"));

@@ -50,14 +50,13 @@ pub fn train_wordpiece<'py>(
         continuation_order: continuation_order.chars().collect(),
     };
     let seg = &segmenter.inner;
-    let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    let inputs: Vec<Input> =
-        if paths.is_empty() { vec![Input::Stdin] } else { paths.into_iter().map(Input::File).collect() };
+    let inputs = Input::from_paths(paths);
+    let total = Input::total_bytes(&inputs);
     let on_error = if skip_invalid { OnError::Skip } else { OnError::Strict };
     let (vocab, r, train_seconds) = py
         .detach(|| {
             settings.check()?;
-            let mut bar = Progress::new("count words", (total > 0).then_some(total), progress);
+            let mut bar = Progress::new("count words", total, progress);
             let (counts, r) = pipeline::count_words(seg, inputs, WordOptions { nfkc, bert_split }, threads, on_error, &mut |r| {
                 bar.update(r.bytes, r.lines, "lines")
             })?;
