@@ -74,13 +74,20 @@ impl Packer {
     }
 }
 
+impl super::DocumentPacker for Packer {
+    fn push_document(&mut self, doc: &Document, out: &mut Vec<Instance>) {
+        Packer::push_document(self, doc, out);
+    }
+
+    /// The remainder shorter than a window is dropped, as in the reference.
+    fn finish(self: Box<Self>, _out: &mut Vec<Instance>) {
+        _ = Packer::finish(*self);
+    }
+}
+
 /// All windows of `documents`.
 pub fn pack(documents: &[Document], cfg: &Gpt2Config, sp: &Specials) -> Result<Vec<Instance>> {
-    let mut p = Packer::new(cfg.clone(), sp)?;
-    let mut out = Vec::new();
-    documents.iter().for_each(|d| p.push_document(d, &mut out));
-    p.finish();
-    Ok(out)
+    Ok(super::pack_all(Box::new(Packer::new(cfg.clone(), sp)?), documents))
 }
 
 #[cfg(test)]

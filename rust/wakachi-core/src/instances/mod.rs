@@ -230,6 +230,24 @@ fn non_empty(documents: Vec<Document>) -> Vec<Document> {
         .collect()
 }
 
+
+/// A format that packs documents into rows as they stream by, carrying a partial row from one
+/// document to the next (RoBERTa, GPT-2, UER).
+pub trait DocumentPacker: Send {
+    /// Appends the rows that `doc` completes.
+    fn push_document(&mut self, doc: &Document, out: &mut Vec<Instance>);
+    /// Appends whatever the format emits at the end of the input.
+    fn finish(self: Box<Self>, out: &mut Vec<Instance>);
+}
+
+/// All rows of `documents` through `packer`.
+pub fn pack_all(mut packer: Box<dyn DocumentPacker>, documents: &[Document]) -> Vec<Instance> {
+    let mut out = Vec::new();
+    documents.iter().for_each(|d| packer.push_document(d, &mut out));
+    packer.finish(&mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::rng::PyRandom;

@@ -82,13 +82,19 @@ impl Packer {
     }
 }
 
+impl super::DocumentPacker for Packer {
+    fn push_document(&mut self, doc: &Document, out: &mut Vec<Instance>) {
+        Packer::push_document(self, doc, out);
+    }
+
+    fn finish(self: Box<Self>, out: &mut Vec<Instance>) {
+        Packer::finish(*self, out);
+    }
+}
+
 /// All rows of `documents`.
 pub fn pack(documents: &[Document], cfg: &UerConfig, sp: &Specials) -> Result<Vec<Instance>> {
-    let mut p = Packer::new(cfg.clone(), *sp)?;
-    let mut out = Vec::new();
-    documents.iter().for_each(|d| p.push_document(d, &mut out));
-    p.finish(&mut out);
-    Ok(out)
+    Ok(super::pack_all(Box::new(Packer::new(cfg.clone(), *sp)?), documents))
 }
 
 #[cfg(test)]

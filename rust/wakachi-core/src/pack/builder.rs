@@ -15,7 +15,7 @@ use crate::instances::gpt2::{self, Gpt2Config};
 use crate::instances::rng::StreamRng;
 use crate::instances::roberta::{self, RobertaConfig};
 use crate::instances::uer::{self, UerConfig};
-use crate::instances::{Document, Instance, Specials};
+use crate::instances::{Document, DocumentPacker, Instance, Specials};
 use crate::pipeline::map_ordered;
 use crate::shards::{Row, Value};
 
@@ -70,12 +70,8 @@ enum State {
     Compat(GoogleConfig, Specials, Vec<Document>),
     /// ELECTRA; the next document's index.
     Electra(ElectraConfig, Specials, u64),
-    /// RoBERTa packer.
-    Roberta(roberta::Packer),
-    /// GPT-2 packer.
-    Gpt2(gpt2::Packer),
-    /// UER packer.
-    Uer(uer::Packer),
+    /// A streaming packer: RoBERTa, GPT-2 or UER.
+    Packer(Box<dyn DocumentPacker>),
 }
 
 /// The columns of a format's rows (see `shards/SCHEMA.md`).
@@ -112,9 +108,9 @@ impl Builder {
                 c.validate(&sp)?;
                 (State::Electra(c.clone(), sp, 0), RowKind::Pair)
             }
-            FormatConfig::Roberta(c) => (State::Roberta(roberta::Packer::new(c.clone(), sp)?), RowKind::Words),
-            FormatConfig::Gpt2(c) => (State::Gpt2(gpt2::Packer::new(c.clone(), &sp)?), RowKind::Ids),
-            FormatConfig::Uer(c) => (State::Uer(uer::Packer::new(c.clone(), sp)?), RowKind::Padded(c.seq_length, sp.pad)),
+            FormatConfig::Roberta(c) => (State::Packer(Box::new(roberta::Packer::new(c.clone(), sp)?)), RowKind::Words),
+            FormatConfig::Gpt2(c) => (State::Packer(Box::new(gpt2::Packer::new(c.clone(), &sp)?)), RowKind::Ids),
+            FormatConfig::Uer(c) => (State::Packer(Box::new(uer::Packer::new(c.clone(), sp)?)), RowKind::Padded(c.seq_length, sp.pad)),
         };
         Ok(Builder { state, kind })
     }
@@ -149,9 +145,7 @@ impl Builder {
                 });
                 return push_all(pieces, sink);
             }
-            State::Roberta(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
-            State::Gpt2(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
-            State::Uer(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
+            State::Packer(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
         }
         out.iter().try_for_each(|i| sink.push(to_row(kind, i)))
     }
@@ -161,9 +155,7 @@ impl Builder {
         let mut out = Vec::new();
         match self.state {
             State::Compat(cfg, sp, docs) => out = google::compat(docs, &cfg, &sp)?,
-            State::Roberta(p) => p.finish(&mut out),
-            State::Uer(p) => p.finish(&mut out),
-            State::Gpt2(p) => _ = p.finish(),
+            State::Packer(p) => p.finish(&mut out),
             State::Stream(..) | State::Electra(..) => {}
         }
         out.iter().try_for_each(|i| sink.push(to_row(self.kind, i)))
