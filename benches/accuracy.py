@@ -97,16 +97,18 @@ def mecab_reference(dictionary: str):
 def segmenters(lang: str) -> list[tuple[str, Segmenter | None, object]]:
     """(spec, wakachi segmenter or None, reference function or None) for a language."""
     if lang == "ja":
-        return [(s, Segmenter.from_spec(s), mecab_reference(s.split(":")[1])) for s in ("mecab:unidic-lite", "mecab:ipadic")] + [
-            ("char", Segmenter.char(), None)
-        ]
+        return [
+            (s, Segmenter.from_spec(s), mecab_reference(s.split(":")[1])) for s in ("mecab:unidic-lite", "mecab:ipadic")
+        ] + [("char", Segmenter.char(), None)]
     out = []
     for spec, hmm in (("jieba", True), ("jieba:nohmm", False)):
         try:
             seg = Segmenter.from_spec(spec)
         except (WakachiError, ValueError, TypeError) as e:
-            print(f"note: segmenter {spec!r} unavailable in this build ({e}); only the reference is scored",
-                  file=sys.stderr)
+            print(
+                f"note: segmenter {spec!r} unavailable in this build ({e}); only the reference is scored",
+                file=sys.stderr,
+            )
             seg = None
         out.append((spec, seg, jieba_reference(hmm)))
     return out + [("char", Segmenter.char(), None)]
@@ -123,7 +125,9 @@ def main() -> int:
         lang = "ja" if name in JA else "zh"
         if lang not in cache:
             cache[lang] = segmenters(lang)
-        pairs = [(r, s.split()) for r, s in zip(corpus_lines(f"{name}.txt"), corpus_lines(f"{name}.seg.txt")) if r.strip()]
+        pairs = [
+            (r, s.split()) for r, s in zip(corpus_lines(f"{name}.txt"), corpus_lines(f"{name}.seg.txt")) if r.strip()
+        ]
         raw, gold = [r for r, _ in pairs], [g for _, g in pairs]
         for spec, seg, ref in cache[lang]:
             ours = score(raw, gold, seg.segment_batch(raw)) if seg else None

@@ -34,8 +34,10 @@ def segment(lines: list[str], mb: float) -> None:
         words = seg.segment_batch(lines)
         secs = time.perf_counter() - t0
         cached = "from cache" if seg.load_report["from_cache"] else "built and cached"
-        print(f"mecab:{d}: dictionary {load:.2f} s ({cached}); "
-              f"{mb / secs:.1f} MB/s on all cores, {sum(map(len, words)):,} words")
+        print(
+            f"mecab:{d}: dictionary {load:.2f} s ({cached}); "
+            f"{mb / secs:.1f} MB/s on all cores, {sum(map(len, words)):,} words"
+        )
         for w in [w for w in words if w][:2]:
             print("   " + " / ".join(w[:16]) + (" …" if len(w) > 16 else ""))
         try:
@@ -53,7 +55,9 @@ def split(lines_path: Path) -> Path:
 
     out = OUT / "sentences.txt"
     r = split_files([str(lines_path)], str(out), "cl-tohoku", Segmenter.mecab("unidic-lite"), min_len=10, max_len=200)
-    print(f"{r['sentences']:,} sentences in {r['documents']:,} documents ({r['dropped_by_length']:,} dropped by length) -> {out.relative_to(ROOT)}")
+    print(
+        f"{r['sentences']:,} sentences in {r['documents']:,} documents ({r['dropped_by_length']:,} dropped by length) -> {out.relative_to(ROOT)}"
+    )
     return out
 
 
@@ -62,8 +66,10 @@ def vocab(sentences: Path) -> Path:
 
     out = OUT / "tokenizer"
     r = train_wordpiece([str(sentences)], out, preset="cl-tohoku-v3", vocab_size=9000)
-    print(f"WordPiece vocabulary of {len(r['vocab']):,} entries (cl-tohoku-v3 recipe: unidic-lite words, "
-          f"its 7,012-character alphabet) -> {out.relative_to(ROOT)}")
+    print(
+        f"WordPiece vocabulary of {len(r['vocab']):,} entries (cl-tohoku-v3 recipe: unidic-lite words, "
+        f"its 7,012-character alphabet) -> {out.relative_to(ROOT)}"
+    )
     return out
 
 
@@ -78,8 +84,16 @@ def pack(tokenizer_dir: Path, sentences: Path) -> None:
     from wakachi.shards import inspect
 
     out = OUT / "shards"
-    report = run_pack(tokenizer=str(tokenizer_dir), inputs=(str(sentences),), output=str(out), format="bert",
-                      max_seq_length=128, dupe_factor=5, seed=12345, rows_per_shard=2000)
+    report = run_pack(
+        tokenizer=str(tokenizer_dir),
+        inputs=(str(sentences),),
+        output=str(out),
+        format="bert",
+        max_seq_length=128,
+        dupe_factor=5,
+        seed=12345,
+        rows_per_shard=2000,
+    )
     print(summary(report))
     first = sorted(out.glob("shard-*.arrow"))[0]
     print(inspect(str(first), vocab=str(tokenizer_dir / "vocab.txt"), n=1))

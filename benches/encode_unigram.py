@@ -57,8 +57,15 @@ def child(model: str, config: str, repeat: int) -> dict:
         best = min(best, time.perf_counter() - t)
     digest = hashlib.sha256(json.dumps(out).encode()).hexdigest()[:16]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"mb_s": nbytes / best / 1e6, "seconds": best, "mb": nbytes / 1e6, "lines": len(lines),
-            "peak_rss_mb": rss / 1024, "rss_before_mb": rss_before / 1024, "digest": digest}
+    return {
+        "mb_s": nbytes / best / 1e6,
+        "seconds": best,
+        "mb": nbytes / 1e6,
+        "lines": len(lines),
+        "peak_rss_mb": rss / 1024,
+        "rss_before_mb": rss_before / 1024,
+        "digest": digest,
+    }
 
 
 def main() -> int:
@@ -78,8 +85,12 @@ def main() -> int:
         um.train(model)
         res = {}
         for c in CONFIGS:
-            r = subprocess.run([sys.executable, __file__, "--repeat", str(a.repeat), "--child", model, c],
-                               check=True, capture_output=True, text=True)
+            r = subprocess.run(
+                [sys.executable, __file__, "--repeat", str(a.repeat), "--child", model, c],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             res[c] = json.loads(r.stdout.strip().splitlines()[-1])
         first = res[CONFIGS[0]]
         print(f"\nmodel {model}: {first['lines']} lines, {first['mb']:.1f} MB")

@@ -60,26 +60,55 @@ def side_reference(args) -> dict:
     docs = [[t for t in (tok.tokenize(s) for s in d) if t] for d in read_documents(args.input)]
     t1 = time.perf_counter()
     instances = google_reference.create_instances(
-        docs, list(tok.vocab.keys()), seed=12345, dupe_factor=args.dupe, max_seq_length=args.seq, short_seq_prob=0.1,
-        masked_lm_prob=0.15, max_predictions_per_seq=int(args.seq * 0.15), do_whole_word_mask=True)
+        docs,
+        list(tok.vocab.keys()),
+        seed=12345,
+        dupe_factor=args.dupe,
+        max_seq_length=args.seq,
+        short_seq_prob=0.1,
+        masked_lm_prob=0.15,
+        max_predictions_per_seq=int(args.seq * 0.15),
+        do_whole_word_mask=True,
+    )
     tokens = 0
     for inst in instances:  # what write_instance_to_example_files does before serialising
         ids = tok.convert_tokens_to_ids(inst["masked_tokens"])
         tok.convert_tokens_to_ids(inst["masked_labels"])
         tokens += len(ids)
     t2 = time.perf_counter()
-    return {"instances": len(instances), "tokens": tokens, "tokenize_s": t1 - t0, "instances_s": t2 - t1,
-            "peak_rss_mb": vm_hwm_mb()}
+    return {
+        "instances": len(instances),
+        "tokens": tokens,
+        "tokenize_s": t1 - t0,
+        "instances_s": t2 - t1,
+        "peak_rss_mb": vm_hwm_mb(),
+    }
 
 
 def side_ours(args) -> dict:
     from wakachi.pack import pack
 
-    r = pack(tokenizer=args.tok, inputs=[args.input], output=args.out, compat=args.compat, max_seq_length=args.seq,
-             dupe_factor=args.dupe, threads=args.threads, overwrite=True, shuffle=args.shuffle,
-             shuffle_memory=args.shuffle_memory, rows_per_shard=50_000)
-    return {"instances": r["instances"], "tokens": r["tokens"], "pack_s": r["seconds"], "peak_rss_mb": vm_hwm_mb(),
-            "padding_share": r["padding_share"], "shards": r["shards"]}
+    r = pack(
+        tokenizer=args.tok,
+        inputs=[args.input],
+        output=args.out,
+        compat=args.compat,
+        max_seq_length=args.seq,
+        dupe_factor=args.dupe,
+        threads=args.threads,
+        overwrite=True,
+        shuffle=args.shuffle,
+        shuffle_memory=args.shuffle_memory,
+        rows_per_shard=50_000,
+    )
+    return {
+        "instances": r["instances"],
+        "tokens": r["tokens"],
+        "pack_s": r["seconds"],
+        "peak_rss_mb": vm_hwm_mb(),
+        "padding_share": r["padding_share"],
+        "shards": r["shards"],
+    }
 
 
 def run_side(side: str, **kw) -> tuple[dict, float]:
@@ -136,15 +165,28 @@ def compare(tmp: Path, tok: Path, args) -> None:
         ref, ref_s = run_side("reference", tok=tok, input=inp, seq=seq, dupe=dupe)
         rows = [("reference (Python)", ref, ref_s)]
         for label, compat in (("wakachi --compat", True), ("wakachi (stream)", False)):
-            ours, s = run_side("ours", tok=tok, input=inp, seq=seq, dupe=dupe, out=tmp / "out", compat=compat,
-                               threads=args.threads, shuffle=None if compat else "on")
+            ours, s = run_side(
+                "ours",
+                tok=tok,
+                input=inp,
+                seq=seq,
+                dupe=dupe,
+                out=tmp / "out",
+                compat=compat,
+                threads=args.threads,
+                shuffle=None if compat else "on",
+            )
             rows.append((label, ours, s))
         for label, r, s in rows:
-            print(f"{seq:>4} {dupe:>4} {label:<22} {s:>8.1f} {mb / s:>6.2f} {r['instances']:>10,} {r['peak_rss_mb']:>11.0f}")
-        print(f"{'':>9} ratio wall ours/theirs: compat {rows[1][2] / ref_s:.3f} ({ref_s / rows[1][2]:.1f}x faster), "
-              f"stream {rows[2][2] / ref_s:.3f} ({ref_s / rows[2][2]:.1f}x faster); reference tokenize "
-              f"{ref['tokenize_s']:.1f} s + instances {ref['instances_s']:.1f} s; compat rows == reference count: "
-              f"{rows[1][1]['instances'] == ref['instances']}")
+            print(
+                f"{seq:>4} {dupe:>4} {label:<22} {s:>8.1f} {mb / s:>6.2f} {r['instances']:>10,} {r['peak_rss_mb']:>11.0f}"
+            )
+        print(
+            f"{'':>9} ratio wall ours/theirs: compat {rows[1][2] / ref_s:.3f} ({ref_s / rows[1][2]:.1f}x faster), "
+            f"stream {rows[2][2] / ref_s:.3f} ({ref_s / rows[2][2]:.1f}x faster); reference tokenize "
+            f"{ref['tokenize_s']:.1f} s + instances {ref['instances_s']:.1f} s; compat rows == reference count: "
+            f"{rows[1][1]['instances'] == ref['instances']}"
+        )
 
 
 def scaling(tmp: Path, tok: Path, args) -> None:
@@ -154,11 +196,25 @@ def scaling(tmp: Path, tok: Path, args) -> None:
     for times in args.times:
         inp = repeat_input(tmp / f"rep{times}.txt", base, times)
         real = inp.stat().st_size / 1e6
-        for label, shuffle, memory in (("off", "off", None), ("on, 64 MiB budget", "on", 64 << 20),
-                                       ("on, 512 MiB (default)", "on", None)):
-            r, s = run_side("ours", tok=tok, input=inp, seq=128, dupe=5, out=tmp / "scale", threads=args.threads,
-                            shuffle=shuffle, **({"shuffle-memory": memory} if memory else {}))
-            print(f"{real:>8.1f} {label:<18} {s:>7.1f} {real / s:>6.2f} {r['instances']:>10,} {r['peak_rss_mb']:>11.0f}")
+        for label, shuffle, memory in (
+            ("off", "off", None),
+            ("on, 64 MiB budget", "on", 64 << 20),
+            ("on, 512 MiB (default)", "on", None),
+        ):
+            r, s = run_side(
+                "ours",
+                tok=tok,
+                input=inp,
+                seq=128,
+                dupe=5,
+                out=tmp / "scale",
+                threads=args.threads,
+                shuffle=shuffle,
+                **({"shuffle-memory": memory} if memory else {}),
+            )
+            print(
+                f"{real:>8.1f} {label:<18} {s:>7.1f} {real / s:>6.2f} {r['instances']:>10,} {r['peak_rss_mb']:>11.0f}"
+            )
         inp.unlink()
 
 
@@ -177,8 +233,12 @@ def main() -> int:
     ap.add_argument("--mb", type=float, default=2.5)
     ap.add_argument("--scaling-only", action="store_true")
     ap.add_argument("--no-scaling", action="store_true")
-    ap.add_argument("--times", type=lambda v: [int(x) for x in v.split(",")], default=[1, 5],
-                    help="corpus sizes for the RSS scaling runs, as multiples of 10 MB (e.g. 1,5,20)")
+    ap.add_argument(
+        "--times",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[1, 5],
+        help="corpus sizes for the RSS scaling runs, as multiples of 10 MB (e.g. 1,5,20)",
+    )
     args = ap.parse_args()
     if args.side:
         args.shuffle = None if args.shuffle is None else args.shuffle == "on"

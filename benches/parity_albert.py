@@ -35,7 +35,9 @@ def check(name: str, config: str) -> tuple[int, int]:
         diff = [i for i, (line, e) in enumerate(zip(lines, expected)) if ours.encode(line) != e]
         print(f"{name}/{config:8} {f.name:22} {len(lines) - len(diff):>7} / {len(lines):<7} identical")
         for i in diff[:3]:
-            print(f"    line {i + 1}: {lines[i][:70]!r}\n      transformers {expected[i][:24]}\n      wakachi      {ours.encode(lines[i])[:24]}")
+            print(
+                f"    line {i + 1}: {lines[i][:70]!r}\n      transformers {expected[i][:24]}\n      wakachi      {ours.encode(lines[i])[:24]}"
+            )
         same += len(lines) - len(diff)
         total += len(lines)
     print(f"{name}/{config}: {same} / {total} identical (transformers {transformers.__version__})")

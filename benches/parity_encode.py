@@ -55,9 +55,7 @@ def unicode_check() -> tuple[int, int]:
     same = total = 0
     for f in sorted(p.name for p in fx.CORPORA.glob("*.txt")):
         lines = fx.read_lines(f)
-        ok = sum(
-            _core.nfkc(l) == unicodedata.normalize("NFKC", l) and _core.lower(l) == l.lower() for l in lines
-        )
+        ok = sum(_core.nfkc(l) == unicodedata.normalize("NFKC", l) and _core.lower(l) == l.lower() for l in lines)
         print(f"{'unicode (NFKC, lower)':28s} {f:22s} {ok:>7,}/{len(lines):<7,} identical", flush=True)
         same += ok
         total += len(lines)

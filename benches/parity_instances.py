@@ -31,8 +31,15 @@ SETTINGS = [  # (max_seq_length, dupe_factor, max_predictions_per_seq, do_whole_
 
 
 def run_case(vocab, docs, ids, starts, seq, dupe, max_pred, wwm, seed):
-    settings = dict(seed=seed, dupe_factor=dupe, max_seq_length=seq, short_seq_prob=0.1, masked_lm_prob=0.15,
-                    max_predictions_per_seq=max_pred, do_whole_word_mask=wwm)
+    settings = dict(
+        seed=seed,
+        dupe_factor=dupe,
+        max_seq_length=seq,
+        short_seq_prob=0.1,
+        masked_lm_prob=0.15,
+        max_predictions_per_seq=max_pred,
+        do_whole_word_mask=wwm,
+    )
     t0 = time.perf_counter()
     ref = reference_as_dicts(vocab, google_reference.create_instances(docs, vocab.words, **settings))
     t1 = time.perf_counter()
@@ -51,8 +58,10 @@ def main() -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     seg = Segmenter.mecab("ipadic")
     shards = [("kwdlc.txt", None), ("ja_debian.txt", args.debian_docs), ("aozora_ja.txt", args.aozora_docs)]
-    print(f"{'shard':<15} {'docs':>5} {'tokens':>9} {'seq':>4} {'dupe':>4} {'wwm':>3} {'seed':>6} "
-          f"{'identical/total':>17} {'ref s':>7} {'ours s':>7}")
+    print(
+        f"{'shard':<15} {'docs':>5} {'tokens':>9} {'seq':>4} {'dupe':>4} {'wwm':>3} {'seed':>6} "
+        f"{'identical/total':>17} {'ref s':>7} {'ours s':>7}"
+    )
     bad = 0
     for name, max_docs in shards:
         vocab, docs = load(seg, [(name, max_docs, 0)])
@@ -63,8 +72,11 @@ def main() -> int:
                 same, total, n_ours, t_ref, t_ours = run_case(vocab, docs, ids, starts, seq, dupe, max_pred, wwm, seed)
                 ok = same == total == n_ours
                 bad += not ok
-                print(f"{name:<15} {len(ids):>5} {tokens:>9} {seq:>4} {dupe:>4} {'on' if wwm else 'off':>3} {seed:>6} "
-                      f"{f'{same}/{total}':>17} {t_ref:>7.2f} {t_ours:>7.2f}{'' if ok else '  DIFFERENT'}", flush=True)
+                print(
+                    f"{name:<15} {len(ids):>5} {tokens:>9} {seq:>4} {dupe:>4} {'on' if wwm else 'off':>3} {seed:>6} "
+                    f"{f'{same}/{total}':>17} {t_ref:>7.2f} {t_ours:>7.2f}{'' if ok else '  DIFFERENT'}",
+                    flush=True,
+                )
     print("all identical" if not bad else f"{bad} cases differ")
     return 1 if bad else 0
 

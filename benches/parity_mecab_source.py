@@ -91,7 +91,9 @@ def main() -> int:
     print(f"# mecab-dict-index read the CSVs in this order: {' '.join(readdir)}")
     print(f"# file-name order is the same: {readdir == sorted(readdir)}")
     n, multi, changed = homograph_order(src, readdir)
-    print(f"# surfaces {n:,}; with entries in several CSVs {multi:,}; homograph order changed by file order {changed:,}")
+    print(
+        f"# surfaces {n:,}; with entries in several CSVs {multi:,}; homograph order changed by file order {changed:,}"
+    )
     t0 = time.time()
     w_src, w_bin = Segmenter.mecab(src), Segmenter.mecab(binary)
     print(f"# wakachi loaded both dictionaries in {time.time() - t0:.1f} s")

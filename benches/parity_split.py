@@ -21,7 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from split_reference import (  # noqa: E402
-    CORPORA, JA_FILES, ZH_FILES, cl_tohoku_raw, corpus_lines, keep, mecab_tagger, split_document_lines, zh_raw,
+    CORPORA,
+    JA_FILES,
+    ZH_FILES,
+    cl_tohoku_raw,
+    corpus_lines,
+    keep,
+    mecab_tagger,
+    split_document_lines,
+    zh_raw,
 )
 
 from wakachi import Segmenter  # noqa: E402

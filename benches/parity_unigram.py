@@ -46,7 +46,9 @@ def check(name: str) -> tuple[int, int]:
         diff = [i for i, (e, g) in enumerate(zip(expected, got)) if e != g]
         print(f"{name:13} {fname:22} {len(lines) - len(diff):>7} / {len(lines):<7} identical")
         for i in diff[:3]:
-            print(f"    line {i + 1}: {lines[i][:60]!r}\n      sentencepiece {expected[i][:20]}\n      wakachi       {got[i][:20]}")
+            print(
+                f"    line {i + 1}: {lines[i][:60]!r}\n      sentencepiece {expected[i][:20]}\n      wakachi       {got[i][:20]}"
+            )
         same += len(lines) - len(diff)
         total += len(lines)
     return same, total

@@ -112,8 +112,9 @@ def run_cli(dictionary: str, threads: int, path: Path, cache_dir: str) -> dict:
         "print(json.dumps({'wall':time.perf_counter()-t,'stderr':r.stderr,"
         "'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
     )
-    r = json.loads(subprocess.run([sys.executable, "-c", parent, *cmd], env=env, check=True,
-                                  capture_output=True, text=True).stdout)
+    r = json.loads(
+        subprocess.run([sys.executable, "-c", parent, *cmd], env=env, check=True, capture_output=True, text=True).stdout
+    )
     secs = float(r["stderr"].rsplit(" in ", 1)[1].split(" s ")[0])
     mb = path.stat().st_size / 1e6
     return {"seconds": secs, "mbps": mb / secs, "wall_mbps": mb / r["wall"], "rss_mb": r["rss"] / 1024}
@@ -135,8 +136,10 @@ def main() -> int:
     text = tmp / "text.txt"
     build_text(args.mb, text)
     mb = text.stat().st_size / 1e6
-    print(f"text: {mb:.1f} MB of Japanese ({', '.join(FILES)}), {cores} cores, "
-          f"{os.uname().machine}, Python {sys.version.split()[0]}\n")
+    print(
+        f"text: {mb:.1f} MB of Japanese ({', '.join(FILES)}), {cores} cores, "
+        f"{os.uname().machine}, Python {sys.version.split()[0]}\n"
+    )
     for d in args.dict or ["unidic-lite", "ipadic"]:
         cache = str(tmp / f"cache-{d}")
         cold = run_worker("wakachi-load-cold", d, 1, text, cache)
@@ -152,19 +155,28 @@ def main() -> int:
         base_s = rows["fugashi-surfaces (1 thread)"]["mbps"]
         base_w = rows["fugashi-wakati (1 thread)"]["mbps"]
         print(f"### {d}\n")
-        print(f"dictionary load: wakachi cold {cold['seconds']:.2f} s (peak RSS {cold['rss_mb']:.0f} MB), "
-              f"wakachi warm {warm['seconds']:.2f} s (peak RSS {warm['rss_mb']:.0f} MB), "
-              f"fugashi {rows['fugashi-surfaces (1 thread)']['load']:.2f} s\n")
+        print(
+            f"dictionary load: wakachi cold {cold['seconds']:.2f} s (peak RSS {cold['rss_mb']:.0f} MB), "
+            f"wakachi warm {warm['seconds']:.2f} s (peak RSS {warm['rss_mb']:.0f} MB), "
+            f"fugashi {rows['fugashi-surfaces (1 thread)']['load']:.2f} s\n"
+        )
         print("| run | MB/s | x fugashi-surfaces | x fugashi-wakati | peak RSS MB |")
         print("|---|---:|---:|---:|---:|")
         for name, r in rows.items():
-            print(f"| {name} | {r['mbps']:.2f} | {r['mbps'] / base_s:.2f} | {r['mbps'] / base_w:.2f} | {r['rss_mb']:.0f} |")
-        print("\n(wakachi-cli MB/s: segmentation time from its summary; with process start and dictionary load: "
-              + ", ".join(f"{n} {r['wall_mbps']:.2f}" for n, r in rows.items() if "cli" in n) + ")")
+            print(
+                f"| {name} | {r['mbps']:.2f} | {r['mbps'] / base_s:.2f} | {r['mbps'] / base_w:.2f} | {r['rss_mb']:.0f} |"
+            )
+        print(
+            "\n(wakachi-cli MB/s: segmentation time from its summary; with process start and dictionary load: "
+            + ", ".join(f"{n} {r['wall_mbps']:.2f}" for n, r in rows.items() if "cli" in n)
+            + ")"
+        )
         one = rows["wakachi-cli (1 thread)"]["mbps"]
         if cores > 1:
             allc = rows[f"wakachi-cli ({cores} threads)"]["mbps"]
-            print(f"\nscaling (cli): {cores} threads = {allc / one:.2f}x one thread ({allc / one / cores:.0%} of linear)")
+            print(
+                f"\nscaling (cli): {cores} threads = {allc / one:.2f}x one thread ({allc / one / cores:.0%} of linear)"
+            )
         print()
     return 0
 

@@ -110,8 +110,10 @@ def run_cli(hmm: bool, threads: int, path: Path) -> dict:
 def report(mode: str, rows: dict, cores: int) -> None:
     base = rows["jieba (1 thread)"]["mbps"]
     print(f"### {mode}\n")
-    print(f"load: jieba {rows['jieba (1 thread)']['load']:.2f} s, "
-          f"wakachi {rows['wakachi-api (1 thread)']['load']:.2f} s\n")
+    print(
+        f"load: jieba {rows['jieba (1 thread)']['load']:.2f} s, "
+        f"wakachi {rows['wakachi-api (1 thread)']['load']:.2f} s\n"
+    )
     print("| run | MB/s | x jieba | peak RSS MB |")
     print("|---|---:|---:|---:|")
     for name, r in rows.items():
@@ -143,8 +145,10 @@ def main() -> int:
 def bench(args: argparse.Namespace, text: Path) -> int:
     cores = os.cpu_count() or 1
     build_text(args.mb, text)
-    print(f"text: {text.stat().st_size / 1e6:.1f} MB of Chinese ({', '.join(FILES)}), {cores} cores, "
-          f"{os.uname().machine}, Python {sys.version.split()[0]}\n")
+    print(
+        f"text: {text.stat().st_size / 1e6:.1f} MB of Chinese ({', '.join(FILES)}), {cores} cores, "
+        f"{os.uname().machine}, Python {sys.version.split()[0]}\n"
+    )
     run_worker("jieba", True, 1, text)  # writes jieba's cache file, so its load below is warm
     for mode in args.mode or ["hmm", "nohmm"]:
         hmm = mode == "hmm"

@@ -39,13 +39,18 @@ def worker(kind: str, n: int, per_shard: int, out: str) -> dict:
         import pyarrow as pa
         import pyarrow.ipc as ipc
 
-        schema = pa.schema([
-            ("input_ids", pa.list_(pa.uint16())), ("segment_ids", pa.list_(pa.uint8())),
-            ("word_starts", pa.list_(pa.bool_())), ("masked_positions", pa.list_(pa.uint16())),
-            ("masked_ids", pa.list_(pa.uint16())), ("next_sentence_label", pa.int8()),
-        ])
+        schema = pa.schema(
+            [
+                ("input_ids", pa.list_(pa.uint16())),
+                ("segment_ids", pa.list_(pa.uint8())),
+                ("word_starts", pa.list_(pa.bool_())),
+                ("masked_positions", pa.list_(pa.uint16())),
+                ("masked_ids", pa.list_(pa.uint16())),
+                ("next_sentence_label", pa.int8()),
+            ]
+        )
         for k, s in enumerate(range(0, n, per_shard)):
-            t = pa.Table.from_pylist(rows[s:s + per_shard], schema=schema)
+            t = pa.Table.from_pylist(rows[s : s + per_shard], schema=schema)
             with ipc.new_file(f"{out}/shard-{k:05}.arrow", schema) as w:
                 w.write_table(t)
     else:
@@ -54,12 +59,16 @@ def worker(kind: str, n: int, per_shard: int, out: str) -> dict:
         shuffle = {"shuffle_seed": 1, "memory_budget": 64 << 20} if kind == "wakachi-shuffle" else {}
         w = ShardWriter(out, vocab_size, per_shard, format="bert", pad_id=0, **shuffle)
         for s in range(0, n, 10_000):
-            w.push(rows[s:s + 10_000])
+            w.push(rows[s : s + 10_000])
         w.finish()
     secs = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in Path(out).glob("shard-*.arrow"))
-    return {"kind": kind, "seconds": secs, "bytes": size,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "kind": kind,
+        "seconds": secs,
+        "bytes": size,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -74,12 +83,18 @@ def main() -> None:
     res = {}
     for kind in ("pyarrow", "wakachi", "wakachi-shuffle"):
         with tempfile.TemporaryDirectory() as d:
-            p = subprocess.run([sys.executable, __file__, "--worker", kind, str(a.rows), str(a.rows_per_shard), d],
-                               capture_output=True, text=True, check=True)
+            p = subprocess.run(
+                [sys.executable, __file__, "--worker", kind, str(a.rows), str(a.rows_per_shard), d],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             r = json.loads(p.stdout)
         res[kind] = r
-        print(f"{kind:16s} {a.rows / r['seconds']:>10,.0f} rows/s {r['bytes'] / 1e6 / r['seconds']:>7.1f} MB/s "
-              f"{r['bytes'] / 1e6:>7.1f} MB  {r['bytes'] / a.rows:>6.1f} B/row  peak RSS {r['rss_mb']:.0f} MB")
+        print(
+            f"{kind:16s} {a.rows / r['seconds']:>10,.0f} rows/s {r['bytes'] / 1e6 / r['seconds']:>7.1f} MB/s "
+            f"{r['bytes'] / 1e6:>7.1f} MB  {r['bytes'] / a.rows:>6.1f} B/row  peak RSS {r['rss_mb']:.0f} MB"
+        )
     for kind in ("wakachi", "wakachi-shuffle"):
         print(f"ratio {kind}/pyarrow (rows/s): {res['pyarrow']['seconds'] / res[kind]['seconds']:.2f}")
 

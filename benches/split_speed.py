@@ -47,17 +47,40 @@ def main() -> int:
     ap.add_argument("--files", default="aozora_ja.txt,ja_debian.txt,zh_debian.txt")
     ap.add_argument("-j", "--threads", type=int, default=0)
     args = ap.parse_args()
-    print("| file | rule | MB | wakachi MB/s | reference MB/s | ratio | wakachi CPU s | reference CPU s "
-          "| wakachi RSS MB | reference RSS MB |")
+    print(
+        "| file | rule | MB | wakachi MB/s | reference MB/s | ratio | wakachi CPU s | reference CPU s "
+        "| wakachi RSS MB | reference RSS MB |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in args.files.split(","):
         rule = "zh" if name in ZH_FILES else "cl-tohoku"
         mb = (CORPORA / name).stat().st_size / 1e6
         ref_s, ref_cpu, ref_rss = run([sys.executable, "-c", REFERENCE.format(tests=str(TESTS), rule=rule, name=name)])
-        ours_s, ours_cpu, ours_rss = run([sys.executable, "-m", "wakachi.cli", "split", "-q", "--rule", rule, "--min-len", "10",
-                                "--max-len", "200", "-j", str(args.threads), "-o", "/dev/null", str(CORPORA / name)])
-        print(f"| {name} | {rule} | {mb:.1f} | {mb / ours_s:.2f} | {mb / ref_s:.2f} | {ref_s / ours_s:.1f}x | "
-              f"{ours_cpu:.1f} | {ref_cpu:.1f} | {ours_rss:.0f} | {ref_rss:.0f} |", flush=True)
+        ours_s, ours_cpu, ours_rss = run(
+            [
+                sys.executable,
+                "-m",
+                "wakachi.cli",
+                "split",
+                "-q",
+                "--rule",
+                rule,
+                "--min-len",
+                "10",
+                "--max-len",
+                "200",
+                "-j",
+                str(args.threads),
+                "-o",
+                "/dev/null",
+                str(CORPORA / name),
+            ]
+        )
+        print(
+            f"| {name} | {rule} | {mb:.1f} | {mb / ours_s:.2f} | {mb / ref_s:.2f} | {ref_s / ours_s:.1f}x | "
+            f"{ours_cpu:.1f} | {ref_cpu:.1f} | {ours_rss:.0f} | {ref_rss:.0f} |",
+            flush=True,
+        )
     return 0
 
 

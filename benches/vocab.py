@@ -20,10 +20,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("WAKACHI_SHARED", ROOT.parent / "shared"))
-FILES = ["aozora_ja.txt", "kwdlc.txt", "jglue_captions.txt", "jglue_questions.txt", "jglue_wikipedia.txt",
-         "ja_debian.txt"]
+FILES = [
+    "aozora_ja.txt",
+    "kwdlc.txt",
+    "jglue_captions.txt",
+    "jglue_questions.txt",
+    "jglue_wikipedia.txt",
+    "ja_debian.txt",
+]
 
-REFERENCE = r'''
+REFERENCE = r"""
 import sys, unicodedata, fugashi, unidic_lite
 from tokenizers import NormalizedString, PreTokenizedString, normalizers, pre_tokenizers
 from tokenizers.implementations import BertWordPieceTokenizer
@@ -52,13 +58,14 @@ tok.train([corpus], vocab_size=vocab_size, limit_alphabet=7012, initial_alphabet
           special_tokens=specials, show_progress=False, wordpieces_prefix="##")
 v = tok.get_vocab()
 open(out, "w", encoding="utf-8").write("".join(t + "\n" for t in sorted(v, key=v.__getitem__)))
-'''
+"""
 
 
 def make_corpus(path: Path, mb: float) -> int:
     """Non-blank lines of the Japanese corpora, round-robin over the files, up to `mb` MB."""
-    sources = [[l for l in (SHARED / "corpora" / f).read_text(encoding="utf-8").splitlines() if l.strip()]
-               for f in FILES]
+    sources = [
+        [l for l in (SHARED / "corpora" / f).read_text(encoding="utf-8").splitlines() if l.strip()] for f in FILES
+    ]
     limit, size, out = mb * 1e6, 0, []
     idx = [0] * len(sources)
     while size < limit and any(i < len(s) for i, s in zip(idx, sources)):
@@ -96,41 +103,80 @@ def main() -> None:
         size = make_corpus(corpus, args.mb)
         mb = size / 1e6
         # Warm the compiled-dictionary cache (and the page cache) first: neither side is timed loading it cold.
-        subprocess.run([sys.executable, "-m", "wakachi.cli", "dict", "info", "unidic-lite"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "wakachi.cli", "dict", "info", "unidic-lite"], check=True, capture_output=True
+        )
         # The initial alphabet file, as cl-tohoku passes it (made untimed, in a child: this process
         # stays small, as a forked child's peak RSS counts what it inherits; tests/test_vocab.py checks
         # the alphabet against cl-tohoku's rule over the lexicon).
         alphabet = tmp / "unidic_lite.txt"
-        subprocess.run([sys.executable, "-c", "import sys; from wakachi.vocab import mecab_alphabet; "
-                        "open(sys.argv[1], 'w', encoding='utf-8').write(''.join(c + '\\n' for c in "
-                        "mecab_alphabet('unidic-lite')))", str(alphabet)], check=True)
-        ours_cmd = [sys.executable, "-m", "wakachi.cli", "vocab", "wordpiece", "--preset", "cl-tohoku-v3",
-                    "--alphabet", str(alphabet),
-                    "--vocab-size", str(args.vocab_size), "-j", str(args.threads), "-q", "-o", str(tmp / "ours"),
-                    str(corpus)]
-        ref_cmd = [sys.executable, "-c", REFERENCE, str(corpus), str(tmp / "ref.txt"), str(args.vocab_size), str(alphabet)]
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from wakachi.vocab import mecab_alphabet; "
+                "open(sys.argv[1], 'w', encoding='utf-8').write(''.join(c + '\\n' for c in "
+                "mecab_alphabet('unidic-lite')))",
+                str(alphabet),
+            ],
+            check=True,
+        )
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "wakachi.cli",
+            "vocab",
+            "wordpiece",
+            "--preset",
+            "cl-tohoku-v3",
+            "--alphabet",
+            str(alphabet),
+            "--vocab-size",
+            str(args.vocab_size),
+            "-j",
+            str(args.threads),
+            "-q",
+            "-o",
+            str(tmp / "ours"),
+            str(corpus),
+        ]
+        ref_cmd = [
+            sys.executable,
+            "-c",
+            REFERENCE,
+            str(corpus),
+            str(tmp / "ref.txt"),
+            str(args.vocab_size),
+            str(alphabet),
+        ]
         t_ours, rss_ours = timed(ours_cmd)
         t_ref, rss_ref = timed(ref_cmd)
-        print(f"corpus: {mb:.2f} MB, {sum(1 for _ in open(corpus, encoding='utf-8')):,} lines; "
-              f"vocab {args.vocab_size}; cores: {os.cpu_count()}")
+        print(
+            f"corpus: {mb:.2f} MB, {sum(1 for _ in open(corpus, encoding='utf-8')):,} lines; "
+            f"vocab {args.vocab_size}; cores: {os.cpu_count()}"
+        )
         print(f"{'':28} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12}")
         print(f"{'wakachi (-j %d)' % args.threads:28} {t_ours:8.2f} {mb / t_ours:7.2f} {rss_ours:12.0f}")
         print(f"{'fugashi + HF tokenizers':28} {t_ref:8.2f} {mb / t_ref:7.2f} {rss_ref:12.0f}")
         print(f"speed ratio wakachi/reference: {t_ref / t_ours:.2f}x; RSS ratio: {rss_ours / rss_ref:.2f}")
         ref = (tmp / "ref.txt").read_text(encoding="utf-8").splitlines()
         ours = (tmp / "ours" / "vocab.txt").read_text(encoding="utf-8").splitlines()
-        print(f"as run: {sum(a == b for a, b in zip(ref, ours)):,} / {len(ref):,} vocab.txt lines identical "
-              f"(wakachi {len(ours):,} entries); set difference {len(set(ref) ^ set(ours)):,}")
+        print(
+            f"as run: {sum(a == b for a, b in zip(ref, ours)):,} / {len(ref):,} vocab.txt lines identical "
+            f"(wakachi {len(ours):,} entries); set difference {len(set(ref) ^ set(ours)):,}"
+        )
         from wakachi.vocab import train_wordpiece
 
         order = "".join(t[2:] for t in ref if t.startswith("##") and len(t) == 3)
-        again = train_wordpiece([corpus], None, preset="cl-tohoku-v3", vocab_size=args.vocab_size,
-                                continuation_order=order)["vocab"]
+        again = train_wordpiece(
+            [corpus], None, preset="cl-tohoku-v3", vocab_size=args.vocab_size, continuation_order=order
+        )["vocab"]
         same = sum(a == b for a, b in zip(ref, again))
         first = next((i for i, (a, b) in enumerate(zip(ref, again)) if a != b), None)
-        print(f"with HF's ##c order: {same:,} / {len(ref):,} lines identical"
-              + ("" if first is None else f"; first difference at line {first + 1}: {ref[first]!r} vs {again[first]!r}"))
+        print(
+            f"with HF's ##c order: {same:,} / {len(ref):,} lines identical"
+            + ("" if first is None else f"; first difference at line {first + 1}: {ref[first]!r} vs {again[first]!r}")
+        )
 
 
 if __name__ == "__main__":

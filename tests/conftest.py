@@ -13,12 +13,24 @@ SHARED = Path(os.environ.get("WAKACHI_SHARED", ROOT.parent / "shared"))
 CORPORA = SHARED / "corpora"
 
 JA_FILES = [
-    "aozora_ja.txt", "ja_debian.txt", "kwdlc.txt", "jglue_captions.txt", "jglue_questions.txt",
-    "jglue_wikipedia.txt", "ud_ja_gsd.txt", "ud_ja_gsdluw.txt",
+    "aozora_ja.txt",
+    "ja_debian.txt",
+    "kwdlc.txt",
+    "jglue_captions.txt",
+    "jglue_questions.txt",
+    "jglue_wikipedia.txt",
+    "ud_ja_gsd.txt",
+    "ud_ja_gsdluw.txt",
 ]
 ZH_FILES = [
-    "zh_debian.txt", "sighan2005_pku.txt", "sighan2005_as.txt", "ud_zh_gsd.txt", "ud_zh_gsdsimp.txt",
-    "ud_zh_hk.txt", "ud_zh_cfl.txt", "ud_zh_beginner.txt",
+    "zh_debian.txt",
+    "sighan2005_pku.txt",
+    "sighan2005_as.txt",
+    "ud_zh_gsd.txt",
+    "ud_zh_gsdsimp.txt",
+    "ud_zh_hk.txt",
+    "ud_zh_cfl.txt",
+    "ud_zh_beginner.txt",
 ]
 
 

@@ -17,17 +17,32 @@ import random
 CLS, SEP, MASK = "[CLS]", "[SEP]", "[MASK]"
 
 
-def create_instances(documents, vocab_words, *, seed, dupe_factor, max_seq_length, short_seq_prob,
-                     masked_lm_prob, max_predictions_per_seq, do_whole_word_mask):
+def create_instances(
+    documents,
+    vocab_words,
+    *,
+    seed,
+    dupe_factor,
+    max_seq_length,
+    short_seq_prob,
+    masked_lm_prob,
+    max_predictions_per_seq,
+    do_whole_word_mask,
+):
     """documents: list of documents, each a list of sentences, each a list of token strings.
     Returns dicts: tokens (original), masked_tokens, segment_ids, masked_positions,
     masked_labels, is_random_next."""
     rng = random.Random(seed)
     docs = [d for d in ([s for s in doc if s] for doc in documents) if d]
     rng.shuffle(docs)
-    settings = dict(max_seq_length=max_seq_length, short_seq_prob=short_seq_prob,
-                    masked_lm_prob=masked_lm_prob, max_predictions=max_predictions_per_seq,
-                    whole_word=do_whole_word_mask, vocab_words=vocab_words)
+    settings = dict(
+        max_seq_length=max_seq_length,
+        short_seq_prob=short_seq_prob,
+        masked_lm_prob=masked_lm_prob,
+        max_predictions=max_predictions_per_seq,
+        whole_word=do_whole_word_mask,
+        vocab_words=vocab_words,
+    )
     instances = []
     for _ in range(dupe_factor):
         for index in range(len(docs)):
@@ -68,7 +83,7 @@ def random_continuation(docs, index, target_b, rng):
             break
     doc = docs[other]
     b = []
-    for sentence in doc[rng.randint(0, len(doc) - 1):]:
+    for sentence in doc[rng.randint(0, len(doc) - 1) :]:
         b += sentence
         if len(b) >= target_b:
             break
@@ -90,8 +105,14 @@ def pair_from_chunk(docs, index, chunk, target, budget, rng, **masking):
     tokens = [CLS] + a + [SEP] + b + [SEP]
     segment_ids = [0] * (len(a) + 2) + [1] * (len(b) + 1)
     masked, positions, labels = mask_tokens(tokens, rng, **masking)
-    inst = dict(tokens=tokens, masked_tokens=masked, segment_ids=segment_ids,
-                masked_positions=positions, masked_labels=labels, is_random_next=is_random_next)
+    inst = dict(
+        tokens=tokens,
+        masked_tokens=masked,
+        segment_ids=segment_ids,
+        masked_positions=positions,
+        masked_labels=labels,
+        is_random_next=is_random_next,
+    )
     return inst, unused
 
 

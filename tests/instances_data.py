@@ -57,8 +57,13 @@ class Vocab:
         return self.ids[f"[{name.upper()}]"]
 
     def specials(self) -> dict:
-        return dict(vocab_size=len(self.words), cls=self.special("cls"), sep=self.special("sep"),
-                    mask=self.special("mask"), pad=self.special("pad"))
+        return dict(
+            vocab_size=len(self.words),
+            cls=self.special("cls"),
+            sep=self.special("sep"),
+            mask=self.special("mask"),
+            pad=self.special("pad"),
+        )
 
 
 def token_documents(vocab: Vocab, worded_docs) -> list[list[list[str]]]:

@@ -50,19 +50,32 @@ def kwdlc_rows(n: int) -> tuple[list[dict], list[str]]:
         for p in positions:
             ids[p] = MASK
         nsp = None if len(words) <= half else i % 2
-        rows.append({
-            "input_ids": ids, "segment_ids": segs, "word_starts": starts,
-            "masked_positions": positions, "masked_ids": masked, "next_sentence_label": nsp,
-        })
+        rows.append(
+            {
+                "input_ids": ids,
+                "segment_ids": segs,
+                "word_starts": starts,
+                "masked_positions": positions,
+                "masked_ids": masked,
+                "next_sentence_label": nsp,
+            }
+        )
     return rows, list(vocab)
 
 
 def writer(out: str | Path, mode: str, vocab_size: int, **kw) -> ShardWriter:
     shuffle = {"shuffle_seed": 12345, "memory_budget": 64 << 10, "max_buckets": 16} if mode == "shuffle" else {}
     return ShardWriter(
-        str(out), vocab_size, ROWS_PER_SHARD, format="bert", pad_id=PAD,
+        str(out),
+        vocab_size,
+        ROWS_PER_SHARD,
+        format="bert",
+        pad_id=PAD,
         settings_json=json.dumps({"corpus": "kwdlc.seg.txt", "mode": mode}, sort_keys=True),
-        tokenizer="kwdlc-chars", inputs=[str(SEG_FILE)], **shuffle, **kw,
+        tokenizer="kwdlc-chars",
+        inputs=[str(SEG_FILE)],
+        **shuffle,
+        **kw,
     )
 
 
@@ -74,9 +87,9 @@ def write(out: str | Path, mode: str, n: int, delay: float = 0.0, chunk: int = 5
     if delay:
         w.set_on_shard(lambda entry: time.sleep(delay))
     if w.needs_input:
-        todo = rows[w.input_rows_done:]
+        todo = rows[w.input_rows_done :]
         for s in range(0, len(todo), chunk):
-            w.push(todo[s:s + chunk])
+            w.push(todo[s : s + chunk])
             if delay:
                 time.sleep(delay)
     return json.loads(w.finish())

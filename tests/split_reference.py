@@ -20,12 +20,24 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("WAKACHI_SHARED", ROOT.parent / "shared")) / "corpora"
 
 JA_FILES = [
-    "aozora_ja.txt", "ja_debian.txt", "kwdlc.txt", "jglue_captions.txt", "jglue_questions.txt",
-    "jglue_wikipedia.txt", "ud_ja_gsd.txt", "ud_ja_gsdluw.txt",
+    "aozora_ja.txt",
+    "ja_debian.txt",
+    "kwdlc.txt",
+    "jglue_captions.txt",
+    "jglue_questions.txt",
+    "jglue_wikipedia.txt",
+    "ud_ja_gsd.txt",
+    "ud_ja_gsdluw.txt",
 ]
 ZH_FILES = [
-    "zh_debian.txt", "sighan2005_pku.txt", "sighan2005_as.txt", "ud_zh_gsd.txt", "ud_zh_gsdsimp.txt",
-    "ud_zh_hk.txt", "ud_zh_cfl.txt", "ud_zh_beginner.txt",
+    "zh_debian.txt",
+    "sighan2005_pku.txt",
+    "sighan2005_as.txt",
+    "ud_zh_gsd.txt",
+    "ud_zh_gsdsimp.txt",
+    "ud_zh_hk.txt",
+    "ud_zh_cfl.txt",
+    "ud_zh_beginner.txt",
 ]
 
 
@@ -70,7 +82,7 @@ _ZH_SENTENCE = re.compile(f"[^{ZH_END}]*[{ZH_END}][{ZH_END}{re.escape(ZH_CLOSE)}
 def zh_raw(text: str) -> list[str]:
     """The zh rule's sentences of `text`, before stripping and filtering."""
     out = _ZH_SENTENCE.findall(text)
-    rest = text[sum(map(len, out)):]
+    rest = text[sum(map(len, out)) :]
     return out + [rest] if rest else out
 
 

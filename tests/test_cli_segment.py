@@ -11,9 +11,7 @@ from conftest import corpus_lines, fugashi_tagger
 
 
 def run(*args, input=None):
-    return subprocess.run(
-        [sys.executable, "-m", "wakachi.cli", *args], input=input, capture_output=True, timeout=300
-    )
+    return subprocess.run([sys.executable, "-m", "wakachi.cli", *args], input=input, capture_output=True, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -33,10 +33,7 @@ def lines():
 
 
 CONFIGS = [
-    f"{dic}-{sub}-{case}"
-    for dic in fx.DICS
-    for sub in ("wordpiece", "character")
-    for case in ("cased", "lower")
+    f"{dic}-{sub}-{case}" for dic in fx.DICS for sub in ("wordpiece", "character") for case in ("cased", "lower")
 ] + ["basic-wordpiece-lower"]
 
 
@@ -79,7 +76,9 @@ def test_cli_matches_api(dirs, lines, tmp_path):
     d = dirs["ipadic-wordpiece-cased"]
     out = subprocess.run(
         [sys.executable, "-m", "wakachi.cli", "encode", "--tokenizer", str(d), "-j", "2", "-q", str(src)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     want = wakachi.Tokenizer.from_pretrained(d).encode_batch(lines[:400])
     assert out.split("\n")[:-1] == [" ".join(map(str, ids)) for ids in want]
@@ -128,7 +127,9 @@ def test_no_unk(dirs, tmp_path):
     d = _copy(dirs, tmp_path)
     vocab = [t for t in (d / "vocab.txt").read_text().split("\n") if t != "[UNK]"]
     (d / "vocab.txt").write_text("\n".join(vocab))
-    with pytest.raises(wakachi.ConfigError, match=r"vocab.txt: no unknown token '\[UNK\]'|vocab.txt: no unknown token \"\[UNK\]\""):
+    with pytest.raises(
+        wakachi.ConfigError, match=r"vocab.txt: no unknown token '\[UNK\]'|vocab.txt: no unknown token \"\[UNK\]\""
+    ):
         wakachi.Tokenizer.from_pretrained(d)
 
 

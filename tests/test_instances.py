@@ -26,8 +26,15 @@ def data():
 
 
 def google_settings(seq, dupe, max_pred, seed, wwm):
-    return dict(seed=seed, dupe_factor=dupe, max_seq_length=seq, short_seq_prob=0.1, masked_lm_prob=0.15,
-                max_predictions_per_seq=max_pred, do_whole_word_mask=wwm)
+    return dict(
+        seed=seed,
+        dupe_factor=dupe,
+        max_seq_length=seq,
+        short_seq_prob=0.1,
+        masked_lm_prob=0.15,
+        max_predictions_per_seq=max_pred,
+        do_whole_word_mask=wwm,
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**32 + 5, 2**63 + 11])
@@ -53,7 +60,9 @@ def test_google_compat_identical_to_reference(data, seq, dupe, max_pred, seed, w
     want = reference_as_dicts(vocab, ref)
     assert len(ours) == len(want)
     diff = [k for k, (o, w) in enumerate(zip(ours, want)) if o != w]
-    assert not diff, f"{len(diff)} of {len(want)} instances differ, first #{diff[0]}: {ours[diff[0]]} != {want[diff[0]]}"
+    assert not diff, (
+        f"{len(diff)} of {len(want)} instances differ, first #{diff[0]}: {ours[diff[0]]} != {want[diff[0]]}"
+    )
     assert_not_trivial(ref, seq, wwm)
 
 
@@ -63,9 +72,7 @@ def assert_not_trivial(ref, seq, wwm):
     assert 0.3 < sum(i["is_random_next"] for i in ref) / len(ref) < 0.9
     assert any(len(i["tokens"]) == seq for i in ref)
     assert sum(len(i["tokens"]) < seq // 2 for i in ref) > 10
-    grouped = sum(
-        i["masked_labels"][k].startswith("##") for i in ref for k in range(len(i["masked_labels"]))
-    )
+    grouped = sum(i["masked_labels"][k].startswith("##") for i in ref for k in range(len(i["masked_labels"])))
     assert grouped > 100
 
 
@@ -89,7 +96,7 @@ class DocIndex:
         for k, d in enumerate(ids):
             flat = [x for s in d for x in s]
             for j in range(len(flat) - 2):
-                self.grams.setdefault(tuple(flat[j:j + 3]), set()).add(k)
+                self.grams.setdefault(tuple(flat[j : j + 3]), set()).add(k)
 
     def find(self, seq) -> list[int]:
         cands = self.grams.get(tuple(seq[:3]), set()) if len(seq) >= 3 else range(len(self.texts))
@@ -111,7 +118,7 @@ def test_google_stream_rules(data, wwm):
         n = len(toks)
         assert n <= 128 and toks[0] == sp["cls"] and toks[-1] == sp["sep"]
         b0 = inst["segment_ids"].index(1)
-        a, b = toks[1:b0 - 1], toks[b0:-1]
+        a, b = toks[1 : b0 - 1], toks[b0:-1]
         assert toks[b0 - 1] == sp["sep"] and a and b
         assert all(inst["word_starts"][p] for p in (0, b0 - 1, n - 1))
         homes = index.find(a)
@@ -175,7 +182,7 @@ def roberta_reference(docs, max_seq_length, cls, sep):
     for doc in docs:
         for s in doc:
             for k in range(0, len(s), budget):
-                piece = s[k:k + budget]
+                piece = s[k : k + budget]
                 extra = [sep] if pending and row else []
                 if len(row) + len(extra) + len(piece) > budget:
                     rows.append(row)
@@ -209,13 +216,13 @@ def test_gpt2_windows(data):
     n = len(out)
     assert n == (len(flat) - 1) // 64
     for k, o in enumerate(out):
-        assert o["input_ids"] == flat[64 * k:64 * k + 65]
-        assert o["word_starts"] == flat_starts[64 * k:64 * k + 65]
+        assert o["input_ids"] == flat[64 * k : 64 * k + 65]
+        assert o["word_starts"] == flat_starts[64 * k : 64 * k + 65]
     assert len(flat) - 64 * n < 65, "only a remainder shorter than a window is dropped"
 
 
 def chunks(xs, n):
-    return [xs[k:k + n] for k in range(0, len(xs), n)]
+    return [xs[k : k + n] for k in range(0, len(xs), n)]
 
 
 def uer_line(doc, cls, sep):
@@ -232,7 +239,7 @@ def test_uer_chunks(data, seq):
     assert [o["input_ids"] for o in out] == [c for line in lines for c in chunks(line, seq)]
     assert sum(o["input_ids"][0] == sp["cls"] for o in out) == len(ids), "chunks never cross lines"
     full = _core.uer_instances(ids, starts, full_sentences=True, **kw, **sp)
-    buffers = [[t for line in lines[k:k + 100] for t in line] for k in range(0, len(lines), 100)]
+    buffers = [[t for line in lines[k : k + 100] for t in line] for k in range(0, len(lines), 100)]
     assert [o["input_ids"] for o in full] == [c for b in buffers for c in chunks(b, seq)]
     feb = _core.uer_instances(ids, starts, full_sentences=False, **{**kw, "empty_tail": True}, **sp)
     assert len(feb) - len(out) == sum(len(line) % seq == 0 for line in lines)

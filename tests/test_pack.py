@@ -33,8 +33,9 @@ WAKACHI = [sys.executable, "-m", "wakachi.cli"]
 def tok_dir(tmp_path_factory) -> Path:
     """A WordPiece vocabulary of 3000 entries trained on MeCab words of a slice of every corpus."""
     vocab = wf.train_wordpiece(wf.training_words("unidic_lite", 300), vocab_size=3000, limit_alphabet=1200)
-    return wf.write_dir(tmp_path_factory.mktemp("tok") / "tok", vocab, mecab_dic="unidic_lite", subword="wordpiece",
-                        lower=False)
+    return wf.write_dir(
+        tmp_path_factory.mktemp("tok") / "tok", vocab, mecab_dic="unidic_lite", subword="wordpiece", lower=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,20 +86,44 @@ def run(tok_dir, out, inputs, **kw) -> dict:
 
 # (a) compat mode == the Python reference on the same tokens ------------------------------------
 
+
 @pytest.mark.parametrize("seq,dupe,seed", [(128, 3, 12345), (512, 2, 7)])
 def test_compat_rows_equal_the_reference(tok_dir, tok, kwdlc, tmp_path, seq, dupe, seed):
-    report = run(tok_dir, tmp_path / "out", [kwdlc], compat=True, max_seq_length=seq, dupe_factor=dupe, seed=seed,
-                 rows_per_shard=10_000)
+    report = run(
+        tok_dir,
+        tmp_path / "out",
+        [kwdlc],
+        compat=True,
+        max_seq_length=seq,
+        dupe_factor=dupe,
+        seed=seed,
+        rows_per_shard=10_000,
+    )
     vocab = (tok_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
     ids = {t: i for i, t in enumerate(vocab)}
     docs = [[tok.tokenize(s) for s in d] for d in read_docs(kwdlc)]
     ref = google_reference.create_instances(
-        docs, vocab, seed=seed, dupe_factor=dupe, max_seq_length=seq, short_seq_prob=0.1, masked_lm_prob=0.15,
-        max_predictions_per_seq=int(seq * 0.15), do_whole_word_mask=True)
-    want = [dict(input_ids=[ids[t] for t in i["masked_tokens"]], segment_ids=i["segment_ids"],
-                 word_starts=[int(not t.startswith("##")) for t in i["tokens"]],
-                 masked_positions=i["masked_positions"], masked_ids=[ids[t] for t in i["masked_labels"]],
-                 next_sentence_label=int(i["is_random_next"])) for i in ref]
+        docs,
+        vocab,
+        seed=seed,
+        dupe_factor=dupe,
+        max_seq_length=seq,
+        short_seq_prob=0.1,
+        masked_lm_prob=0.15,
+        max_predictions_per_seq=int(seq * 0.15),
+        do_whole_word_mask=True,
+    )
+    want = [
+        dict(
+            input_ids=[ids[t] for t in i["masked_tokens"]],
+            segment_ids=i["segment_ids"],
+            word_starts=[int(not t.startswith("##")) for t in i["tokens"]],
+            masked_positions=i["masked_positions"],
+            masked_ids=[ids[t] for t in i["masked_labels"]],
+            next_sentence_label=int(i["is_random_next"]),
+        )
+        for i in ref
+    ]
     got = rows(tmp_path / "out")
     got = [{k: [int(x) for x in v] if isinstance(v, list) else v for k, v in r.items()} for r in got]
     assert report["instances"] == len(want) == len(got) > 500
@@ -111,11 +136,29 @@ def test_compat_rows_equal_the_reference(tok_dir, tok, kwdlc, tmp_path, seq, dup
 
 # (b) threads ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["bert", "electra", "roberta"])
 def test_one_and_two_threads_give_the_same_bytes(tok_dir, kwdlc, tmp_path, fmt):
-    a = run(tok_dir, tmp_path / "a", [kwdlc], format=fmt, threads=1, block_documents=64, batch_bytes=4096,
-            rows_per_shard=150)
-    run(tok_dir, tmp_path / "b", [kwdlc], format=fmt, threads=2, block_documents=64, batch_bytes=4096, rows_per_shard=150)
+    a = run(
+        tok_dir,
+        tmp_path / "a",
+        [kwdlc],
+        format=fmt,
+        threads=1,
+        block_documents=64,
+        batch_bytes=4096,
+        rows_per_shard=150,
+    )
+    run(
+        tok_dir,
+        tmp_path / "b",
+        [kwdlc],
+        format=fmt,
+        threads=2,
+        block_documents=64,
+        batch_bytes=4096,
+        rows_per_shard=150,
+    )
     assert a["shards"] >= 2
     assert shard_bytes(tmp_path / "a") == shard_bytes(tmp_path / "b")
     if fmt == "bert":  # blocks also end at block_bytes of text: other blocks, other random B spans
@@ -124,6 +167,7 @@ def test_one_and_two_threads_give_the_same_bytes(tok_dir, kwdlc, tmp_path, fmt):
 
 
 # (c) a real kill -9, then the same command again ---------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> Path:
@@ -135,8 +179,22 @@ def big(tmp_path_factory) -> Path:
 
 
 def pack_cmd(tok_dir, out, inputs, *extra) -> list[str]:
-    return [*WAKACHI, "pack", "-t", str(tok_dir), "-o", str(out), "-j", "1", "--rows-per-shard", "1000",
-            "--dupe-factor", "3", *extra, *map(str, inputs)]
+    return [
+        *WAKACHI,
+        "pack",
+        "-t",
+        str(tok_dir),
+        "-o",
+        str(out),
+        "-j",
+        "1",
+        "--rows-per-shard",
+        "1000",
+        "--dupe-factor",
+        "3",
+        *extra,
+        *map(str, inputs),
+    ]
 
 
 def kill_mid_run(cmd: list[str], out: Path, sig: int = signal.SIGKILL) -> dict:
@@ -188,6 +246,7 @@ def test_ctrl_c_stops_after_the_batch_and_the_rerun_resumes(tok_dir, big, tmp_pa
 
 # (d) compressed and JSONL inputs -------------------------------------------------------------------
 
+
 def test_compressed_and_jsonl_inputs_give_the_same_shards(tok_dir, kwdlc, tmp_path):
     import zstandard
 
@@ -199,11 +258,20 @@ def test_compressed_and_jsonl_inputs_give_the_same_shards(tok_dir, kwdlc, tmp_pa
     zst = tmp_path / "c.txt.zst"
     zst.write_bytes(zstandard.ZstdCompressor().compress(text))
     jsonl = tmp_path / "c.jsonl"
-    jsonl.write_text("".join(json.dumps({"id": i, "body": "\n".join(d)}, ensure_ascii=False) + "\n"
-                             for i, d in enumerate(read_docs(kwdlc))), encoding="utf-8")
+    jsonl.write_text(
+        "".join(
+            json.dumps({"id": i, "body": "\n".join(d)}, ensure_ascii=False) + "\n"
+            for i, d in enumerate(read_docs(kwdlc))
+        ),
+        encoding="utf-8",
+    )
     want = run(tok_dir, tmp_path / "plain", [kwdlc])
-    for name, src, kw in [("gz", gz, {}), ("xz", xz, {}), ("zst", zst, {}),
-                          ("jsonl", jsonl, {"input_format": "jsonl", "jsonl_field": "body"})]:
+    for name, src, kw in [
+        ("gz", gz, {}),
+        ("xz", xz, {}),
+        ("zst", zst, {}),
+        ("jsonl", jsonl, {"input_format": "jsonl", "jsonl_field": "body"}),
+    ]:
         got = run(tok_dir, tmp_path / name, [src], **kw)
         assert shard_bytes(tmp_path / name) == shard_bytes(tmp_path / "plain"), name
         assert (got["documents"], got["instances"]) == (want["documents"], want["instances"]), name
@@ -216,6 +284,7 @@ def test_compressed_and_jsonl_inputs_give_the_same_shards(tok_dir, kwdlc, tmp_pa
 
 # (e) bad input ------------------------------------------------------------------------------------
 
+
 def test_invalid_utf8_strict_names_file_and_line_skip_counts(tok_dir, kwdlc, tmp_path):
     lines = kwdlc.read_bytes().split(b"\n")
     lines[6] = lines[6][:4] + b"\xff\xfe" + lines[6][4:]
@@ -227,14 +296,18 @@ def test_invalid_utf8_strict_names_file_and_line_skip_counts(tok_dir, kwdlc, tmp
     assert cli.returncode == 1 and "bad.txt:7: invalid UTF-8" in cli.stderr
     report = run(tok_dir, tmp_path / "skip", [bad], errors="skip")
     assert report["skipped_invalid_utf8"] == 1 and report["instances"] > 0
-    cli = subprocess.run(pack_cmd(tok_dir, tmp_path / "cli2", [bad], "--errors", "skip"), capture_output=True, text=True)
+    cli = subprocess.run(
+        pack_cmd(tok_dir, tmp_path / "cli2", [bad], "--errors", "skip"), capture_output=True, text=True
+    )
     assert cli.returncode == 0 and "1 lines skipped as invalid UTF-8" in cli.stderr
 
 
 def test_bad_jsonl_records(tok_dir, tmp_path):
     f = tmp_path / "x.jsonl"
-    f.write_text('{"text": "吾輩は猫である。\\n名前はまだない。"}\n{"text": 5}\nnot json\n\n{"text": "どこで生れたか。"}\n',
-                 encoding="utf-8")
+    f.write_text(
+        '{"text": "吾輩は猫である。\\n名前はまだない。"}\n{"text": 5}\nnot json\n\n{"text": "どこで生れたか。"}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match=r"x\.jsonl:2: .*not a string"):
         run(tok_dir, tmp_path / "a", [f], input_format="jsonl")
     report = run(tok_dir, tmp_path / "b", [f], input_format="jsonl", errors="skip", format="roberta")
@@ -259,7 +332,9 @@ def test_empty_and_one_sentence_documents(tok_dir, kwdlc, tmp_path):
     d.write_text(sentences[0] + "\n\n" + sentences[1] + "\n", encoding="utf-8")
     run(tok_dir, tmp_path / "uer", [d], format="uer", input_format="docs", max_seq_length=16)
     uer = rows(tmp_path / "uer")
-    specials = json.loads((tmp_path / "uer" / "manifest.json").read_text())["identity"]["settings"]["tokenizer"]["specials"]
+    specials = json.loads((tmp_path / "uer" / "manifest.json").read_text())["identity"]["settings"]["tokenizer"][
+        "specials"
+    ]
     assert [specials["cls"], specials["sep"]] + [specials["pad"]] * 14 in [r["input_ids"] for r in uer]
 
 
@@ -297,6 +372,7 @@ def test_missing_tokenizer_files(tok_dir, kwdlc, tmp_path):
 
 # (f) every format's rows obey its rules ------------------------------------------------------------
 
+
 def unmasked(r: dict) -> list[int]:
     ids = list(r["input_ids"])
     for p, i in zip(r["masked_positions"], r["masked_ids"]):
@@ -319,7 +395,7 @@ def test_rows_obey_their_format(tok_dir, kwdlc, tmp_path, fmt):
         if fmt == "bert":
             u = unmasked(r)
             a_end = u.index(sep)
-            assert len(ids) <= seq and u[0] == cls and u[-1] == sep and sep not in u[a_end + 1:-1]
+            assert len(ids) <= seq and u[0] == cls and u[-1] == sep and sep not in u[a_end + 1 : -1]
             assert r["segment_ids"] == [0] * (a_end + 1) + [1] * (len(u) - a_end - 1)
             assert r["masked_positions"] == sorted(set(r["masked_positions"])) and 0 < len(r["masked_positions"]) <= 9
             assert cls not in r["masked_ids"] and r["next_sentence_label"] in (0, 1)
@@ -344,14 +420,26 @@ def test_rows_obey_their_format(tok_dir, kwdlc, tmp_path, fmt):
 
 # (g) the manifest ---------------------------------------------------------------------------------
 
+
 def test_manifest_records_settings_and_fingerprints(tok_dir, kwdlc, tmp_path):
     run(tok_dir, tmp_path / "o", [kwdlc], dupe_factor=3, seed=99, max_seq_length=96)
     m = load_manifest(tmp_path / "o")
     s = m["identity"]["settings"]
-    assert s["format"] == {"bert": {"max_seq_length": 96, "short_seq_prob": 0.1, "masked_lm_prob": 0.15,
-                                    "max_predictions_per_seq": 14, "do_whole_word_mask": True, "dupe_factor": 3,
-                                    "seed": 99, "block_documents": 1000}}
-    assert s["compat"] is False and s["block_bytes"] == 16 << 20 and s["input"] == {"layout": "lines", "errors": "strict"}
+    assert s["format"] == {
+        "bert": {
+            "max_seq_length": 96,
+            "short_seq_prob": 0.1,
+            "masked_lm_prob": 0.15,
+            "max_predictions_per_seq": 14,
+            "do_whole_word_mask": True,
+            "dupe_factor": 3,
+            "seed": 99,
+            "block_documents": 1000,
+        }
+    }
+    assert (
+        s["compat"] is False and s["block_bytes"] == 16 << 20 and s["input"] == {"layout": "lines", "errors": "strict"}
+    )
     assert s["tokenizer"]["kind"] == "bert_japanese" and s["tokenizer"]["specials"]["vocab_size"] == 3000
     assert m["identity"]["shuffle"]["seed"] == 99
     (inp,) = m["identity"]["inputs"]
@@ -372,20 +460,25 @@ def test_config_file_and_flags(tok_dir, kwdlc, tmp_path):
     cfg = tmp_path / "pack.toml"
     cfg.write_text(f'tokenizer = "{tok_dir}"\nformat = "electra"\nmax-seq-length = 48\nseed = 3\n', encoding="utf-8")
     out = tmp_path / "o"
-    done = subprocess.run([*WAKACHI, "pack", "--config", str(cfg), "--seed", "4", "-o", str(out), str(kwdlc)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*WAKACHI, "pack", "--config", str(cfg), "--seed", "4", "-o", str(out), str(kwdlc)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     s = load_manifest(out)["identity"]["settings"]
     assert s["format"]["electra"]["max_seq_length"] == 48 and s["format"]["electra"]["seed"] == 4
     assert "instances (electra)" in done.stderr and "peak RSS" in done.stderr
     bad = tmp_path / "bad.toml"
     bad.write_text("dupe_facter = 3\n", encoding="utf-8")
-    done = subprocess.run([*WAKACHI, "pack", "--config", str(bad), "-o", str(out), str(kwdlc)], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [*WAKACHI, "pack", "--config", str(bad), "-o", str(out), str(kwdlc)], capture_output=True, text=True
+    )
     assert done.returncode == 1 and "dupe_facter" in done.stderr
 
 
 # SentencePiece Unigram encoders -------------------------------------------------------------------
+
 
 def test_unigram_albert_dir_rows_are_sentencepiece_ids(tmp_path):
     import sentencepiece as spm
@@ -393,9 +486,15 @@ def test_unigram_albert_dir_rows_are_sentencepiece_ids(tmp_path):
 
     tok = unigram_models.albert_dir("ja", "keep")
     sentences = [s for d in read_docs(CORPORA / "kwdlc.seg.txt")[:150] for s in d]
-    corpus = write_docs(tmp_path / "seg.txt", [sentences[i:i + 3] for i in range(0, len(sentences), 3)])
-    report = pack(tokenizer=str(tok), inputs=[str(corpus)], output=str(tmp_path / "o"), format="roberta",
-                  max_seq_length=128, doc_separator=False)
+    corpus = write_docs(tmp_path / "seg.txt", [sentences[i : i + 3] for i in range(0, len(sentences), 3)])
+    report = pack(
+        tokenizer=str(tok),
+        inputs=[str(corpus)],
+        output=str(tmp_path / "o"),
+        format="roberta",
+        max_seq_length=128,
+        doc_separator=False,
+    )
     got = rows(tmp_path / "o")
     sp = spm.SentencePieceProcessor(model_file=str(tok / "spiece.model"))
     specials = load_manifest(tmp_path / "o")["identity"]["settings"]["tokenizer"]["specials"]
@@ -418,6 +517,12 @@ def test_unigram_model_file_needs_its_special_pieces(tmp_path, kwdlc):
     with pytest.raises(ConfigError, match="mask"):
         pack(tokenizer=str(model), inputs=[str(kwdlc)], output=str(tmp_path / "a"))
     specials = {"cls": 1, "sep": 2, "mask": 0, "pad": 0, "vocab_size": 4000}
-    report = pack(tokenizer=str(model), inputs=[str(kwdlc)], output=str(tmp_path / "b"), format="gpt2",
-                  max_seq_length=64, specials=specials)
+    report = pack(
+        tokenizer=str(model),
+        inputs=[str(kwdlc)],
+        output=str(tmp_path / "b"),
+        format="gpt2",
+        max_seq_length=64,
+        specials=specials,
+    )
     assert report["instances"] > 50 and all(len(r["input_ids"]) == 65 for r in rows(tmp_path / "b"))

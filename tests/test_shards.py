@@ -127,7 +127,7 @@ def test_manifest_contents(direct_dir, rows_vocab):
 def test_read_shard_roundtrips_rows(direct_dir, rows_vocab):
     rows, _ = rows_vocab
     got = read_shard(direct_dir / "shard-00003.arrow")
-    want = rows[3 * drv.ROWS_PER_SHARD:4 * drv.ROWS_PER_SHARD]
+    want = rows[3 * drv.ROWS_PER_SHARD : 4 * drv.ROWS_PER_SHARD]
     # Booleans come back as 0/1 ints.
     assert got == [{**r, "word_starts": [int(b) for b in r["word_starts"]]} for r in want]
 
@@ -173,8 +173,16 @@ def test_shuffle_is_a_deterministic_permutation(shuffle_dir, direct_dir, tmp_pat
     assert dir_bytes(again) == dir_bytes(shuffle_dir)
     other = tmp_path / "other"
     rows, vocab = drv.kwdlc_rows(N)
-    w = ShardWriter(str(other), len(vocab), drv.ROWS_PER_SHARD, format="bert", pad_id=0, shuffle_seed=99,
-                    memory_budget=64 << 10, max_buckets=16)
+    w = ShardWriter(
+        str(other),
+        len(vocab),
+        drv.ROWS_PER_SHARD,
+        format="bert",
+        pad_id=0,
+        shuffle_seed=99,
+        memory_budget=64 << 10,
+        max_buckets=16,
+    )
     w.push(rows)
     w.finish()
     assert all_rows(other) != shuffled
@@ -207,7 +215,7 @@ def test_inspect_decodes_rows_to_text(direct_dir, rows_vocab, tmp_path, capsys):
         assert t.count("[MASK:") == len(r["masked_ids"])
         assert all(f"[MASK:{vocab[m]}]" in t for m in r["masked_ids"])
         # Unmasking gives back the gold words (with [CLS]/[SEP] around the two halves).
-        plain = t[len("  text: "):]
+        plain = t[len("  text: ") :]
         for p, orig in zip(r["masked_positions"], r["masked_ids"]):
             plain = plain.replace(f"[MASK:{vocab[orig]}]", vocab[orig], 1)
         assert plain.replace("[CLS]", "").replace("[SEP]", "").split() == lines[i].split()
@@ -217,8 +225,12 @@ def test_inspect_decodes_rows_to_text(direct_dir, rows_vocab, tmp_path, capsys):
 
 def run_driver(out: Path, mode: str, delay: float = 0.0) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(HERE)}
-    return subprocess.Popen([sys.executable, str(HERE / "shards_driver.py"), str(out), mode, str(N), str(delay)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "shards_driver.py"), str(out), mode, str(N), str(delay)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def kill_when(proc: subprocess.Popen, out: Path, ready, timeout: float = 30.0) -> dict:
@@ -245,11 +257,14 @@ def finish(out: Path, mode: str) -> None:
     assert p.returncode == 0, stderr.decode()
 
 
-@pytest.mark.parametrize("mode,ready", [
-    ("direct", lambda m: len(m["shards"]) >= 3),
-    ("shuffle", lambda m: m["state"]["phase"] == "scatter" and m["state"]["input_rows"] >= 1000),
-    ("shuffle", lambda m: m["state"]["phase"] == "gather" and len(m["shards"]) >= 2),
-])
+@pytest.mark.parametrize(
+    "mode,ready",
+    [
+        ("direct", lambda m: len(m["shards"]) >= 3),
+        ("shuffle", lambda m: m["state"]["phase"] == "scatter" and m["state"]["input_rows"] >= 1000),
+        ("shuffle", lambda m: m["state"]["phase"] == "gather" and len(m["shards"]) >= 2),
+    ],
+)
 def test_kill_9_then_rerun_gives_identical_bytes(mode, ready, tmp_path, direct_dir, shuffle_dir):
     out = tmp_path / "out"
     m = kill_when(run_driver(out, mode, delay=0.02), out, ready)
@@ -260,10 +275,12 @@ def test_kill_9_then_rerun_gives_identical_bytes(mode, ready, tmp_path, direct_d
 
 def test_repeated_kills_then_rerun_gives_identical_bytes(tmp_path, shuffle_dir):
     out = tmp_path / "out"
-    for ready in (lambda m: m["state"]["input_rows"] >= 400,
-                  lambda m: m["state"]["input_rows"] >= 1800,
-                  lambda m: len(m["shards"]) >= 1,
-                  lambda m: len(m["shards"]) >= 6):
+    for ready in (
+        lambda m: m["state"]["input_rows"] >= 400,
+        lambda m: m["state"]["input_rows"] >= 1800,
+        lambda m: len(m["shards"]) >= 1,
+        lambda m: len(m["shards"]) >= 6,
+    ):
         kill_when(run_driver(out, "shuffle", delay=0.02), out, ready)
     assert any(p.name.endswith(".tmp") or p.name == ".wakachi-shuffle" for p in out.iterdir())
     finish(out, "shuffle")

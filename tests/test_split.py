@@ -126,8 +126,9 @@ def test_split_files_invalid_utf8(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wakachi.cli", "split", *args],
-                          capture_output=True, text=True, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "wakachi.cli", "split", *args], capture_output=True, text=True, encoding="utf-8"
+    )
 
 
 def test_cli_zh_matches_reference():
@@ -142,8 +143,13 @@ def test_cli_zh_matches_reference():
 def test_cli_cl_tohoku_stdin_ipadic_and_errors(tmp_path):
     tagger = mecab_tagger("ipadic")
     lines = corpus_lines("ja_debian.txt", 300)
-    p = subprocess.run([sys.executable, "-m", "wakachi.cli", "split", "-q", "-s", "mecab:ipadic", "--no-documents"],
-                       input="\n".join(lines) + "\n", capture_output=True, text=True, encoding="utf-8")
+    p = subprocess.run(
+        [sys.executable, "-m", "wakachi.cli", "split", "-q", "-s", "mecab:ipadic", "--no-documents"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.split("\n")[:-1] == split_document_lines(lines, lambda l: cl_tohoku_raw(tagger, l), documents=False)
     assert p.stderr == ""

@@ -141,7 +141,12 @@ def test_albert_dir_equals_transformers(name, config, monkeypatch):
     hf = transformers.AutoTokenizer.from_pretrained(str(d))
     ours = load_albert_dir(d)
     texts = [t for _, t in sample(name)][::3] + [
-        "東京``タワー''へ", "これは[MASK]です[SEP]次", "犇犇犇と𠮷", "Ｃａｆé ΣΑΣ Ελλάδα", "<unk>と<s>", "  \t ",
+        "東京``タワー''へ",
+        "これは[MASK]です[SEP]次",
+        "犇犇犇と𠮷",
+        "Ｃａｆé ΣΑΣ Ελλάδα",
+        "<unk>と<s>",
+        "  \t ",
     ]
     expected = hf(texts, add_special_tokens=False)["input_ids"]
     bad = [(t, e, ours.encode(t)) for t, e in zip(texts, expected) if ours.encode(t) != e]

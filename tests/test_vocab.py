@@ -39,10 +39,14 @@ def write(path, lines):
 def corpora(tmp_path_factory):
     d = tmp_path_factory.mktemp("vocab_corpora")
     return {
-        "ja": [write(d / "kwdlc.txt", corpus_slice("kwdlc.txt", 1500)),
-               write(d / "jglue.txt", corpus_slice("jglue_captions.txt", 1500))],
-        "zh": [write(d / "pku.txt", corpus_slice("sighan2005_pku.txt", 600)),
-               write(d / "gsd.txt", corpus_slice("ud_zh_gsd.txt", 500))],
+        "ja": [
+            write(d / "kwdlc.txt", corpus_slice("kwdlc.txt", 1500)),
+            write(d / "jglue.txt", corpus_slice("jglue_captions.txt", 1500)),
+        ],
+        "zh": [
+            write(d / "pku.txt", corpus_slice("sighan2005_pku.txt", 600)),
+            write(d / "gsd.txt", corpus_slice("ud_zh_gsd.txt", 500)),
+        ],
         "seg": [write(d / "kwdlc.seg.txt", corpus_slice("kwdlc.seg.txt", 2000))],
     }
 
@@ -63,8 +67,13 @@ def hf_vocab(texts, specials, vocab_size, limit_alphabet=None, initial_alphabet=
     from tokenizers import Tokenizer as HfTokenizer, models, pre_tokenizers, trainers
     from tokenizers.implementations import BertWordPieceTokenizer
 
-    kw = dict(vocab_size=vocab_size, min_frequency=2, special_tokens=specials, show_progress=False,
-              initial_alphabet=list(initial_alphabet))
+    kw = dict(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=specials,
+        show_progress=False,
+        initial_alphabet=list(initial_alphabet),
+    )
     if limit_alphabet is not None:
         kw["limit_alphabet"] = limit_alphabet
     if bert:  # izumi-lab: BertWordPieceTokenizer on MeCab -Owakati text
@@ -87,7 +96,8 @@ def assert_same(want, got, merges=True):
     diff = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), None)
     assert diff is None and len(want) == len(got), (
         f"HF {len(want)} vs wakachi {len(got)} entries, first difference at line {diff}: "
-        f"{want[diff:diff + 3] if diff is not None else ''} / {got[diff:diff + 3] if diff is not None else ''}")
+        f"{want[diff : diff + 3] if diff is not None else ''} / {got[diff : diff + 3] if diff is not None else ''}"
+    )
     merged = [t for t in got if len(t.removeprefix("##")) > 1 and t not in BERT + IZUMI]
     if merges:
         assert len(merged) > 500 and any(t.startswith("##") for t in merged)
@@ -95,15 +105,23 @@ def assert_same(want, got, merges=True):
         assert merged == [] and len(got) > 1000
 
 
-@pytest.mark.parametrize("spec,corpus", [
-    ("mecab:unidic-lite", "ja"), ("mecab:ipadic", "ja"), ("char", "ja"), ("jieba", "zh"), ("whitespace", "seg"),
-])
+@pytest.mark.parametrize(
+    "spec,corpus",
+    [
+        ("mecab:unidic-lite", "ja"),
+        ("mecab:ipadic", "ja"),
+        ("char", "ja"),
+        ("jieba", "zh"),
+        ("whitespace", "seg"),
+    ],
+)
 def test_wordpiece_equals_hf_trainer(corpora, spec, corpus):
     files = corpora[corpus]
     size = 9000 if spec == "jieba" else 5000
     want = hf_vocab(words_text(files, spec), BERT, size)
-    got = train_wordpiece(files, None, segmenter=spec, vocab_size=size, threads=2,
-                          continuation_order=continuation_order(want))["vocab"]
+    got = train_wordpiece(
+        files, None, segmenter=spec, vocab_size=size, threads=2, continuation_order=continuation_order(want)
+    )["vocab"]
     assert_same(want, got, merges=spec != "char")
 
 
@@ -115,8 +133,15 @@ def test_limit_alphabet(corpora):
     # A limit with no tie at the cut (HF drops tied characters in a random order).
     limit = next(k for k in range(len(freqs) // 2, len(freqs)) if freqs[k - 1] > freqs[k])
     want = hf_vocab(texts, BERT, 4000, limit_alphabet=limit)
-    got = train_wordpiece(files, None, segmenter="mecab:ipadic", vocab_size=4000, limit_alphabet=limit,
-                          threads=2, continuation_order=continuation_order(want))["vocab"]
+    got = train_wordpiece(
+        files,
+        None,
+        segmenter="mecab:ipadic",
+        vocab_size=4000,
+        limit_alphabet=limit,
+        threads=2,
+        continuation_order=continuation_order(want),
+    )["vocab"]
     assert_same(want, got)
     assert sum(len(t) == 1 for t in got) == limit < len(counts)
 
@@ -159,10 +184,16 @@ def hf_and_wakachi_ids(directory, lines):
 def test_cl_tohoku_preset(corpora, tmp_path, lexicon_alphabets):
     files = corpora["ja"]
     alphabet = lexicon_alphabets["unidic-lite"]
-    want = hf_vocab(words_text(files, "mecab:unidic-lite"), BERT, 10000, limit_alphabet=7012,
-                    initial_alphabet=alphabet)
-    r = train_wordpiece(files, tmp_path / "wp", preset="cl-tohoku-v3", vocab_size=10000, char_vocab=7027,
-                        threads=2, continuation_order=continuation_order(want))
+    want = hf_vocab(words_text(files, "mecab:unidic-lite"), BERT, 10000, limit_alphabet=7012, initial_alphabet=alphabet)
+    r = train_wordpiece(
+        files,
+        tmp_path / "wp",
+        preset="cl-tohoku-v3",
+        vocab_size=10000,
+        char_vocab=7027,
+        threads=2,
+        continuation_order=continuation_order(want),
+    )
     assert_same(want, r["vocab"])
     assert r["vocab"][:15] == BERT and "".join(r["vocab"][15:7027]) == alphabet
     assert (tmp_path / "wp-char" / "vocab.txt").read_text(encoding="utf-8").splitlines() == r["vocab"][:7027]
@@ -178,8 +209,14 @@ def test_izumi_preset(corpora, tmp_path):
     files = corpora["ja"]
     # retarfi v1.0: MeCab (ipadic, -Owakati) on the raw lines, then BertWordPieceTokenizer.
     want = hf_vocab(words_text(files, "mecab:ipadic", nfkc=False), IZUMI, 4000, limit_alphabet=6129, bert=True)
-    r = train_wordpiece(files, tmp_path / "izumi", preset="izumi-lab-electra", vocab_size=4000, threads=2,
-                        continuation_order=continuation_order(want))
+    r = train_wordpiece(
+        files,
+        tmp_path / "izumi",
+        preset="izumi-lab-electra",
+        vocab_size=4000,
+        threads=2,
+        continuation_order=continuation_order(want),
+    )
     assert_same(want, r["vocab"])
     assert r["vocab"][:5] == IZUMI[:5]
     import json
@@ -214,16 +251,35 @@ def test_bad_settings(corpora, tmp_path):
 
 
 def test_cli_wordpiece(corpora, tmp_path):
-    r = run_cli("vocab", "wordpiece", "-s", "mecab:ipadic", "--vocab-size", "4000", "-j", "2",
-                "--char-vocab", "100", "-o", tmp_path / "cli", *corpora["ja"])
+    r = run_cli(
+        "vocab",
+        "wordpiece",
+        "-s",
+        "mecab:ipadic",
+        "--vocab-size",
+        "4000",
+        "-j",
+        "2",
+        "--char-vocab",
+        "100",
+        "-o",
+        tmp_path / "cli",
+        *corpora["ja"],
+    )
     assert r.returncode == 0, r.stderr
     api = train_wordpiece(corpora["ja"], None, segmenter="mecab:ipadic", vocab_size=4000)["vocab"]
     assert (tmp_path / "cli" / "vocab.txt").read_text(encoding="utf-8").splitlines() == api
     assert len((tmp_path / "cli-char" / "vocab.txt").read_text(encoding="utf-8").splitlines()) == 100
 
 
-UNIGRAM_FLAGS = dict(vocab_size=3000, input_sentence_size=2000, shuffle_input_sentence=True,
-                     max_sentencepiece_length=8, user_defined_symbols=["[MASK]", "[unused1]"], num_threads=2)
+UNIGRAM_FLAGS = dict(
+    vocab_size=3000,
+    input_sentence_size=2000,
+    shuffle_input_sentence=True,
+    max_sentencepiece_length=8,
+    user_defined_symbols=["[MASK]", "[unused1]"],
+    num_threads=2,
+)
 
 
 def without_paths(model_file):
@@ -251,8 +307,9 @@ def test_unigram_equals_sentencepiece(corpora, tmp_path):
     spm.SentencePieceTrainer.train(**flags, minloglevel=2)
     assert without_paths(model) == without_paths(tmp_path / "direct.model")
     # The sampling flag reached the trainer: all 3000 lines give another model.
-    spm.SentencePieceTrainer.train(**{**flags, "model_prefix": str(tmp_path / "other"), "input_sentence_size": 0},
-                                   minloglevel=2)
+    spm.SentencePieceTrainer.train(
+        **{**flags, "model_prefix": str(tmp_path / "other"), "input_sentence_size": 0}, minloglevel=2
+    )
     assert without_paths(model) != without_paths(tmp_path / "other.model")
     sp = spm.SentencePieceProcessor(model_file=str(model))
     assert sp.get_piece_size() == 3000 and sp.id_to_piece(4) == "[MASK]" and sp.unk_id() == 1
@@ -281,8 +338,7 @@ def test_unigram_presegmented_words_start_with_boundary(corpora, tmp_path):
     import sentencepiece as spm
 
     files = corpora["seg"]
-    train_unigram(files, tmp_path / "waseda.model", preset="nlp-waseda-roberta", vocab_size=3000, seed=3,
-                  num_threads=2)
+    train_unigram(files, tmp_path / "waseda.model", preset="nlp-waseda-roberta", vocab_size=3000, seed=3, num_threads=2)
     sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "waseda.model"))
     n = 0
     for line in read(files)[:500]:

@@ -16,10 +16,26 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WAKACHI_SHARED", ROOT.parent / "shared"))
 CORPORA = SHARED / "corpora"
 
-JA_FILES = ["aozora_ja", "ja_debian", "kwdlc", "jglue_captions", "jglue_questions", "jglue_wikipedia",
-            "ud_ja_gsd", "ud_ja_gsdluw"]
-ZH_FILES = ["zh_debian", "sighan2005_pku", "sighan2005_as", "ud_zh_gsd", "ud_zh_gsdsimp", "ud_zh_hk",
-            "ud_zh_cfl", "ud_zh_beginner"]
+JA_FILES = [
+    "aozora_ja",
+    "ja_debian",
+    "kwdlc",
+    "jglue_captions",
+    "jglue_questions",
+    "jglue_wikipedia",
+    "ud_ja_gsd",
+    "ud_ja_gsdluw",
+]
+ZH_FILES = [
+    "zh_debian",
+    "sighan2005_pku",
+    "sighan2005_as",
+    "ud_zh_gsd",
+    "ud_zh_gsdsimp",
+    "ud_zh_hk",
+    "ud_zh_cfl",
+    "ud_zh_beginner",
+]
 
 # name → (language, trainer settings beyond the common ones)
 VARIANTS: dict[str, tuple[str, dict]] = {
@@ -28,8 +44,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "ja_bytes": ("ja", {"byte_fallback": True}),
     "zh_bytes": ("zh", {"byte_fallback": True}),
     "ja_user": ("ja", {"user_defined_symbols": ["[MASK]", "[unused1]", "です", "。", "日本", "(", "ます。"]}),
-    "zh_user": ("zh", {"user_defined_symbols": ["[MASK]", "[unused1]", "中国", "，", "的"],
-                       "max_sentencepiece_length": 6}),
+    "zh_user": (
+        "zh",
+        {"user_defined_symbols": ["[MASK]", "[unused1]", "中国", "，", "的"], "max_sentencepiece_length": 6},
+    ),
     "ja_nodummy": ("ja", {"add_dummy_prefix": False}),
     "ja_identity": ("ja", {"normalization_rule_name": "identity"}),
     "ja_nfkc": ("ja", {"normalization_rule_name": "nfkc"}),
@@ -73,9 +91,19 @@ def train(name: str) -> Path:
     import sentencepiece as spm
 
     lang, extra = VARIANTS[name]
-    settings = dict(model_type="unigram", vocab_size=VOCAB, character_coverage=0.995, seed_sentencepiece_size=50000,
-                    num_threads=2, shuffle_input_sentence=False, minloglevel=2, **extra)
-    key = hashlib.sha256(json.dumps([lang, TRAIN_LINES, sorted(settings.items()), spm.__version__]).encode()).hexdigest()[:16]
+    settings = dict(
+        model_type="unigram",
+        vocab_size=VOCAB,
+        character_coverage=0.995,
+        seed_sentencepiece_size=50000,
+        num_threads=2,
+        shuffle_input_sentence=False,
+        minloglevel=2,
+        **extra,
+    )
+    key = hashlib.sha256(
+        json.dumps([lang, TRAIN_LINES, sorted(settings.items()), spm.__version__]).encode()
+    ).hexdigest()[:16]
     path = cache_dir() / f"{name}-{key}.model"
     if not path.exists():
         model = io.BytesIO()

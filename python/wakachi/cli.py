@@ -45,11 +45,21 @@ def _split(args: argparse.Namespace) -> int:
         seg = Segmenter.from_spec(seg, cache=not args.no_cache)
     sys.stdout.flush()
     report = split_files(
-        args.files, args.output, args.rule, seg, min_len=args.min_len, max_len=args.max_len,
-        documents=not args.no_documents, threads=args.threads, errors=args.errors, progress=args.progress,
+        args.files,
+        args.output,
+        args.rule,
+        seg,
+        min_len=args.min_len,
+        max_len=args.max_len,
+        documents=not args.no_documents,
+        threads=args.threads,
+        errors=args.errors,
+        progress=args.progress,
     )
-    counts = (f"{report['sentences']:,} sentences ({report['dropped_by_length']:,} dropped by length), "
-              f"{report['documents']:,} documents")
+    counts = (
+        f"{report['sentences']:,} sentences ({report['dropped_by_length']:,} dropped by length), "
+        f"{report['documents']:,} documents"
+    )
     _report_lines(args, "split", report, counts, blank=False)
     return 0
 
@@ -90,19 +100,37 @@ def _pack(args: argparse.Namespace) -> int:
 def _vocab_wordpiece(args: argparse.Namespace) -> int:
     from wakachi.vocab import train_wordpiece
 
-    settings = dict(segmenter=args.segmenter, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
-                    limit_alphabet=args.limit_alphabet, alphabet=args.alphabet, unused=args.unused)
+    settings = dict(
+        segmenter=args.segmenter,
+        vocab_size=args.vocab_size,
+        min_frequency=args.min_frequency,
+        limit_alphabet=args.limit_alphabet,
+        alphabet=args.alphabet,
+        unused=args.unused,
+    )
     if args.no_nfkc:
         settings["nfkc"] = False
-    r = train_wordpiece(args.files, args.output, preset=args.preset, char_vocab=args.char_vocab,
-                        char_output_dir=args.char_output, threads=args.threads, errors=args.errors,
-                        progress=args.progress, cache=not args.no_cache, **settings)
+    r = train_wordpiece(
+        args.files,
+        args.output,
+        preset=args.preset,
+        char_vocab=args.char_vocab,
+        char_output_dir=args.char_output,
+        threads=args.threads,
+        errors=args.errors,
+        progress=args.progress,
+        cache=not args.no_cache,
+        **settings,
+    )
     if not args.quiet:
         mb = r["bytes"] / 1e6
-        print(f"wakachi vocab wordpiece: {r['lines']:,} lines, {mb:.2f} MB, {r['words']:,} words "
-              f"({r['distinct_words']:,} distinct) counted in {r['count_seconds']:.2f} s, "
-              f"{len(r['vocab']):,} entries trained in {r['train_seconds']:.2f} s -> {r['output_dir']}"
-              + (f" and {r['char_output_dir']}" if "char_output_dir" in r else ""), file=sys.stderr)
+        print(
+            f"wakachi vocab wordpiece: {r['lines']:,} lines, {mb:.2f} MB, {r['words']:,} words "
+            f"({r['distinct_words']:,} distinct) counted in {r['count_seconds']:.2f} s, "
+            f"{len(r['vocab']):,} entries trained in {r['train_seconds']:.2f} s -> {r['output_dir']}"
+            + (f" and {r['char_output_dir']}" if "char_output_dir" in r else ""),
+            file=sys.stderr,
+        )
     if "warning" in r:
         print(f"wakachi: warning: {r['warning']}", file=sys.stderr)
     return 0
@@ -129,8 +157,16 @@ def _vocab_unigram(args: argparse.Namespace) -> int:
         flags["user_defined_symbols"] = args.user_defined_symbols
     if args.no_dummy_prefix:
         flags["add_dummy_prefix"] = False
-    r = train_unigram(args.files, args.output, preset=args.preset, segmenter=args.segmenter, seed=args.seed,
-                      threads=args.threads, cache=not args.no_cache, **flags)
+    r = train_unigram(
+        args.files,
+        args.output,
+        preset=args.preset,
+        segmenter=args.segmenter,
+        seed=args.seed,
+        threads=args.threads,
+        cache=not args.no_cache,
+        **flags,
+    )
     if not args.quiet:
         print(f"wakachi vocab unigram: {r['lines']:,} lines -> {r['output']}", file=sys.stderr)
     return 0
@@ -165,15 +201,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("segment", help="split text into words, one output line per input line")
-    s.add_argument("-s", "--segmenter", default="mecab:unidic-lite",
-                   help="mecab:unidic-lite | mecab:ipadic | mecab:PATH | whitespace | char | jieba | jieba:nohmm")
-    s.add_argument("--user-dict", metavar="PATH",
-                   help="jieba user dictionary (word [freq] [tag] per line, as jieba.load_userdict)")
-    s.add_argument("--features", action="store_true",
-                   help="write MeCab's format: surface<TAB>feature per word, EOS after each line")
+    s.add_argument(
+        "-s",
+        "--segmenter",
+        default="mecab:unidic-lite",
+        help="mecab:unidic-lite | mecab:ipadic | mecab:PATH | whitespace | char | jieba | jieba:nohmm",
+    )
+    s.add_argument(
+        "--user-dict", metavar="PATH", help="jieba user dictionary (word [freq] [tag] per line, as jieba.load_userdict)"
+    )
+    s.add_argument(
+        "--features",
+        action="store_true",
+        help="write MeCab's format: surface<TAB>feature per word, EOS after each line",
+    )
     s.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
-    s.add_argument("--errors", choices=["strict", "skip"], default="strict",
-                   help="invalid UTF-8: stop naming file and line (strict) or write a blank line and count it (skip)")
+    s.add_argument(
+        "--errors",
+        choices=["strict", "skip"],
+        default="strict",
+        help="invalid UTF-8: stop naming file and line (strict) or write a blank line and count it (skip)",
+    )
     s.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
     s.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
     s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
@@ -181,17 +229,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_segment)
 
     sp = sub.add_parser("split", help="split lines into sentences, one per line, blank lines between documents")
-    sp.add_argument("--rule", choices=["cl-tohoku", "zh"], default="cl-tohoku",
-                    help="cl-tohoku: cut after MeCab tokens tagged 記号+句点; zh: cut after 。！？ and closing quotes")
-    sp.add_argument("-s", "--segmenter", default=None,
-                    help="MeCab segmenter for cl-tohoku (default mecab:unidic-lite): mecab:ipadic | mecab:PATH")
-    sp.add_argument("--min-len", type=int, default=None, help="drop sentences shorter than N characters (cl-tohoku: 10)")
-    sp.add_argument("--max-len", type=int, default=None, help="drop sentences longer than N characters (cl-tohoku: 200)")
+    sp.add_argument(
+        "--rule",
+        choices=["cl-tohoku", "zh"],
+        default="cl-tohoku",
+        help="cl-tohoku: cut after MeCab tokens tagged 記号+句点; zh: cut after 。！？ and closing quotes",
+    )
+    sp.add_argument(
+        "-s",
+        "--segmenter",
+        default=None,
+        help="MeCab segmenter for cl-tohoku (default mecab:unidic-lite): mecab:ipadic | mecab:PATH",
+    )
+    sp.add_argument(
+        "--min-len", type=int, default=None, help="drop sentences shorter than N characters (cl-tohoku: 10)"
+    )
+    sp.add_argument(
+        "--max-len", type=int, default=None, help="drop sentences longer than N characters (cl-tohoku: 200)"
+    )
     sp.add_argument("--no-documents", action="store_true", help="no blank line after each document")
     sp.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     sp.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
-    sp.add_argument("--errors", choices=["strict", "skip"], default="strict",
-                    help="invalid UTF-8: stop naming file and line (strict) or skip the line and count it (skip)")
+    sp.add_argument(
+        "--errors",
+        choices=["strict", "skip"],
+        default="strict",
+        help="invalid UTF-8: stop naming file and line (strict) or skip the line and count it (skip)",
+    )
     sp.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
     sp.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
     sp.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
@@ -201,15 +265,21 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("encode", help="text to token ids (BertJapaneseTokenizer), one line of ids per input line")
     e.add_argument("-t", "--tokenizer", required=True, help="tokenizer directory (vocab.txt + tokenizer_config.json)")
     e.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
-    e.add_argument("--errors", choices=["strict", "skip"], default="strict",
-                   help="invalid UTF-8: stop naming file and line (strict) or write a blank line and count it (skip)")
+    e.add_argument(
+        "--errors",
+        choices=["strict", "skip"],
+        default="strict",
+        help="invalid UTF-8: stop naming file and line (strict) or write a blank line and count it (skip)",
+    )
     e.add_argument("--progress", action="store_true", help="show MB/s and ETA on stderr")
     e.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")
     e.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     e.add_argument("files", nargs="*", help="input files (default: stdin)")
     e.set_defaults(func=_encode)
 
-    ins = sub.add_parser("inspect", help="decode the first rows of a shard back to text (verified against its manifest)")
+    ins = sub.add_parser(
+        "inspect", help="decode the first rows of a shard back to text (verified against its manifest)"
+    )
     ins.add_argument("shard", help="a shard-NNNNN.arrow file")
     ins.add_argument("--vocab", default=None, help="vocab.txt (one token a line) to show tokens instead of ids")
     ins.add_argument("-n", type=int, default=5, help="rows to show (default 5)")
@@ -218,33 +288,56 @@ def build_parser() -> argparse.ArgumentParser:
 
     pk = sub.add_parser("pack", help="corpus files to pretraining instances in Arrow shards (resumable)")
     pk.add_argument("-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir")
-    pk.add_argument("--format", choices=["bert", "roberta", "electra", "gpt2", "uer"], help="instance format (default bert)")
-    pk.add_argument("--compat", action="store_true", default=None,
-                    help="bert: Google's exact algorithm and random draws, whole input in memory")
+    pk.add_argument(
+        "--format", choices=["bert", "roberta", "electra", "gpt2", "uer"], help="instance format (default bert)"
+    )
+    pk.add_argument(
+        "--compat",
+        action="store_true",
+        default=None,
+        help="bert: Google's exact algorithm and random draws, whole input in memory",
+    )
     pk.add_argument("--max-seq-length", type=int, help="tokens per row (gpt2: the block size; rows hold one more)")
     pk.add_argument("--dupe-factor", type=int, help="bert: passes over the data (default 10)")
     pk.add_argument("--seed", type=int, help="random seed (default 12345)")
     pk.add_argument("--rows-per-shard", type=int, help="rows per shard file (default 50000)")
     pk.add_argument("--block-documents", type=int, help="bert streaming: documents per block (default 1000)")
-    pk.add_argument("--block-bytes", type=int, help="bert streaming: a block also ends at this much text (default 16 MiB)")
+    pk.add_argument(
+        "--block-bytes", type=int, help="bert streaming: a block also ends at this much text (default 16 MiB)"
+    )
     pk.add_argument("--masked-lm-prob", type=float, help="bert: share of tokens masked (default 0.15)")
     pk.add_argument("--max-predictions-per-seq", type=int, help="bert: most masked tokens per row")
     pk.add_argument("--short-seq-prob", type=float, help="bert/electra: probability of a short target length")
-    pk.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=None,
-                    help="shuffle rows on disk (default: on for bert and electra, off for the others and --compat)")
+    pk.add_argument(
+        "--shuffle",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="shuffle rows on disk (default: on for bert and electra, off for the others and --compat)",
+    )
     pk.add_argument("--shuffle-memory", type=int, help="bytes for the shuffle's bucket (default 512 MiB)")
     pk.add_argument("--config", help="TOML or JSON file of settings (flags override it)")
     pk.add_argument("-j", "--threads", type=int, help="threads (default: all cores)")
-    pk.add_argument("--errors", choices=["strict", "skip"],
-                    help="invalid UTF-8 / bad JSONL record: stop naming file and line (strict) or skip and count (skip)")
-    pk.add_argument("--input-format", choices=["lines", "docs", "jsonl"],
-                    help="lines: a sentence a line, blank lines between documents (default); docs: a document a line; "
-                         "jsonl: a JSON record a line")
+    pk.add_argument(
+        "--errors",
+        choices=["strict", "skip"],
+        help="invalid UTF-8 / bad JSONL record: stop naming file and line (strict) or skip and count (skip)",
+    )
+    pk.add_argument(
+        "--input-format",
+        choices=["lines", "docs", "jsonl"],
+        help="lines: a sentence a line, blank lines between documents (default); docs: a document a line; "
+        "jsonl: a JSON record a line",
+    )
     pk.add_argument("--jsonl-field", help="jsonl: the text field (default text); its lines are the sentences")
     pk.add_argument("--overwrite", action="store_true", default=None, help="replace the output instead of resuming it")
     pk.add_argument("--progress", action="store_true", default=None, help="show MB/s, documents, instances and ETA")
-    pk.add_argument("--no-cache", dest="cache", action="store_false", default=None,
-                    help="do not read or write the compiled-dictionary cache")
+    pk.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        default=None,
+        help="do not read or write the compiled-dictionary cache",
+    )
     pk.add_argument("-o", "--output", help="output directory")
     pk.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     pk.add_argument("files", nargs="*", help="corpus files (.gz, .zst, .xz are decompressed)")
@@ -268,7 +361,9 @@ def _add_vocab_parser(sub) -> None:
     vsub = v.add_subparsers(dest="vocab_command", required=True)
     w = vsub.add_parser("wordpiece", help="WordPiece over segmented words, as HF tokenizers' trainer")
     w.add_argument("--preset", help="cl-tohoku-v3 | izumi-lab-electra")
-    w.add_argument("-s", "--segmenter", help="mecab:unidic-lite (default) | mecab:ipadic | mecab:PATH | jieba | whitespace | char")
+    w.add_argument(
+        "-s", "--segmenter", help="mecab:unidic-lite (default) | mecab:ipadic | mecab:PATH | jieba | whitespace | char"
+    )
     w.add_argument("-o", "--output", required=True, help="tokenizer directory to write")
     w.add_argument("--vocab-size", type=int, help="default 32768")
     w.add_argument("--min-frequency", type=int, help="default 2")
@@ -289,15 +384,21 @@ def _add_vocab_parser(sub) -> None:
     u = vsub.add_parser("unigram", help="SentencePiece Unigram (Google's trainer) on raw or segmented lines")
     u.add_argument("--preset", help="uer-word-zh | colorfulscoop-gpt2-ja | nlp-waseda-roberta")
     u.add_argument("-s", "--segmenter", help="feed each line's words joined by spaces (default: raw lines)")
-    u.add_argument("-o", "--output", required=True, help="directory (spiece.model + AlbertTokenizer config) or FILE.model")
+    u.add_argument(
+        "-o", "--output", required=True, help="directory (spiece.model + AlbertTokenizer config) or FILE.model"
+    )
     u.add_argument("--vocab-size", type=int, help="default 32000")
     u.add_argument("--character-coverage", type=float)
     u.add_argument("--max-sentencepiece-length", type=int)
     u.add_argument("--input-sentence-size", type=int, help="sample this many lines (shuffled)")
     u.add_argument("--user-defined-symbols", help="comma-separated")
     u.add_argument("--no-dummy-prefix", action="store_true", help="add_dummy_prefix=false")
-    u.add_argument("--flag", action="append", metavar="NAME=VALUE",
-                   help="any spm_train flag, e.g. pad_id=0 pad_piece=[PAD] (repeatable)")
+    u.add_argument(
+        "--flag",
+        action="append",
+        metavar="NAME=VALUE",
+        help="any spm_train flag, e.g. pad_id=0 pad_piece=[PAD] (repeatable)",
+    )
     u.add_argument("--seed", type=int, help="sentencepiece's random seed")
     u.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
     u.add_argument("--no-cache", action="store_true", help="do not read or write the compiled-dictionary cache")

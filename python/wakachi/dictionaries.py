@@ -24,15 +24,11 @@ def resolve_mecab_dicdir(name_or_path: str | os.PathLike) -> Path:
         try:
             mod = importlib.import_module(module)
         except ImportError:
-            raise DictionaryError(
-                f"MeCab dictionary {key!r} is not installed: pip install {requirement}"
-            ) from None
+            raise DictionaryError(f"MeCab dictionary {key!r} is not installed: pip install {requirement}") from None
         return Path(getattr(mod, attr))
     path = Path(name_or_path).expanduser()
     if not path.is_dir():
-        raise DictionaryError(
-            f"{path}: not a MeCab dicdir (and not one of {', '.join(PACKAGES)})"
-        )
+        raise DictionaryError(f"{path}: not a MeCab dicdir (and not one of {', '.join(PACKAGES)})")
     return path
 
 

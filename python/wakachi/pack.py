@@ -94,8 +94,17 @@ class PackConfig:
         _check(self.input_format in INPUT_FORMATS, f"input_format must be one of {', '.join(INPUT_FORMATS)}")
         _check(self.errors in ("strict", "skip"), "errors must be strict or skip")
         _check(len(self.inputs) > 0, "no input files")
-        for name in ("max_seq_length", "dupe_factor", "block_documents", "rows_per_shard", "batch_bytes",
-                     "docs_buffer_size", "shuffle_memory", "short_min_length", "block_bytes"):
+        for name in (
+            "max_seq_length",
+            "dupe_factor",
+            "block_documents",
+            "rows_per_shard",
+            "batch_bytes",
+            "docs_buffer_size",
+            "shuffle_memory",
+            "short_min_length",
+            "block_bytes",
+        ):
             _check(getattr(self, name) > 0, f"{name} must be > 0")
         _check(self.threads >= 0 and self.seed >= 0, "threads and seed must be >= 0")
         for name in ("short_seq_prob", "masked_lm_prob"):
@@ -118,19 +127,33 @@ class PackConfig:
             max_pred = self.max_predictions_per_seq
             if max_pred is None:
                 max_pred = int(n * self.masked_lm_prob)
-            return {"max_seq_length": n, "short_seq_prob": _or(self.short_seq_prob, 0.1),
-                    "masked_lm_prob": self.masked_lm_prob, "max_predictions_per_seq": max_pred,
-                    "do_whole_word_mask": self.do_whole_word_mask, "dupe_factor": self.dupe_factor,
-                    "seed": self.seed, "block_documents": self.block_documents}
+            return {
+                "max_seq_length": n,
+                "short_seq_prob": _or(self.short_seq_prob, 0.1),
+                "masked_lm_prob": self.masked_lm_prob,
+                "max_predictions_per_seq": max_pred,
+                "do_whole_word_mask": self.do_whole_word_mask,
+                "dupe_factor": self.dupe_factor,
+                "seed": self.seed,
+                "block_documents": self.block_documents,
+            }
         if self.format == "roberta":
             return {"max_seq_length": n, "cross_documents": self.cross_documents, "doc_separator": self.doc_separator}
         if self.format == "electra":
-            return {"max_seq_length": n, "short_seq_prob": _or(self.short_seq_prob, 0.05),
-                    "short_min_length": self.short_min_length, "seed": self.seed}
+            return {
+                "max_seq_length": n,
+                "short_seq_prob": _or(self.short_seq_prob, 0.05),
+                "short_min_length": self.short_min_length,
+                "seed": self.seed,
+            }
         if self.format == "gpt2":
             return {"block_size": n, "separator": self.separator}
-        return {"seq_length": n, "full_sentences": self.full_sentences, "docs_buffer_size": self.docs_buffer_size,
-                "empty_tail": self.empty_tail}
+        return {
+            "seq_length": n,
+            "full_sentences": self.full_sentences,
+            "docs_buffer_size": self.docs_buffer_size,
+            "empty_tail": self.empty_tail,
+        }
 
 
 def _check(cond: bool, msg: str) -> None:
@@ -194,15 +217,19 @@ def resolve_tokenizer(path: str | os.PathLike, specials: dict[str, int] | None =
         return ResolvedTokenizer("bert_japanese", p, _resolve(p), specials)
     if (p / "spiece.model").exists():
         return ResolvedTokenizer("unigram", p / "spiece.model", None, specials or _albert_specials(p))
-    raise ConfigError(f"{p}: neither a BertJapaneseTokenizer directory (tokenizer_config.json) nor an "
-                      f"AlbertTokenizer one (spiece.model)")
+    raise ConfigError(
+        f"{p}: neither a BertJapaneseTokenizer directory (tokenizer_config.json) nor an "
+        f"AlbertTokenizer one (spiece.model)"
+    )
 
 
 def _ids_of(names: dict[str, str], ids: dict[str, int], size: int, where: Path) -> dict[str, int]:
     out = {}
     for key, name in names.items():
         if name not in ids:
-            raise ConfigError(f"{where}: no piece {name!r} for {key}; give specials={{cls, sep, mask, pad, vocab_size}}")
+            raise ConfigError(
+                f"{where}: no piece {name!r} for {key}; give specials={{cls, sep, mask, pad, vocab_size}}"
+            )
         out[key] = ids[name]
     out["vocab_size"] = max([size] + [i + 1 for i in out.values()])
     return out
@@ -214,11 +241,17 @@ def _model_specials(path: Path) -> dict[str, int]:
 
     model = UnigramModel.from_file(path)
     ids = {}
-    for key, names in {"cls": ("[CLS]", "<s>", "<cls>"), "sep": ("[SEP]", "</s>", "<sep>"),
-                       "mask": ("[MASK]", "<mask>"), "pad": ("<pad>", "[PAD]")}.items():
+    for key, names in {
+        "cls": ("[CLS]", "<s>", "<cls>"),
+        "sep": ("[SEP]", "</s>", "<sep>"),
+        "mask": ("[MASK]", "<mask>"),
+        "pad": ("<pad>", "[PAD]"),
+    }.items():
         found = next((i for i in map(model.piece_to_id, names) if i is not None), None)
         if found is None:
-            raise ConfigError(f"{path}: no piece among {names} for {key}; give specials={{cls, sep, mask, pad, vocab_size}}")
+            raise ConfigError(
+                f"{path}: no piece among {names} for {key}; give specials={{cls, sep, mask, pad, vocab_size}}"
+            )
         ids[key] = found
     ids["vocab_size"] = max([len(model)] + [i + 1 for i in ids.values()])
     return ids
@@ -237,8 +270,12 @@ def _albert_specials(path: Path) -> dict[str, int]:
         v = cfg.get(key, default)
         return v.get("content", default) if isinstance(v, dict) else v
 
-    names = {"cls": name("cls_token", "[CLS]"), "sep": name("sep_token", "[SEP]"),
-             "mask": name("mask_token", "[MASK]"), "pad": name("pad_token", "<pad>")}
+    names = {
+        "cls": name("cls_token", "[CLS]"),
+        "sep": name("sep_token", "[SEP]"),
+        "mask": name("mask_token", "[MASK]"),
+        "pad": name("pad_token", "<pad>"),
+    }
     return _ids_of(names, alb.special_tokens, len(alb.model), path)
 
 
@@ -256,10 +293,18 @@ def core_config(cfg: PackConfig, tok: ResolvedTokenizer) -> dict[str, Any]:
         "format": {cfg.format: cfg.format_settings()},
         "compat": cfg.compat,
         "block_bytes": cfg.block_bytes,
-        "output": {"dir": cfg.output, "rows_per_shard": cfg.rows_per_shard, "shuffle": shuffle,
-                   "overwrite": cfg.overwrite},
-        "run": {"threads": cfg.threads, "batch_bytes": cfg.batch_bytes, "progress": cfg.progress,
-                "cache_dir": str(default_cache_dir()) if cfg.cache else None},
+        "output": {
+            "dir": cfg.output,
+            "rows_per_shard": cfg.rows_per_shard,
+            "shuffle": shuffle,
+            "overwrite": cfg.overwrite,
+        },
+        "run": {
+            "threads": cfg.threads,
+            "batch_bytes": cfg.batch_bytes,
+            "progress": cfg.progress,
+            "cache_dir": str(default_cache_dir()) if cfg.cache else None,
+        },
     }
 
 
@@ -278,15 +323,19 @@ def summary(report: dict[str, Any]) -> str:
     """One line (two with skipped input) for the end of a run."""
     mb = report["input_bytes"] / 1e6
     rss = report.get("peak_rss_bytes")
-    s = (f"wakachi pack: {report['documents']:,} documents, {mb:.2f} MB → {report['instances']:,} instances "
-         f"({report['format']}), {report['tokens']:,} tokens, padding {100 * report['padding_share']:.1f}% at "
-         f"{report['row_length']}, {report['shards']:,} shards ({report['shard_bytes'] / 1e6:.1f} MB) in "
-         f"{report['seconds']:.2f} s ({report['mb_per_s']:.2f} MB/s, {report['threads']} threads)")
+    s = (
+        f"wakachi pack: {report['documents']:,} documents, {mb:.2f} MB → {report['instances']:,} instances "
+        f"({report['format']}), {report['tokens']:,} tokens, padding {100 * report['padding_share']:.1f}% at "
+        f"{report['row_length']}, {report['shards']:,} shards ({report['shard_bytes'] / 1e6:.1f} MB) in "
+        f"{report['seconds']:.2f} s ({report['mb_per_s']:.2f} MB/s, {report['threads']} threads)"
+    )
     if rss is not None:
         s += f", peak RSS {rss / 1e6:.0f} MB"
     if report["resumed_rows"]:
         s += f"; resumed after {report['resumed_rows']:,} rows"
-    skipped = [(report["skipped_invalid_utf8"], "lines skipped as invalid UTF-8"),
-               (report["skipped_bad_records"], "JSONL records skipped as malformed")]
+    skipped = [
+        (report["skipped_invalid_utf8"], "lines skipped as invalid UTF-8"),
+        (report["skipped_bad_records"], "JSONL records skipped as malformed"),
+    ]
     extra = "; ".join(f"{n:,} {what}" for n, what in skipped if n)
     return s + (f"\nwakachi pack: {extra}" if extra else "")

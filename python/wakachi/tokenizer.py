@@ -84,9 +84,7 @@ class Tokenizer:
         """Token ids of each text, in parallel (`threads=0`: all cores)."""
         return self._core.encode_batch(list(texts), threads)
 
-    def encode_batch_with_word_ids(
-        self, texts: Iterable[str], threads: int = 0
-    ) -> list[tuple[list[int], list[int]]]:
+    def encode_batch_with_word_ids(self, texts: Iterable[str], threads: int = 0) -> list[tuple[list[int], list[int]]]:
         """`encode_with_word_ids` of each text, in parallel."""
         return self._core.encode_batch_with_word_ids(list(texts), threads)
 

@@ -54,8 +54,13 @@ class UnigramModel:
     def settings(self) -> dict:
         """The normalizer's name and switches, and whether bytes stand in for unknown characters."""
         name, dummy, remove, escape, byte_fallback = self._core.settings()
-        return {"normalizer": name, "add_dummy_prefix": dummy, "remove_extra_whitespaces": remove,
-                "escape_whitespaces": escape, "byte_fallback": byte_fallback}
+        return {
+            "normalizer": name,
+            "add_dummy_prefix": dummy,
+            "remove_extra_whitespaces": remove,
+            "escape_whitespaces": escape,
+            "byte_fallback": byte_fallback,
+        }
 
     def encode(self, text: str) -> list[int]:
         """The ids of `text` (no BOS/EOS), as `SentencePieceProcessor.encode(text)`."""
@@ -175,8 +180,15 @@ def load_albert_dir(path: str | os.PathLike) -> AlbertUnigram:
     specials = {p: i for i, (p, _, kind) in enumerate(model._core.pieces()) if kind in ("CONTROL", "UNKNOWN")}
     next_id = len(model)
     # transformers' order of special-token attributes; missing ones get ids after the vocabulary.
-    for key, default in [("bos_token", "[CLS]"), ("eos_token", "[SEP]"), ("unk_token", "<unk>"), ("sep_token", "[SEP]"),
-                         ("pad_token", "<pad>"), ("cls_token", "[CLS]"), ("mask_token", "[MASK]")]:
+    for key, default in [
+        ("bos_token", "[CLS]"),
+        ("eos_token", "[SEP]"),
+        ("unk_token", "<unk>"),
+        ("sep_token", "[SEP]"),
+        ("pad_token", "<pad>"),
+        ("cls_token", "[CLS]"),
+        ("mask_token", "[MASK]"),
+    ]:
         tok = cfg.get(key, default)
         if isinstance(tok, dict):
             tok = tok.get("content", default)
@@ -184,5 +196,9 @@ def load_albert_dir(path: str | os.PathLike) -> AlbertUnigram:
             known = model.piece_to_id(tok)
             specials[tok] = known if known is not None else next_id
             next_id += known is None
-    return AlbertUnigram(model, do_lower_case=cfg.get("do_lower_case", True), keep_accents=cfg.get("keep_accents", False),
-                         special_tokens=specials)
+    return AlbertUnigram(
+        model,
+        do_lower_case=cfg.get("do_lower_case", True),
+        keep_accents=cfg.get("keep_accents", False),
+        special_tokens=specials,
+    )

@@ -88,7 +88,7 @@ def _initial_alphabet(recipe: WordPieceRecipe) -> str:
             raise _core.ConfigError(f"alphabet 'dictionary' needs a MeCab segmenter, not {recipe.segmenter!r}")
         return mecab_alphabet(dic or "unidic-lite")
     if a.startswith("mecab:"):
-        return mecab_alphabet(a[len("mecab:"):])
+        return mecab_alphabet(a[len("mecab:") :])
     path = Path(a)
     if not path.is_file():
         raise _core.ConfigError(f"alphabet {a!r}: not 'dictionary', 'mecab:DIC' or a file")
@@ -117,12 +117,24 @@ def _mecab_kwargs(segmenter: str) -> dict | None:
 
 def _named_specials(tokens: Iterable[str]) -> dict:
     present = set(tokens)
-    names = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]"}
+    names = {
+        "unk_token": "[UNK]",
+        "sep_token": "[SEP]",
+        "pad_token": "[PAD]",
+        "cls_token": "[CLS]",
+        "mask_token": "[MASK]",
+    }
     return {k: v for k, v in names.items() if v in present}
 
 
-def write_bert_japanese(directory: str | os.PathLike, vocab: Sequence[str], *, segmenter: str,
-                        subword: str = "wordpiece", model_max_length: int = 512) -> Path:
+def write_bert_japanese(
+    directory: str | os.PathLike,
+    vocab: Sequence[str],
+    *,
+    segmenter: str,
+    subword: str = "wordpiece",
+    model_max_length: int = 512,
+) -> Path:
     """Writes `vocab.txt`, `tokenizer_config.json` and `special_tokens_map.json` of a
     `BertJapaneseTokenizer` (cased; the MeCab dictionary always named in `mecab_kwargs`)."""
     out = Path(directory)
@@ -176,24 +188,37 @@ def train_wordpiece(
     seg = Segmenter.from_spec(recipe.segmenter, cache=cache)
     specials = _special_tokens(recipe)
     vocab, report = _core.train_wordpiece(
-        seg._core, [os.fspath(f) for f in files],
-        nfkc=recipe.nfkc, bert_split=recipe.bert_split, vocab_size=recipe.vocab_size,
-        min_frequency=recipe.min_frequency, limit_alphabet=recipe.limit_alphabet,
-        initial_alphabet=initial_alphabet, special_tokens=specials, prefix=recipe.prefix,
-        continuation_order=continuation_order, threads=threads, skip_invalid=errors == "skip",
+        seg._core,
+        [os.fspath(f) for f in files],
+        nfkc=recipe.nfkc,
+        bert_split=recipe.bert_split,
+        vocab_size=recipe.vocab_size,
+        min_frequency=recipe.min_frequency,
+        limit_alphabet=recipe.limit_alphabet,
+        initial_alphabet=initial_alphabet,
+        special_tokens=specials,
+        prefix=recipe.prefix,
+        continuation_order=continuation_order,
+        threads=threads,
+        skip_invalid=errors == "skip",
         progress=progress,
     )
     if char_vocab is not None and not 0 < char_vocab <= len(vocab):
         raise _core.ConfigError(f"char vocab size {char_vocab} must be between 1 and the vocabulary's {len(vocab)}")
     report.update(vocab=vocab, recipe=recipe)
     if output_dir is not None:
-        report["output_dir"] = write_bert_japanese(output_dir, vocab, segmenter=recipe.segmenter,
-                                                   model_max_length=recipe.model_max_length)
+        report["output_dir"] = write_bert_japanese(
+            output_dir, vocab, segmenter=recipe.segmenter, model_max_length=recipe.model_max_length
+        )
         if char_vocab is not None:
             char_dir = Path(char_output_dir) if char_output_dir else Path(f"{os.fspath(output_dir).rstrip('/')}-char")
             report["char_output_dir"] = write_bert_japanese(
-                char_dir, vocab[:char_vocab], segmenter=recipe.segmenter, subword="character",
-                model_max_length=recipe.model_max_length)
+                char_dir,
+                vocab[:char_vocab],
+                segmenter=recipe.segmenter,
+                subword="character",
+                model_max_length=recipe.model_max_length,
+            )
     if not recipe.segmenter.startswith("mecab"):
         report["warning"] = (
             f"transformers has no {recipe.segmenter!r} word tokenizer: the directory uses 'basic' "
@@ -219,30 +244,78 @@ class UnigramRecipe:
 _UNUSED = [f"[unused{i}]" for i in range(1, 11)]
 # ALBERT's id layout (transformers 5's AlbertTokenizer assumes the unknown piece at id 1).
 UNIGRAM_DEFAULTS = {
-    "model_type": "unigram", "vocab_size": 32000, "character_coverage": 0.9995,
-    "pad_id": 0, "pad_piece": "[PAD]", "unk_id": 1, "unk_piece": "[UNK]", "bos_id": 2, "bos_piece": "[CLS]",
-    "eos_id": 3, "eos_piece": "[SEP]", "user_defined_symbols": ["[MASK]"],
+    "model_type": "unigram",
+    "vocab_size": 32000,
+    "character_coverage": 0.9995,
+    "pad_id": 0,
+    "pad_piece": "[PAD]",
+    "unk_id": 1,
+    "unk_piece": "[UNK]",
+    "bos_id": 2,
+    "bos_piece": "[CLS]",
+    "eos_id": 3,
+    "eos_piece": "[SEP]",
+    "user_defined_symbols": ["[MASK]"],
 }
 UNIGRAM_PRESETS = {
     # UER-py word-based Chinese RoBERTa (HF model card command line).
-    "uer-word-zh": UnigramRecipe(flags=dict(
-        vocab_size=100000, max_sentence_length=1024, max_sentencepiece_length=6,
-        user_defined_symbols=["[MASK]", *_UNUSED], pad_id=0, pad_piece="[PAD]", unk_id=1, unk_piece="[UNK]",
-        bos_id=2, bos_piece="[CLS]", eos_id=3, eos_piece="[SEP]", train_extremely_large_corpus=True)),
+    "uer-word-zh": UnigramRecipe(
+        flags=dict(
+            vocab_size=100000,
+            max_sentence_length=1024,
+            max_sentencepiece_length=6,
+            user_defined_symbols=["[MASK]", *_UNUSED],
+            pad_id=0,
+            pad_piece="[PAD]",
+            unk_id=1,
+            unk_piece="[UNK]",
+            bos_id=2,
+            bos_piece="[CLS]",
+            eos_id=3,
+            eos_piece="[SEP]",
+            train_extremely_large_corpus=True,
+        )
+    ),
     # colorfulscoop gpt2-small-ja (src/train_tokenizer.py).
-    "colorfulscoop-gpt2-ja": UnigramRecipe(flags=dict(
-        vocab_size=32000, pad_id=0, pad_piece="<pad>", unk_id=1, unk_piece="<unk>", bos_id=2, bos_piece="<s>",
-        eos_id=3, eos_piece="</s>", control_symbols=["<cls>", "<sep>"], input_sentence_size=1_000_000,
-        shuffle_input_sentence=True, add_dummy_prefix=False)),
+    "colorfulscoop-gpt2-ja": UnigramRecipe(
+        flags=dict(
+            vocab_size=32000,
+            pad_id=0,
+            pad_piece="<pad>",
+            unk_id=1,
+            unk_piece="<unk>",
+            bos_id=2,
+            bos_piece="<s>",
+            eos_id=3,
+            eos_piece="</s>",
+            control_symbols=["<cls>", "<sep>"],
+            input_sentence_size=1_000_000,
+            shuffle_input_sentence=True,
+            add_dummy_prefix=False,
+        )
+    ),
     # nlp-waseda RoBERTa: Juman++ words separated by spaces (so `whitespace`), each word gets ▁.
-    "nlp-waseda-roberta": UnigramRecipe(segmenter="whitespace", flags=dict(
-        vocab_size=32000, pad_id=0, pad_piece="[PAD]", unk_id=1, unk_piece="[UNK]", bos_id=2, bos_piece="[CLS]",
-        eos_id=3, eos_piece="[SEP]", user_defined_symbols=["[MASK]"])),
+    "nlp-waseda-roberta": UnigramRecipe(
+        segmenter="whitespace",
+        flags=dict(
+            vocab_size=32000,
+            pad_id=0,
+            pad_piece="[PAD]",
+            unk_id=1,
+            unk_piece="[UNK]",
+            bos_id=2,
+            bos_piece="[CLS]",
+            eos_id=3,
+            eos_piece="[SEP]",
+            user_defined_symbols=["[MASK]"],
+        ),
+    ),
 }
 
 
-def unigram_recipe(preset: str | None = None, segmenter: str | None = None, nfkc: bool | None = None,
-                   **flags) -> UnigramRecipe:
+def unigram_recipe(
+    preset: str | None = None, segmenter: str | None = None, nfkc: bool | None = None, **flags
+) -> UnigramRecipe:
     if preset is None:
         base = UnigramRecipe()
     elif preset in UNIGRAM_PRESETS:
@@ -250,8 +323,12 @@ def unigram_recipe(preset: str | None = None, segmenter: str | None = None, nfkc
     else:
         raise _core.ConfigError(f"unknown Unigram preset {preset!r}: use {', '.join(UNIGRAM_PRESETS)}")
     merged = {**UNIGRAM_DEFAULTS, **base.flags, **{k: v for k, v in flags.items() if v is not None}}
-    return replace(base, flags=merged, segmenter=segmenter if segmenter is not None else base.segmenter,
-                   nfkc=base.nfkc if nfkc is None else nfkc)
+    return replace(
+        base,
+        flags=merged,
+        segmenter=segmenter if segmenter is not None else base.segmenter,
+        nfkc=base.nfkc if nfkc is None else nfkc,
+    )
 
 
 def _spm():
@@ -262,8 +339,15 @@ def _spm():
     return sentencepiece
 
 
-def write_training_text(files: Sequence[str | os.PathLike], out, segmenter: Segmenter | None, *,
-                        nfkc: bool = False, threads: int = 0, batch: int = 20000) -> int:
+def write_training_text(
+    files: Sequence[str | os.PathLike],
+    out,
+    segmenter: Segmenter | None,
+    *,
+    nfkc: bool = False,
+    threads: int = 0,
+    batch: int = 20000,
+) -> int:
     """Writes the non-blank lines of `files` to the text file `out`, each as its words joined by
     single spaces when `segmenter` is given. Returns the number of lines written."""
     import unicodedata
@@ -394,4 +478,3 @@ def write_albert_config(directory: Path, model_max_length: int = 512) -> None:
     }
     _write_json(directory / "tokenizer_config.json", config)
     _write_json(directory / "special_tokens_map.json", specials)
-

@@ -116,7 +116,11 @@ impl LineReader {
                     batch.push(None);
                 }
                 Err(e) => {
-                    return Err(Error::InvalidUtf8 { source_name: name.clone(), line: *line_no, offset: e.valid_up_to() })
+                    return Err(Error::InvalidUtf8 {
+                        source_name: name.clone(),
+                        line: *line_no,
+                        offset: e.valid_up_to(),
+                    })
                 }
             }
         }

@@ -22,21 +22,35 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
 }
 
 /// Segments every text, in parallel, results in input order.
-pub fn segment_many<'s, T: AsRef<str> + Sync>(seg: &'s Segmenter, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Vec<Span<'s>>> {
-    map_ordered(texts, pool, || seg.worker(), |w, t| {
-        let mut out = Vec::new();
-        w.segment(t.as_ref(), &mut out);
-        out
-    })
+pub fn segment_many<'s, T: AsRef<str> + Sync>(
+    seg: &'s Segmenter,
+    texts: &[T],
+    pool: &rayon::ThreadPool,
+) -> Vec<Vec<Span<'s>>> {
+    map_ordered(
+        texts,
+        pool,
+        || seg.worker(),
+        |w, t| {
+            let mut out = Vec::new();
+            w.segment(t.as_ref(), &mut out);
+            out
+        },
+    )
 }
 
 /// Encodes every text, in parallel, results in input order.
 pub fn encode_many<T: AsRef<str> + Sync>(tok: &BertJapanese, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
-    map_ordered(texts, pool, || tok.worker(), |w, t| {
-        let mut out = Encoding::default();
-        w.encode(t.as_ref(), &mut out);
-        out
-    })
+    map_ordered(
+        texts,
+        pool,
+        || tok.worker(),
+        |w, t| {
+            let mut out = Encoding::default();
+            w.encode(t.as_ref(), &mut out);
+            out
+        },
+    )
 }
 
 /// Settings of a line-to-line run (`wakachi segment`, `wakachi encode`).

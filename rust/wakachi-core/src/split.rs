@@ -44,7 +44,9 @@ impl<'s> Rule<'s> {
     pub fn new(name: &str, seg: Option<&'s Segmenter>) -> Result<Self> {
         match (name, seg) {
             ("cl-tohoku", Some(s)) if s.has_features() => Ok(Rule::Kuten(s)),
-            ("cl-tohoku", _) => Err(Error::Config("rule cl-tohoku needs a MeCab segmenter (features name 句点)".into())),
+            ("cl-tohoku", _) => {
+                Err(Error::Config("rule cl-tohoku needs a MeCab segmenter (features name 句点)".into()))
+            }
             ("zh", None) => Ok(Rule::Zh),
             ("zh", Some(_)) => Err(Error::Config("rule zh takes no segmenter".into())),
             _ => Err(Error::Config(format!("unknown sentence rule {name:?}: use cl-tohoku or zh"))),
@@ -181,7 +183,13 @@ impl Limits {
 
 /// Splits `text` and appends the kept (stripped) sentences to `out`; returns how many were
 /// dropped by the length limits.
-pub fn sentences<'t>(sp: &mut Splitter<'_>, text: &'t str, limits: &Limits, ranges: &mut Vec<Range<usize>>, out: &mut Vec<&'t str>) -> u64 {
+pub fn sentences<'t>(
+    sp: &mut Splitter<'_>,
+    text: &'t str,
+    limits: &Limits,
+    ranges: &mut Vec<Range<usize>>,
+    out: &mut Vec<&'t str>,
+) -> u64 {
     sp.split(text, ranges);
     let mut dropped = 0;
     for r in ranges.iter() {
@@ -195,7 +203,12 @@ pub fn sentences<'t>(sp: &mut Splitter<'_>, text: &'t str, limits: &Limits, rang
 }
 
 /// The kept sentences of every text, in parallel, in input order.
-pub fn sentences_many<T: AsRef<str> + Sync>(rule: &Rule<'_>, texts: &[T], limits: &Limits, pool: &rayon::ThreadPool) -> Vec<Vec<String>> {
+pub fn sentences_many<T: AsRef<str> + Sync>(
+    rule: &Rule<'_>,
+    texts: &[T],
+    limits: &Limits,
+    pool: &rayon::ThreadPool,
+) -> Vec<Vec<String>> {
     pool.install(|| {
         texts
             .par_iter()

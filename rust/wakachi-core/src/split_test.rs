@@ -56,7 +56,8 @@ fn run(lines: &str, documents: bool) -> (String, SplitReport) {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("in-{documents}.txt"));
     std::fs::write(&path, lines).unwrap();
-    let job = SplitJob { limits: Limits { min_chars: 3, max_chars: 10 }, documents, threads: 2, on_error: OnError::Strict };
+    let job =
+        SplitJob { limits: Limits { min_chars: 3, max_chars: 10 }, documents, threads: 2, on_error: OnError::Strict };
     let mut out = Vec::new();
     let r = split_inputs(&Rule::Zh, vec![Input::File(path)], &job, &mut out, &mut |_| {}).unwrap();
     (String::from_utf8(out).unwrap(), r)

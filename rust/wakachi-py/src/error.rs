@@ -7,9 +7,19 @@ use wakachi_core::Error;
 
 pyo3::create_exception!(wakachi, WakachiError, pyo3::exceptions::PyException, "Base class of wakachi's errors.");
 pyo3::create_exception!(wakachi, DictionaryError, WakachiError, "A dictionary is missing, truncated or corrupt.");
-pyo3::create_exception!(wakachi, InputError, WakachiError, "An input file or line cannot be used (e.g. invalid UTF-8).");
+pyo3::create_exception!(
+    wakachi,
+    InputError,
+    WakachiError,
+    "An input file or line cannot be used (e.g. invalid UTF-8)."
+);
 pyo3::create_exception!(wakachi, ConfigError, WakachiError, "A bad setting.");
-pyo3::create_exception!(wakachi, ShardError, InputError, "A shard or manifest is truncated, corrupt, or does not match its manifest.");
+pyo3::create_exception!(
+    wakachi,
+    ShardError,
+    InputError,
+    "A shard or manifest is truncated, corrupt, or does not match its manifest."
+);
 
 /// Converts a core error.
 pub fn to_py(e: Error) -> PyErr {

@@ -129,11 +129,14 @@ impl PySegmenter {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn segment_batch<'py>(&self, py: Python<'py>, texts: Vec<PyBackedStr>, threads: usize) -> PyResult<Bound<'py, PyList>> {
+    fn segment_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
-        let spans = py
-            .detach(|| Ok(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?)))
-            .map_err(to_py)?;
+        let spans = py.detach(|| Ok(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?))).map_err(to_py)?;
         let mut cache = StrCache::new(py);
         let lists = texts.iter().zip(&spans).map(|(t, s)| cache.list(t, s)).collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, lists)

@@ -25,7 +25,13 @@ pub struct PyShardWriter {
     callback_error: Arc<Mutex<Option<PyErr>>>,
 }
 
-fn schema(format: Option<&str>, columns: Option<Vec<(String, String)>>, vocab_size: u32, tokens_column: Option<&str>, pad_id: Option<u32>) -> wakachi_core::Result<ShardSchema> {
+fn schema(
+    format: Option<&str>,
+    columns: Option<Vec<(String, String)>>,
+    vocab_size: u32,
+    tokens_column: Option<&str>,
+    pad_id: Option<u32>,
+) -> wakachi_core::Result<ShardSchema> {
     match (format, columns) {
         (Some(f), None) => ShardSchema::preset(f, vocab_size, pad_id),
         (None, Some(cols)) => {
@@ -92,7 +98,8 @@ impl PyShardWriter {
     fn with<T>(&self, f: impl FnOnce(&mut ShardOutput) -> PyResult<T>) -> PyResult<T> {
         // try_lock: a second Python thread waiting here would hold the GIL that the on-shard
         // callback of the first needs.
-        let mut g = self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?;
+        let mut g =
+            self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?;
         match g.as_mut() {
             Some(out) => f(out),
             None => Err(PyValueError::new_err("the writer is finished")),
@@ -131,12 +138,26 @@ impl PyShardWriter {
         let names = schema.columns.iter().map(|c| c.name.clone()).collect();
         let settings: serde_json::Value =
             serde_json::from_str(settings_json).map_err(|e| PyValueError::new_err(format!("settings_json: {e}")))?;
-        let shuffle = shuffle_seed.map(|seed| ShuffleConfig { max_buckets, checkpoint_rows, ..ShuffleConfig::new(seed, memory_budget) });
+        let shuffle = shuffle_seed.map(|seed| ShuffleConfig {
+            max_buckets,
+            checkpoint_rows,
+            ..ShuffleConfig::new(seed, memory_budget)
+        });
         let tokenizer = tokenizer.to_string();
         let out = py
             .detach(|| {
-                let inputs = inputs.iter().map(|p| InputFingerprint::of_file(p)).collect::<wakachi_core::Result<Vec<_>>>()?;
-                ShardOutput::open(OutputConfig { dir, schema, rows_per_shard, shuffle, settings, tokenizer, inputs, overwrite })
+                let inputs =
+                    inputs.iter().map(|p| InputFingerprint::of_file(p)).collect::<wakachi_core::Result<Vec<_>>>()?;
+                ShardOutput::open(OutputConfig {
+                    dir,
+                    schema,
+                    rows_per_shard,
+                    shuffle,
+                    settings,
+                    tokenizer,
+                    inputs,
+                    overwrite,
+                })
             })
             .map_err(to_py)?;
         Ok(PyShardWriter { inner: Mutex::new(Some(out)), columns: names, callback_error: Arc::default() })
@@ -198,7 +219,8 @@ impl PyShardWriter {
 
     /// Writes the remaining shards; returns the final manifest as JSON.
     fn finish(&self, py: Python<'_>) -> PyResult<String> {
-        let out = self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?.take();
+        let out =
+            self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?.take();
         let out = out.ok_or_else(|| PyValueError::new_err("the writer is finished"))?;
         let m = py.detach(|| out.finish()).map_err(|e| self.error(e))?;
         json(&m)

@@ -76,7 +76,9 @@ pub fn split_files<'py>(
             };
             let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut out);
             let mut bar = Progress::new("split", total, progress);
-            let r = split::split_inputs(&rule, inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.sentences, "sentences"));
+            let r = split::split_inputs(&rule, inputs, &job, &mut out, &mut |r| {
+                bar.update(r.bytes, r.sentences, "sentences")
+            });
             bar.finish();
             r
         })

@@ -57,9 +57,10 @@ pub fn train_wordpiece<'py>(
         .detach(|| {
             settings.check()?;
             let mut bar = Progress::new("count words", total, progress);
-            let (counts, r) = pipeline::count_words(seg, inputs, WordOptions { nfkc, bert_split }, threads, on_error, &mut |r| {
-                bar.update(r.bytes, r.lines, "lines")
-            })?;
+            let (counts, r) =
+                pipeline::count_words(seg, inputs, WordOptions { nfkc, bert_split }, threads, on_error, &mut |r| {
+                    bar.update(r.bytes, r.lines, "lines")
+                })?;
             bar.finish();
             let t = std::time::Instant::now();
             let vocab = train(&counts, &settings)?;
@@ -80,6 +81,5 @@ pub fn train_wordpiece<'py>(
 /// cl-tohoku's initial alphabet of the MeCab dictionary in `dicdir`, as one string.
 #[pyfunction]
 pub fn mecab_alphabet(py: Python<'_>, dicdir: PathBuf) -> PyResult<String> {
-    py.detach(|| Ok(alphabet::mecab_alphabet(&Mecab::read_dict(&dicdir)?).into_iter().collect()))
-        .map_err(to_py)
+    py.detach(|| Ok(alphabet::mecab_alphabet(&Mecab::read_dict(&dicdir)?).into_iter().collect())).map_err(to_py)
 }

@@ -14,11 +14,7 @@ const VOCAB: &str = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n,\n##lo\nhel\n日本\n�
 
 #[test]
 fn basic_words_specials_and_word_ids() {
-    let d = dir_with(
-        "basic",
-        r#"{"tokenizer_class":"BertJapaneseTokenizer","do_lower_case":true}"#,
-        VOCAB,
-    );
+    let d = dir_with("basic", r#"{"tokenizer_class":"BertJapaneseTokenizer","do_lower_case":true}"#, VOCAB);
     let tok = BertJapanese::from_dir(&d, None, &MecabOptions::default()).unwrap();
     let mut w = tok.worker();
     let mut e = Encoding::default();

@@ -118,8 +118,11 @@ impl TokenizerConfig {
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("tokenizer_config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let raw: Raw = serde_json::from_str(&text)
-            .map_err(|e| Error::Malformed { path: path.clone(), line: e.line() as u64, msg: e.to_string() })?;
+        let raw: Raw = serde_json::from_str(&text).map_err(|e| Error::Malformed {
+            path: path.clone(),
+            line: e.line() as u64,
+            msg: e.to_string(),
+        })?;
         Self::build(path, raw)
     }
 
@@ -135,20 +138,30 @@ impl TokenizerConfig {
             (true, "basic") => WordTokenizer::Basic,
             (true, t) => return Err(bad(format!("word_tokenizer_type {t:?} is not supported (mecab, basic)"))),
         };
-        let subword =
-            match (raw.do_subword_tokenize.unwrap_or(true), raw.subword_tokenizer_type.as_deref().unwrap_or("wordpiece")) {
-                (false, _) => Subword::None,
-                (true, "wordpiece") => Subword::WordPiece,
-                (true, "character") => Subword::Character,
-                (true, t) => return Err(bad(format!("subword_tokenizer_type {t:?} is not supported (wordpiece, character)"))),
-            };
-        let kwargs = raw.mecab_kwargs.unwrap_or(MecabKwargs { mecab_dic: unidic_lite(), mecab_option: None, normalize_text: None });
+        let subword = match (
+            raw.do_subword_tokenize.unwrap_or(true),
+            raw.subword_tokenizer_type.as_deref().unwrap_or("wordpiece"),
+        ) {
+            (false, _) => Subword::None,
+            (true, "wordpiece") => Subword::WordPiece,
+            (true, "character") => Subword::Character,
+            (true, t) => {
+                return Err(bad(format!("subword_tokenizer_type {t:?} is not supported (wordpiece, character)")))
+            }
+        };
+        let kwargs = raw.mecab_kwargs.unwrap_or(MecabKwargs {
+            mecab_dic: unidic_lite(),
+            mecab_option: None,
+            normalize_text: None,
+        });
         let mecab_dic = match word {
             WordTokenizer::Mecab => Some(mecab_dict(&kwargs).map_err(bad)?),
             _ => None,
         };
         let token = |v: Option<Value>, default: &str| -> Result<String> {
-            v.map_or(Ok(default.to_string()), |v| token_content(&v).ok_or_else(|| bad(format!("bad special token {v}"))))
+            v.map_or(Ok(default.to_string()), |v| {
+                token_content(&v).ok_or_else(|| bad(format!("bad special token {v}")))
+            })
         };
         Ok(TokenizerConfig {
             lower_case: raw.do_lower_case.unwrap_or(false),
@@ -183,7 +196,8 @@ fn mecab_dict(kw: &MecabKwargs) -> std::result::Result<DictRef, String> {
             _ if o.len() > 2 && o.starts_with('-') && !o.starts_with("--") => (&o[..2], Some(o[2..].to_string())),
             _ => (o.as_str(), None),
         };
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("mecab_option {name} needs a value"));
+        let mut value =
+            || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("mecab_option {name} needs a value"));
         match name {
             "-d" | "--dicdir" => dicdir = Some(value()?),
             "-r" | "--rcfile" | "-O" | "--output-format-type" => {
@@ -197,7 +211,9 @@ fn mecab_dict(kw: &MecabKwargs) -> std::result::Result<DictRef, String> {
     }
     match kw.mecab_dic.as_deref() {
         Some(n @ ("unidic_lite" | "ipadic" | "unidic")) => Ok(DictRef::Named(n.to_string())),
-        Some(n) => Err(format!("unknown mecab_dic {n:?} (unidic_lite, ipadic, unidic, or null with mecab_option -d DICDIR)")),
+        Some(n) => {
+            Err(format!("unknown mecab_dic {n:?} (unidic_lite, ipadic, unidic, or null with mecab_option -d DICDIR)"))
+        }
         None => Err("mecab_dic is null and mecab_option has no -d DICDIR".into()),
     }
 }

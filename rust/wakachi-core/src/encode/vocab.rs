@@ -57,8 +57,11 @@ impl Vocab {
     }
 
     fn push(&mut self, token: &str, line_no: u64) -> Result<()> {
-        let id = u32::try_from(self.tokens.len())
-            .map_err(|_| Error::Malformed { path: self.path.clone(), line: line_no, msg: "too many tokens".into() })?;
+        let id = u32::try_from(self.tokens.len()).map_err(|_| Error::Malformed {
+            path: self.path.clone(),
+            line: line_no,
+            msg: "too many tokens".into(),
+        })?;
         if let Some(&first) = self.ids.get(token) {
             return Err(Error::Malformed {
                 path: self.path.clone(),

@@ -77,7 +77,11 @@ impl GoogleConfig {
     }
 
     fn mask(&self) -> GoogleMask {
-        GoogleMask { prob: self.masked_lm_prob, max_predictions: self.max_predictions_per_seq, whole_word: self.do_whole_word_mask }
+        GoogleMask {
+            prob: self.masked_lm_prob,
+            max_predictions: self.max_predictions_per_seq,
+            whole_word: self.do_whole_word_mask,
+        }
     }
 }
 
@@ -120,7 +124,11 @@ impl Stream {
     /// them in input order): drops empty sentences and documents.
     pub fn prepare(&self, documents: Vec<Document>) -> Result<Vec<Document>> {
         if documents.len() > self.cfg.block_documents {
-            return Err(Error::Config(format!("a block holds {} documents, more than block_documents={}", documents.len(), self.cfg.block_documents)));
+            return Err(Error::Config(format!(
+                "a block holds {} documents, more than block_documents={}",
+                documents.len(),
+                self.cfg.block_documents
+            )));
         }
         Ok(non_empty(documents))
     }
@@ -158,7 +166,14 @@ impl Stream {
 
 /// `create_instances_from_document`: the instances of `pool[doc]`, random next sentences drawn
 /// from `pool`. Documents and sentences of `pool` are non-empty.
-fn document_instances<R: Rng>(pool: &[Document], doc: usize, cfg: &GoogleConfig, sp: &Specials, rng: &mut R, out: &mut Vec<Instance>) {
+fn document_instances<R: Rng>(
+    pool: &[Document],
+    doc: usize,
+    cfg: &GoogleConfig,
+    sp: &Specials,
+    rng: &mut R,
+    out: &mut Vec<Instance>,
+) {
     let document = &pool[doc];
     let max_tokens = cfg.max_seq_length - 3;
     let target = target_length(rng, max_tokens, cfg.short_seq_prob, 2);

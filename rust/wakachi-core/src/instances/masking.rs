@@ -82,7 +82,12 @@ mod tests {
     const SP: Specials = Specials { vocab_size: 100, cls: 2, sep: 3, mask: 4, pad: 0 };
 
     fn inst(ids: &[u32], starts: &[bool]) -> Instance {
-        Instance { input_ids: ids.to_vec(), word_starts: starts.to_vec(), segment_ids: vec![0; ids.len()], ..Instance::default() }
+        Instance {
+            input_ids: ids.to_vec(),
+            word_starts: starts.to_vec(),
+            segment_ids: vec![0; ids.len()],
+            ..Instance::default()
+        }
     }
 
     #[test]
@@ -102,7 +107,12 @@ mod tests {
         for (n, want) in [(30usize, 4usize), (70, 10), (5, 1)] {
             let ids: Vec<u32> = (0..n as u32).map(|x| x + 10).collect();
             let mut i = inst(&ids, &vec![true; n]);
-            google_mask(&mut i, GoogleMask { prob: 0.15, max_predictions: 100, whole_word: false }, &SP, &mut PyRandom::new(3));
+            google_mask(
+                &mut i,
+                GoogleMask { prob: 0.15, max_predictions: 100, whole_word: false },
+                &SP,
+                &mut PyRandom::new(3),
+            );
             assert_eq!(i.masked_positions.len(), want);
             assert!(i.masked_positions.windows(2).all(|w| w[0] < w[1]));
             for (&p, &id) in i.masked_positions.iter().zip(&i.masked_ids) {
@@ -110,7 +120,12 @@ mod tests {
             }
         }
         let mut i = inst(&[10; 200], &[true; 200]);
-        google_mask(&mut i, GoogleMask { prob: 0.15, max_predictions: 19, whole_word: false }, &SP, &mut PyRandom::new(3));
+        google_mask(
+            &mut i,
+            GoogleMask { prob: 0.15, max_predictions: 19, whole_word: false },
+            &SP,
+            &mut PyRandom::new(3),
+        );
         assert_eq!(i.masked_positions.len(), 19);
     }
 }

@@ -94,12 +94,18 @@ pub fn documents_from_parts(ids: Vec<Vec<Vec<u32>>>, starts: Vec<Vec<Vec<bool>>>
         .enumerate()
         .map(|(d, (di, ds))| {
             if di.len() != ds.len() {
-                return Err(Error::Config(format!("document {d}: {} sentences of ids but {} of word starts", di.len(), ds.len())));
+                return Err(Error::Config(format!(
+                    "document {d}: {} sentences of ids but {} of word starts",
+                    di.len(),
+                    ds.len()
+                )));
             }
             di.into_iter()
                 .zip(ds)
                 .enumerate()
-                .map(|(s, (i, w))| Sentence::new(i, w).map_err(|e| Error::Config(format!("document {d}, sentence {s}: {e}"))))
+                .map(|(s, (i, w))| {
+                    Sentence::new(i, w).map_err(|e| Error::Config(format!("document {d}, sentence {s}: {e}")))
+                })
                 .collect()
         })
         .collect()
@@ -126,7 +132,10 @@ impl Specials {
     pub fn validate(&self) -> Result<()> {
         for (name, id) in [("cls", self.cls), ("sep", self.sep), ("mask", self.mask), ("pad", self.pad)] {
             if id >= self.vocab_size {
-                return Err(Error::Config(format!("special id {name}={id} is outside the vocabulary of {}", self.vocab_size)));
+                return Err(Error::Config(format!(
+                    "special id {name}={id} is outside the vocabulary of {}",
+                    self.vocab_size
+                )));
             }
         }
         Ok(())
@@ -167,7 +176,14 @@ impl Instance {
     }
 
     /// `[CLS] A [SEP] B [SEP]` with segment ids 0…0 1…1, unmasked.
-    fn pair(a: &Sentence, ra: Range<usize>, b: &Sentence, rb: Range<usize>, sp: &Specials, label: Option<u8>) -> Instance {
+    fn pair(
+        a: &Sentence,
+        ra: Range<usize>,
+        b: &Sentence,
+        rb: Range<usize>,
+        sp: &Specials,
+        label: Option<u8>,
+    ) -> Instance {
         let n = ra.len() + rb.len() + 3;
         let mut ids = Vec::with_capacity(n);
         let mut starts = Vec::with_capacity(n);
@@ -229,7 +245,6 @@ fn non_empty(documents: Vec<Document>) -> Vec<Document> {
         .filter(|d| !d.is_empty())
         .collect()
 }
-
 
 /// A format that packs documents into rows as they stream by, carrying a partial row from one
 /// document to the next (RoBERTa, GPT-2, UER).

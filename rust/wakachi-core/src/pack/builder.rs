@@ -110,7 +110,9 @@ impl Builder {
             }
             FormatConfig::Roberta(c) => (State::Packer(Box::new(roberta::Packer::new(c.clone(), sp)?)), RowKind::Words),
             FormatConfig::Gpt2(c) => (State::Packer(Box::new(gpt2::Packer::new(c.clone(), &sp)?)), RowKind::Ids),
-            FormatConfig::Uer(c) => (State::Packer(Box::new(uer::Packer::new(c.clone(), sp)?)), RowKind::Padded(c.seq_length, sp.pad)),
+            FormatConfig::Uer(c) => {
+                (State::Packer(Box::new(uer::Packer::new(c.clone(), sp)?)), RowKind::Padded(c.seq_length, sp.pad))
+            }
         };
         Ok(Builder { state, kind })
     }
@@ -171,7 +173,14 @@ fn push_all(pieces: Vec<Vec<Row>>, sink: &mut Sink) -> Result<()> {
 }
 
 /// One Google block: pass by pass, document by document, in pieces on the pool.
-fn stream_block(s: &Stream, dupe: usize, block: u64, docs: Vec<Document>, pool: &rayon::ThreadPool, sink: &mut Sink) -> Result<()> {
+fn stream_block(
+    s: &Stream,
+    dupe: usize,
+    block: u64,
+    docs: Vec<Document>,
+    pool: &rayon::ThreadPool,
+    sink: &mut Sink,
+) -> Result<()> {
     let docs = s.prepare(docs)?;
     let n = docs.len();
     let units = n * dupe;

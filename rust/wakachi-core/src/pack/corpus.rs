@@ -205,7 +205,11 @@ impl CorpusReader {
                 self.stats.skipped_invalid_utf8 += 1;
                 Ok(Some(Line::Skipped))
             }
-            Err(e) => Err(Error::InvalidUtf8 { source_name: path.display().to_string(), line: *line_no, offset: e.valid_up_to() }),
+            Err(e) => Err(Error::InvalidUtf8 {
+                source_name: path.display().to_string(),
+                line: *line_no,
+                offset: e.valid_up_to(),
+            }),
         }
     }
 }

@@ -83,10 +83,9 @@ fn bert_specials(t: &BertJapanese) -> Result<Specials> {
     let names = &t.config().named_specials;
     let n = t.vocab().len() as u32;
     let id = |name: &str| -> Result<u32> {
-        t.vocab()
-            .id(name)
-            .or_else(|| (n..n.saturating_add(64)).find(|&i| t.token(i) == Some(name)))
-            .ok_or_else(|| Error::Config(format!("{}: no id for the special token {name:?}", t.vocab().path().display())))
+        t.vocab().id(name).or_else(|| (n..n.saturating_add(64)).find(|&i| t.token(i) == Some(name))).ok_or_else(|| {
+            Error::Config(format!("{}: no id for the special token {name:?}", t.vocab().path().display()))
+        })
     };
     Ok(Specials { vocab_size: n, sep: id(&names[1])?, pad: id(&names[2])?, cls: id(&names[3])?, mask: id(&names[4])? })
 }

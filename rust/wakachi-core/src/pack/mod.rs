@@ -144,7 +144,8 @@ impl PackConfig {
     /// Reads the JSON form (unknown or missing fields are errors).
     pub fn from_json(text: &str) -> Result<PackConfig> {
         let raw: Json = serde_json::from_str(text).map_err(|e| Error::Config(format!("pack config: {e}")))?;
-        let mut cfg: PackConfig = serde_json::from_value(raw.clone()).map_err(|e| Error::Config(format!("pack config: {e}")))?;
+        let mut cfg: PackConfig =
+            serde_json::from_value(raw.clone()).map_err(|e| Error::Config(format!("pack config: {e}")))?;
         if cfg.compat && !matches!(cfg.format, FormatConfig::Bert(_)) {
             return Err(Error::Config("compat mode exists for format bert only".into()));
         }

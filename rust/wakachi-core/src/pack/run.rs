@@ -139,7 +139,13 @@ struct Stages<'a> {
 
 impl Stages<'_> {
     /// Reads, encodes and builds every batch, then the builder's leftovers.
-    fn drive(&mut self, cfg: &PackConfig, mut builder: Builder, sink: &mut Sink, interrupted: &mut dyn FnMut() -> bool) -> Result<()> {
+    fn drive(
+        &mut self,
+        cfg: &PackConfig,
+        mut builder: Builder,
+        sink: &mut Sink,
+        interrupted: &mut dyn FnMut() -> bool,
+    ) -> Result<()> {
         let total: u64 = cfg.input.files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         let mut progress = Progress::new("pack", Some(total), cfg.run.progress);
         let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());

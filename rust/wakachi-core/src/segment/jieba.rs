@@ -236,7 +236,8 @@ impl Jieba {
     /// `finalseg.cut`.
     fn flush_run(&self, text: &str, sc: &mut Scratch, a: usize, b: usize, word: &mut impl FnMut(usize, usize)) {
         let off = &sc.offsets;
-        let known = b - a > 1 && self.dict.find(sc.chars[a..b].iter().copied()).is_some_and(|n| self.dict.freq_of(n) > 0);
+        let known =
+            b - a > 1 && self.dict.find(sc.chars[a..b].iter().copied()).is_some_and(|n| self.dict.freq_of(n) > 0);
         if b - a == 1 || known {
             (a..b).for_each(|i| word(off[i], off[i + 1]));
         } else {

@@ -22,11 +22,11 @@ pub fn whitespace<'s>(text: &str, out: &mut Vec<Span<'s>>) {
 
 /// Every character that is not whitespace is a word.
 pub fn chars<'s>(text: &str, out: &mut Vec<Span<'s>>) {
-    out.extend(
-        text.char_indices()
-            .filter(|(_, c)| !c.is_whitespace())
-            .map(|(i, c)| Span { start: i, end: i + c.len_utf8(), feature: "" }),
-    );
+    out.extend(text.char_indices().filter(|(_, c)| !c.is_whitespace()).map(|(i, c)| Span {
+        start: i,
+        end: i + c.len_utf8(),
+        feature: "",
+    }));
 }
 
 #[cfg(test)]

@@ -211,10 +211,14 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&path, e)),
         };
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::shard(&path, format!("not JSON: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Error::shard(&path, format!("not JSON: {e}")))?;
         let version = v.get("format_version").and_then(serde_json::Value::as_u64);
         if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(Error::shard(&path, format!("format_version {version:?}, this wakachi writes {FORMAT_VERSION}")));
+            return Err(Error::shard(
+                &path,
+                format!("format_version {version:?}, this wakachi writes {FORMAT_VERSION}"),
+            ));
         }
         let m = serde_json::from_value(v).map_err(|e| Error::shard(&path, format!("not a wakachi manifest: {e}")))?;
         Ok(Some(m))
@@ -234,11 +238,13 @@ impl Manifest {
         t.tokens += entry.tokens;
         t.padding += entry.padding;
         t.bytes += entry.bytes;
-        t.padding_share = self
-            .identity
-            .schema
-            .pad_id
-            .map(|_| if t.tokens + t.padding == 0 { 0.0 } else { t.padding as f64 / (t.tokens + t.padding) as f64 });
+        t.padding_share = self.identity.schema.pad_id.map(|_| {
+            if t.tokens + t.padding == 0 {
+                0.0
+            } else {
+                t.padding as f64 / (t.tokens + t.padding) as f64
+            }
+        });
         self.shards.push(entry);
     }
 
@@ -331,11 +337,17 @@ pub fn verify_shard(dir: &Path, entry: &ShardEntry) -> Result<PathBuf> {
     let path = dir.join(&entry.file);
     let size = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
     if size != entry.bytes {
-        return Err(Error::shard(&path, format!("{size} bytes, the manifest says {} (truncated or replaced)", entry.bytes)));
+        return Err(Error::shard(
+            &path,
+            format!("{size} bytes, the manifest says {} (truncated or replaced)", entry.bytes),
+        ));
     }
     let (_, sha) = file_sha256(&path)?;
     if sha != entry.sha256 {
-        return Err(Error::shard(&path, format!("sha256 {sha} does not match the manifest's {} (corrupt)", entry.sha256)));
+        return Err(Error::shard(
+            &path,
+            format!("sha256 {sha} does not match the manifest's {} (corrupt)", entry.sha256),
+        ));
     }
     Ok(path)
 }

@@ -46,7 +46,10 @@ pub fn read_rows(path: &Path, expect: Option<&ShardSchema>) -> Result<ShardRows>
     let (schema, batches) = read_batches(path)?;
     if let Some(s) = expect {
         if *schema != *s.arrow_schema() {
-            return Err(Error::shard(path, format!("Arrow schema {schema} is not the manifest's {}", s.arrow_schema())));
+            return Err(Error::shard(
+                path,
+                format!("Arrow schema {schema} is not the manifest's {}", s.arrow_schema()),
+            ));
         }
     }
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -81,12 +84,19 @@ fn column_values(array: &dyn Array) -> std::result::Result<Vec<Value>, String> {
                     return Ok(Value::Null);
                 }
                 let (s, e) = (offsets[r] as usize, offsets[r + 1] as usize);
-                items.get(s..e).map(|xs| Value::List(xs.to_vec())).ok_or_else(|| format!("row {r}: offsets outside the values"))
+                items
+                    .get(s..e)
+                    .map(|xs| Value::List(xs.to_vec()))
+                    .ok_or_else(|| format!("row {r}: offsets outside the values"))
             })
             .collect();
     }
     let items = scalars(array)?;
-    Ok(items.into_iter().enumerate().map(|(r, x)| if array.is_null(r) { Value::Null } else { Value::Int(x.into()) }).collect())
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(r, x)| if array.is_null(r) { Value::Null } else { Value::Int(x.into()) })
+        .collect())
 }
 
 /// The items of a flat array as i32 (nulls as 0).

@@ -66,7 +66,9 @@ pub fn prepare(dir: &Path, identity: &Identity, overwrite: bool) -> Result<Optio
     }
     for entry in &m.shards {
         verify_shard(dir, entry).map_err(|e| match e {
-            Error::Shard { path, msg } => Error::shard(path, format!("{msg}; pass overwrite (--overwrite) to start again")),
+            Error::Shard { path, msg } => {
+                Error::shard(path, format!("{msg}; pass overwrite (--overwrite) to start again"))
+            }
             e => e,
         })?;
     }

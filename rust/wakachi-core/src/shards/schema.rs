@@ -186,7 +186,11 @@ impl ShardSchema {
             "electra" => &[("input_ids", "list<token>"), ("segment_ids", "list<uint8>"), ("word_starts", "list<bool>")],
             "gpt2" => &[("input_ids", "list<token>")],
             "uer" => &[("input_ids", "list<token>"), ("word_starts", "list<bool>")],
-            _ => return Err(Error::Config(format!("unknown instance format {format:?} (bert, roberta, electra, gpt2, uer)"))),
+            _ => {
+                return Err(Error::Config(format!(
+                    "unknown instance format {format:?} (bert, roberta, electra, gpt2, uer)"
+                )))
+            }
         };
         let columns = cols.iter().map(|(n, t)| ColumnSpec::parse(n, t)).collect::<Result<Vec<_>>>()?;
         ShardSchema::new(columns, vocab_size)?.with_tokens("input_ids", pad_id)

@@ -244,10 +244,18 @@ impl Scatter {
         let mut files = Vec::with_capacity(buckets.len());
         for (b, st) in buckets.iter().enumerate() {
             let path = bucket_path(&dir, level, b);
-            let f = OpenOptions::new().create(true).write(true).truncate(false).open(&path).map_err(|e| Error::io(&path, e))?;
+            let f = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| Error::io(&path, e))?;
             let len = f.metadata().map_err(|e| Error::io(&path, e))?.len();
             if len < st.bytes {
-                return Err(Error::shard(&path, format!("{len} bytes, the manifest recorded {} (truncated)", st.bytes)));
+                return Err(Error::shard(
+                    &path,
+                    format!("{len} bytes, the manifest recorded {} (truncated)", st.bytes),
+                ));
             }
             f.set_len(st.bytes).map_err(|e| Error::io(&path, e))?;
             let mut w = BufWriter::with_capacity(64 << 10, f);
@@ -384,7 +392,8 @@ pub(crate) fn gather(
         }
         let path = bucket_path(&dir, level, b);
         let data = read_bucket(&path, st.bytes)?;
-        let mut ranges = record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
+        let mut ranges =
+            record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
         if ranges.len() as u64 != st.rows {
             return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
         }

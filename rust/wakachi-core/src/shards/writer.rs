@@ -10,9 +10,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{
-    ArrayRef, BooleanArray, Int32Array, Int8Array, ListArray, RecordBatch, UInt16Array, UInt8Array,
-};
+use arrow_array::{ArrayRef, BooleanArray, Int32Array, Int8Array, ListArray, RecordBatch, UInt16Array, UInt8Array};
 use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use arrow_schema::{DataType, Field};
@@ -83,8 +81,12 @@ impl BatchBuilder {
                 (Value::Null, true) => {}
             }
             if c.list {
-                let end = i32::try_from(buf.items.len())
-                    .map_err(|_| Error::Config(format!("column {}: more than 2^31 items in one shard; use fewer rows per shard", c.name)))?;
+                let end = i32::try_from(buf.items.len()).map_err(|_| {
+                    Error::Config(format!(
+                        "column {}: more than 2^31 items in one shard; use fewer rows per shard",
+                        c.name
+                    ))
+                })?;
                 buf.offsets.push(end);
             }
         }
@@ -104,7 +106,10 @@ impl BatchBuilder {
                 let items = typed_array(&ty, &buf.items, None)?;
                 let field = Arc::new(Field::new_list_field(items.data_type().clone(), true));
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(buf.offsets));
-                Arc::new(ListArray::try_new(field, offsets, items, nulls).map_err(|e| Error::Config(format!("column {}: {e}", c.name)))?)
+                Arc::new(
+                    ListArray::try_new(field, offsets, items, nulls)
+                        .map_err(|e| Error::Config(format!("column {}: {e}", c.name)))?,
+                )
             } else {
                 typed_array(&ty, &buf.items, nulls)?
             };

@@ -97,7 +97,14 @@ fn open_err(dir: &Path) -> String {
 #[test]
 fn truncated_or_corrupt_files_are_named() {
     let src = dicdir("WAKACHI_TEST_IPADIC");
-    for (file, keep) in [("sys.dic", 1000), ("sys.dic", 50), ("matrix.bin", 3), ("matrix.bin", 9999), ("char.bin", 100), ("unk.dic", 200)] {
+    for (file, keep) in [
+        ("sys.dic", 1000),
+        ("sys.dic", 50),
+        ("matrix.bin", 3),
+        ("matrix.bin", 9999),
+        ("char.bin", 100),
+        ("unk.dic", 200),
+    ] {
         let tmp = tempfile::tempdir().expect("tmp");
         copy_dicdir(&src, tmp.path());
         let data = std::fs::read(src.join(file)).expect("read");
@@ -195,7 +202,8 @@ fn write_mini_source(dir: &Path, eol: &str) {
     for (name, text) in [("lex.csv", lex), ("char.def", chars), ("unk.def", unk), ("matrix.def", &matrix)] {
         std::fs::write(dir.join(name), euc(text)).expect("write");
     }
-    std::fs::write(dir.join("dicrc"), euc(";\n; Configuration file\n;\ncost-factor = 800\nmax-grouping-size = 0\n")).expect("write");
+    std::fs::write(dir.join("dicrc"), euc(";\n; Configuration file\n;\ncost-factor = 800\nmax-grouping-size = 0\n"))
+        .expect("write");
 }
 
 #[test]
@@ -229,7 +237,7 @@ fn source_files_with_crlf_comments_and_dicrc_read_alike() {
     assert_eq!(x.chars, y.chars);
     assert_eq!(x.chars.categories.len(), 4);
     assert_eq!(x.chars.table[0x3000].default_type(), 3); // SYMBOL, from a range with a tab and a comment
-    // dicrc's `max-grouping-size = 0` means MeCab's default, not unlimited.
+                                                         // dicrc's `max-grouping-size = 0` means MeCab's default, not unlimited.
     let m = Mecab::open(b.path(), &MecabOptions::default()).expect("opens");
     assert_eq!(m.report.max_grouping, 24);
 }
@@ -239,11 +247,46 @@ fn bad_source_lines_are_named_errors_never_panics() {
     let tmp = tempfile::tempdir().expect("tmp");
     write_mini_source(tmp.path(), "\n");
     let bad_lines = [
-        "", "#", "x", "0x", "0x..", "0x..0x", "0xZZ SPACE", "0x0041..0x0040 KANJI", "0xFFFF KANJI", "0x0041 NOPE",
-        "0x0041", "0x4E00..0x9FA5 # KANJI", "A 0 1", "A 2 1 0", "A 0 1 99", "DEFAULT 0 1 0", ",,,,", "\"",
-        "\"a", "\"a\"x,1,1,1,f", "a,1,1", "a,-1,1,1,f", "a,99999,1,1,f", "a,1,1,40000,f", "a,5,5,1,f", ",1,1,1,f",
-        "NOPE,0,0,1,f", "1 2", "1 2 3 4", "9 9 9", "-1 0 0", "0 0 99999", "0 0", "3 x", "\u{FEFF}3 3",
-        "max-grouping-size = x", "max-grouping-size = -1", "\u{1}\u{7F}", "\"\"\"\"", "0x0020..0x0020 SPACE SPACE",
+        "",
+        "#",
+        "x",
+        "0x",
+        "0x..",
+        "0x..0x",
+        "0xZZ SPACE",
+        "0x0041..0x0040 KANJI",
+        "0xFFFF KANJI",
+        "0x0041 NOPE",
+        "0x0041",
+        "0x4E00..0x9FA5 # KANJI",
+        "A 0 1",
+        "A 2 1 0",
+        "A 0 1 99",
+        "DEFAULT 0 1 0",
+        ",,,,",
+        "\"",
+        "\"a",
+        "\"a\"x,1,1,1,f",
+        "a,1,1",
+        "a,-1,1,1,f",
+        "a,99999,1,1,f",
+        "a,1,1,40000,f",
+        "a,5,5,1,f",
+        ",1,1,1,f",
+        "NOPE,0,0,1,f",
+        "1 2",
+        "1 2 3 4",
+        "9 9 9",
+        "-1 0 0",
+        "0 0 99999",
+        "0 0",
+        "3 x",
+        "\u{FEFF}3 3",
+        "max-grouping-size = x",
+        "max-grouping-size = -1",
+        "\u{1}\u{7F}",
+        "\"\"\"\"",
+        "0x0020..0x0020 SPACE SPACE",
     ];
     let mut opened = 0;
     for file in ["lex.csv", "char.def", "unk.def", "matrix.def", "dicrc"] {
@@ -267,9 +310,16 @@ fn bad_source_lines_are_named_errors_never_panics() {
                 match res {
                     Ok(()) => {}
                     Err(Error::Malformed { path, line, .. }) => {
-                        assert!(path.ends_with(file) && (1..=lines.len()).contains(&(line as usize)), "{file}:{}: {bad:?} gave {}:{line}", i + 1, path.display())
+                        assert!(
+                            path.ends_with(file) && (1..=lines.len()).contains(&(line as usize)),
+                            "{file}:{}: {bad:?} gave {}:{line}",
+                            i + 1,
+                            path.display()
+                        )
                     }
-                    Err(e @ Error::Dictionary { .. }) => assert!(e.to_string().contains(&tmp.path().display().to_string()), "{e}"),
+                    Err(e @ Error::Dictionary { .. }) => {
+                        assert!(e.to_string().contains(&tmp.path().display().to_string()), "{e}")
+                    }
                     Err(e) => panic!("{file}:{}: {bad:?}: unexpected error kind {e}", i + 1),
                 }
             }
@@ -282,7 +332,9 @@ fn bad_source_lines_are_named_errors_never_panics() {
     lex.extend_from_slice(b"\xA1\xC1x,1,1,1,\x80\xFF\n");
     std::fs::write(tmp.path().join("lex.csv"), &lex).expect("write");
     match source::read_dicdir(tmp.path()) {
-        Err(Error::Malformed { path, line, .. }) => assert!(path.ends_with("lex.csv") && line == 6, "{}:{line}", path.display()),
+        Err(Error::Malformed { path, line, .. }) => {
+            assert!(path.ends_with("lex.csv") && line == 6, "{}:{line}", path.display())
+        }
         other => panic!("expected a malformed-line error, got {:?}", other.map(|d| d.lex.len())),
     }
 }

@@ -50,13 +50,29 @@ fn formats() -> Vec<(&'static str, serde_json::Value, bool)> {
         ("bert", google.clone(), true),
         ("compat", google, false),
         ("roberta", json!({"roberta": {"max_seq_length": 64, "cross_documents": true, "doc_separator": true}}), false),
-        ("electra", json!({"electra": {"max_seq_length": 64, "short_seq_prob": 0.05, "short_min_length": 5, "seed": 3}}), true),
+        (
+            "electra",
+            json!({"electra": {"max_seq_length": 64, "short_seq_prob": 0.05, "short_min_length": 5, "seed": 3}}),
+            true,
+        ),
         ("gpt2", json!({"gpt2": {"block_size": 63, "separator": null}}), false),
-        ("uer", json!({"uer": {"seq_length": 64, "full_sentences": false, "docs_buffer_size": 10, "empty_tail": true}}), false),
+        (
+            "uer",
+            json!({"uer": {"seq_length": 64, "full_sentences": false, "docs_buffer_size": 10, "empty_tail": true}}),
+            false,
+        ),
     ]
 }
 
-fn config(corpus: &Path, tok: &Path, out: &Path, format: &serde_json::Value, compat: bool, shuffle: bool, threads: usize) -> PackConfig {
+fn config(
+    corpus: &Path,
+    tok: &Path,
+    out: &Path,
+    format: &serde_json::Value,
+    compat: bool,
+    shuffle: bool,
+    threads: usize,
+) -> PackConfig {
     let json = serde_json::json!({
         "tokenizer": {"kind": "bert_japanese", "path": tok, "specials": null},
         "input": {"files": [corpus], "layout": "lines", "errors": "strict"},

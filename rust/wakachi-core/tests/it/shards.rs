@@ -185,7 +185,8 @@ fn shuffle_is_a_seeded_permutation() {
     assert_eq!(key(&s8), key(&rows));
     // Rows from the first tenth of the input are spread over the whole output.
     let first: std::collections::HashSet<String> = rows[..105].iter().map(|r| format!("{r:?}")).collect();
-    let pos: Vec<usize> = s7.iter().enumerate().filter(|(_, r)| first.contains(&format!("{r:?}"))).map(|(i, _)| i).collect();
+    let pos: Vec<usize> =
+        s7.iter().enumerate().filter(|(_, r)| first.contains(&format!("{r:?}"))).map(|(i, _)| i).collect();
     assert!(pos.iter().any(|&p| p > 700) && pos.iter().any(|&p| p < 300), "{pos:?}");
 }
 

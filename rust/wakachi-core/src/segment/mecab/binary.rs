@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use super::dict::{Category, CharDef, CharInfo, Entry, Matrix, MecabDict, CHAR_TABLE_LEN, MAX_CATEGORIES};
-use crate::error::{Error, Result};
 use crate::ensure_dict;
+use crate::error::{Error, Result};
 
 const DIC_MAGIC: u32 = 0xEF71_8F77;
 const DIC_VERSION: u32 = 102;
@@ -108,7 +108,8 @@ pub fn read_dic(path: &Path, want_type: u32) -> Result<Vec<Entry>> {
     let b = read_file(path)?;
     ensure_dict!(b.len() >= HEADER_LEN, path, "truncated: {} bytes, shorter than the header", b.len());
     let h: Vec<u32> = (0..10).map(|i| u32_at(&b, 4 * i)).collect();
-    let (magic, version, dtype, lexsize, dsize, tsize, fsize) = (h[0], h[1], h[2], h[3] as usize, h[6] as usize, h[7] as usize, h[8] as usize);
+    let (magic, version, dtype, lexsize, dsize, tsize, fsize) =
+        (h[0], h[1], h[2], h[3] as usize, h[6] as usize, h[7] as usize, h[8] as usize);
     ensure_dict!(
         magic ^ DIC_MAGIC == b.len() as u32,
         path,
@@ -119,11 +120,16 @@ pub fn read_dic(path: &Path, want_type: u32) -> Result<Vec<Entry>> {
     ensure_dict!(version == DIC_VERSION, path, "dictionary version {version}, expected {DIC_VERSION}");
     ensure_dict!(dtype == want_type, path, "dictionary type {dtype}, expected {want_type}");
     ensure_dict!(
-        HEADER_LEN.checked_add(dsize).and_then(|n| n.checked_add(tsize)).and_then(|n| n.checked_add(fsize)) == Some(b.len()),
+        HEADER_LEN.checked_add(dsize).and_then(|n| n.checked_add(tsize)).and_then(|n| n.checked_add(fsize))
+            == Some(b.len()),
         path,
         "section sizes do not add up to the file size"
     );
-    ensure_dict!(dsize % 8 == 0 && tsize % TOKEN_LEN == 0 && tsize / TOKEN_LEN >= lexsize, path, "corrupt section sizes");
+    ensure_dict!(
+        dsize % 8 == 0 && tsize % TOKEN_LEN == 0 && tsize / TOKEN_LEN >= lexsize,
+        path,
+        "corrupt section sizes"
+    );
     let charset = charset_of(&b[40..72]);
     let darts = &b[HEADER_LEN..HEADER_LEN + dsize];
     let tokens = &b[HEADER_LEN + dsize..HEADER_LEN + dsize + tsize];
@@ -138,7 +144,8 @@ pub fn read_dic(path: &Path, want_type: u32) -> Result<Vec<Entry>> {
             let tok = &tokens[t * TOKEN_LEN..(t + 1) * TOKEN_LEN];
             let off = u32_at(tok, 8) as usize;
             let feat = features.get(off..).and_then(|f| f.iter().position(|&c| c == 0).map(|n| &f[..n]));
-            let feat = feat.ok_or_else(|| Error::dict(path, format!("token {t}: feature offset {off} out of range")))?;
+            let feat =
+                feat.ok_or_else(|| Error::dict(path, format!("token {t}: feature offset {off} out of range")))?;
             out.push(Entry {
                 surface: surface.clone(),
                 left_id: u16_at(tok, 0),
@@ -231,7 +238,10 @@ fn check_consistency(d: &MecabDict, dir: &Path) -> Result<()> {
         if let Some(e) = entries.iter().find(|e| e.right_id >= l || e.left_id >= r) {
             return Err(Error::dict(
                 dir.join(name),
-                format!("entry {:?} has context ids {}/{} outside matrix.bin's {l}x{r}", e.surface, e.left_id, e.right_id),
+                format!(
+                    "entry {:?} has context ids {}/{} outside matrix.bin's {l}x{r}",
+                    e.surface, e.left_id, e.right_id
+                ),
             ));
         }
     }

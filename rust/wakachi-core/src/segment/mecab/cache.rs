@@ -28,7 +28,10 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// A content fingerprint of `files` (names and bytes) plus the versions that shape the output.
 pub fn fingerprint(files: &[PathBuf]) -> Result<String> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(format!("wakachi {} r{TRANSLATION_REVISION} vibrato {}", env!("CARGO_PKG_VERSION"), vibrato::VERSION).as_bytes());
+    h.update(
+        format!("wakachi {} r{TRANSLATION_REVISION} vibrato {}", env!("CARGO_PKG_VERSION"), vibrato::VERSION)
+            .as_bytes(),
+    );
     for f in files {
         let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
         h.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());

@@ -220,9 +220,7 @@ fn write_entry(out: &mut Vec<u8>, surface: &str, e: &Entry) {
 
 /// Writes a CSV field, quoting it when it holds a comma, quote, line break or edge whitespace.
 pub fn write_csv_field(out: &mut Vec<u8>, s: &str) {
-    let needs = s.contains([',', '"', '\n', '\r'])
-        || s.starts_with([' ', '\t'])
-        || s.ends_with([' ', '\t']);
+    let needs = s.contains([',', '"', '\n', '\r']) || s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']);
     if needs {
         out.push(b'"');
         out.extend_from_slice(s.replace('"', "\"\"").as_bytes());

@@ -27,12 +27,7 @@ fn charinfo_bits_roundtrip() {
 #[test]
 fn matrix_text_is_mecab_format() {
     let m = Matrix { lsize: 2, rsize: 3, costs: (0..6).collect() };
-    let d = MecabDict {
-        lex: vec![],
-        unk: vec![],
-        matrix: m,
-        chars: CharDef { categories: vec![], table: vec![] },
-    };
+    let d = MecabDict { lex: vec![], unk: vec![], matrix: m, chars: CharDef { categories: vec![], table: vec![] } };
     let mut s = String::new();
     d.vibrato_matrix().read_to_string(&mut s).unwrap();
     assert_eq!(s, "2 3\n0 0 0\n1 0 1\n0 1 2\n1 1 3\n0 2 4\n1 2 5\n");

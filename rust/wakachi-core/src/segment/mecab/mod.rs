@@ -173,7 +173,9 @@ fn read_max_grouping(dicrc: &Path) -> Result<usize> {
 fn build(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<(vibrato::Dictionary, Option<u8>)> {
     let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
     let (lex, unk, chars) = (d.vibrato_lex(), d.vibrato_unk(), d.vibrato_char_def());
-    let vibrato_err = |e: vibrato::errors::VibratoError| Error::dict(dicdir, format!("vibrato rejected the translated dictionary: {e}"));
+    let vibrato_err = |e: vibrato::errors::VibratoError| {
+        Error::dict(dicdir, format!("vibrato rejected the translated dictionary: {e}"))
+    };
     let dict = vibrato::SystemDictionaryBuilder::from_readers(&lex[..], d.vibrato_matrix(), &chars[..], &unk[..])
         .map_err(vibrato_err)?;
     let sub = d.nul_substitute();
@@ -187,7 +189,10 @@ const CONNID_TRAINING_TEXT: &str = include_str!("../../../data/connid_train_ja.t
 /// Renumbers connection ids by how often they occur in segmenting [`CONNID_TRAINING_TEXT`], so
 /// frequent ids share cache lines in the cost matrix. Output is unchanged; unidic-lite's 5981 x
 /// 5981 matrix (72 MB) is where this pays.
-fn reorder_connection_ids(dict: vibrato::Dictionary, max_grouping: usize) -> vibrato::errors::Result<vibrato::Dictionary> {
+fn reorder_connection_ids(
+    dict: vibrato::Dictionary,
+    max_grouping: usize,
+) -> vibrato::errors::Result<vibrato::Dictionary> {
     let mut bytes = Vec::new();
     dict.write(&mut bytes)?;
     let tokenizer = vibrato::Tokenizer::new(dict).ignore_space(true)?.max_grouping_len(max_grouping);

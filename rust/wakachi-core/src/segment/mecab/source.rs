@@ -14,7 +14,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::binary::read_file;
-use super::dict::{write_char_def, write_csv_field, Category, CharDef, CharInfo, Entry, Matrix, MecabDict, CHAR_TABLE_LEN, MAX_CATEGORIES};
+use super::dict::{
+    write_char_def, write_csv_field, Category, CharDef, CharInfo, Entry, Matrix, MecabDict, CHAR_TABLE_LEN,
+    MAX_CATEGORIES,
+};
 use crate::error::{Error, Result};
 
 /// Reads a source dicdir.
@@ -167,7 +170,9 @@ fn read_matrix_def(path: &Path) -> Result<Matrix> {
     let text = read_text(path)?;
     let mut it = lines(&text).filter(|(_, l)| !l.trim().is_empty());
     let (n, head) = it.next().ok_or_else(|| Error::dict(path, "empty file"))?;
-    let Some([lsize, rsize]) = numbers::<u16, 2>(head) else { return Err(malformed(path, n, "expected `lsize rsize`")) };
+    let Some([lsize, rsize]) = numbers::<u16, 2>(head) else {
+        return Err(malformed(path, n, "expected `lsize rsize`"));
+    };
     // MeCab allows sparse matrix.def files, so the header cannot be checked against the file
     // size; ask for the memory instead of aborting when it is not there.
     let cells = usize::from(lsize) * usize::from(rsize);
@@ -178,7 +183,11 @@ fn read_matrix_def(path: &Path) -> Result<Matrix> {
     costs.resize(cells, 0);
     for (n, line) in it {
         match numbers::<i64, 3>(line) {
-            Some([l, r, c]) if (0..i64::from(lsize)).contains(&l) && (0..i64::from(rsize)).contains(&r) && i16::try_from(c).is_ok() => {
+            Some([l, r, c])
+                if (0..i64::from(lsize)).contains(&l)
+                    && (0..i64::from(rsize)).contains(&r)
+                    && i16::try_from(c).is_ok() =>
+            {
                 costs[(l + i64::from(lsize) * r) as usize] = c as i16;
             }
             _ => return Err(malformed(path, n, format!("expected `left right cost` within {lsize}x{rsize}"))),
@@ -211,7 +220,9 @@ fn read_char_def(path: &Path) -> Result<CharDef> {
         let f: Vec<&str> = line.split_whitespace().collect();
         if f[0].starts_with("0x") {
             let (lo, hi) = f[0].split_once("..").unwrap_or((f[0], f[0]));
-            let cp = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).ok().filter(|&v| (v as usize) < CHAR_TABLE_LEN);
+            let cp = |s: &str| {
+                u32::from_str_radix(s.trim_start_matches("0x"), 16).ok().filter(|&v| (v as usize) < CHAR_TABLE_LEN)
+            };
             let (Some(lo), Some(hi)) = (cp(lo), cp(hi)) else {
                 return Err(malformed(path, n, "bad code point range (MeCab allows 0x0000..0xFFFE)"));
             };
@@ -220,13 +231,16 @@ fn read_char_def(path: &Path) -> Result<CharDef> {
             }
             ranges.push((n, lo, hi, f[1..].iter().map(|s| s.to_string()).collect()));
         } else {
-            let [name, inv, grp, len, ..] = f[..] else { return Err(malformed(path, n, "expected NAME INVOKE GROUP LENGTH")) };
+            let [name, inv, grp, len, ..] = f[..] else {
+                return Err(malformed(path, n, "expected NAME INVOKE GROUP LENGTH"));
+            };
             let flag = |s: &str| match s {
                 "0" => Ok(false),
                 "1" => Ok(true),
                 _ => Err(malformed(path, n, "INVOKE and GROUP must be 0 or 1")),
             };
-            let length: u8 = len.parse().ok().filter(|&l| l < 16).ok_or_else(|| malformed(path, n, "LENGTH must be 0..15"))?;
+            let length: u8 =
+                len.parse().ok().filter(|&l| l < 16).ok_or_else(|| malformed(path, n, "LENGTH must be 0..15"))?;
             if ids.insert(name.to_string(), categories.len()).is_some() {
                 return Err(malformed(path, n, format!("category {name} defined twice")));
             }
@@ -288,7 +302,11 @@ pub fn write_dicdir(d: &MecabDict, dir: &Path) -> Result<()> {
         ("lex.csv", entries(&d.lex)),
         ("unk.def", entries(&d.unk)),
         ("matrix.def", matrix),
-        ("char.def", { let mut v = Vec::new(); write_char_def(&d.chars, &mut v); v }),
+        ("char.def", {
+            let mut v = Vec::new();
+            write_char_def(&d.chars, &mut v);
+            v
+        }),
     ];
     for (name, data) in files {
         crate::segment::mecab::cache::write_atomic(&dir.join(name), &data)?;
