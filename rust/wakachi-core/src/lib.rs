@@ -8,6 +8,7 @@ pub mod encode;
 pub mod error;
 pub mod instances;
 pub mod lines;
+pub mod loader;
 pub mod pack;
 pub mod pipeline;
 pub mod progress;

@@ -4,6 +4,7 @@
 mod encode;
 mod error;
 mod instances;
+mod loader;
 mod pack;
 mod segment;
 mod shards;
@@ -35,6 +36,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pack::pack_run, m)?)?;
     m.add_function(wrap_pyfunction!(vocab::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(vocab::mecab_alphabet, m)?)?;
+    m.add_class::<loader::PyLoader>()?;
+    m.add_class::<loader::PyBuffer>()?;
+    m.add_function(wrap_pyfunction!(loader::tokenizer_fingerprint, m)?)?;
     error::register(m)?;
     Ok(())
 }
