@@ -7,6 +7,7 @@ import sys
 
 from wakachi import WakachiError, __version__
 from wakachi.segment import Segmenter
+from wakachi.train.cli import add_parsers as add_train_parsers
 
 
 def _report_lines(args: argparse.Namespace, what: str, report: dict, counts: str, blank: bool = True) -> None:
@@ -285,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("-n", type=int, default=5, help="rows to show (default 5)")
     ins.set_defaults(func=_inspect)
     _add_vocab_parser(sub)
+    add_train_parsers(sub)  # train, export, plot
 
     pk = sub.add_parser("pack", help="corpus files to pretraining instances in Arrow shards (resumable)")
     pk.add_argument("-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir")
@@ -413,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("wakachi: interrupted", file=sys.stderr)
+        return 130
     except (WakachiError, OSError) as e:
         print(f"wakachi: error: {e}", file=sys.stderr)
         return 1
