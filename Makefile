@@ -50,6 +50,8 @@ bench: build
 	$(VPY) benches/encode.py
 	$(VPY) benches/encode_unigram.py
 	$(VPY) benches/split_speed.py
+	$(VPY) benches/loader.py
+	$(VPY) benches/train.py
 
 parity: build
 	$(VPY) benches/parity_mecab.py

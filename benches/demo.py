@@ -4,7 +4,9 @@
 2. split into sentences with cl-tohoku's rule;
 3. train a WordPiece vocabulary with cl-tohoku's recipe (small size for the sample);
 4. encode with it (ids identical to transformers' BertJapaneseTokenizer);
-5. pack BERT pretraining instances into Arrow shards and show one decoded.
+5. pack BERT pretraining instances into Arrow shards and show one decoded;
+6. train a tiny BERT (MLM + NSP) on them for a few hundred steps on the CPU (FSDP2, one process);
+7. export it for transformers and run `pipeline("fill-mask")` on a sentence of the sample.
 
 Everything is written under build/demo/."""
 
@@ -80,7 +82,8 @@ def encode(tokenizer_dir: Path, lines: list[str]) -> None:
 
 
 def pack(tokenizer_dir: Path, sentences: Path) -> None:
-    from wakachi.pack import pack as run_pack, summary
+    from wakachi.pack import pack as run_pack
+    from wakachi.pack import summary
     from wakachi.shards import inspect
 
     out = OUT / "shards"
@@ -99,6 +102,44 @@ def pack(tokenizer_dir: Path, sentences: Path) -> None:
     print(inspect(str(first), vocab=str(tokenizer_dir / "vocab.txt"), n=1))
 
 
+def train(tokenizer_dir: Path) -> Path:
+    from wakachi.train import TrainConfig
+    from wakachi.train import train as run_train
+
+    out = OUT / "run"
+    cfg = TrainConfig.from_dict(
+        {
+            "out": str(out),
+            "model": {"size": "tiny", "max_position_embeddings": 128},
+            "data": {"shards": str(OUT / "shards"), "tokenizer": str(tokenizer_dir), "batch_size": 32},
+            "optim": {"lr": 1e-3, "warmup_steps": 20, "steps": 200},
+            "run": {"checkpoint_every": 100, "log_every": 25, "device": "cpu"},
+        }
+    )
+    run_train(cfg)
+    print(f"metrics: {(out / 'metrics.jsonl').relative_to(ROOT)}, plot: {(out / 'metrics.png').relative_to(ROOT)}")
+    return out
+
+
+def fill_mask(run: Path, lines: list[str]) -> None:
+    from transformers import pipeline
+
+    from wakachi.train import export
+
+    model_dir = export(run, OUT / "model")[0]
+    print(
+        f"exported -> {model_dir.relative_to(ROOT)} (config.json, model.safetensors, vocab.txt, tokenizer_config.json)"
+    )
+    fill = pipeline("fill-mask", model=str(model_dir), device="cpu")
+    text = next(l for l in lines if 15 < len(l) < 60)
+    words = Segmenter.mecab("unidic-lite")(text)
+    target = next((w for w in words if len(w) >= 2), words[0])
+    masked = text.replace(target, fill.tokenizer.mask_token, 1)
+    print(f"{masked}   (masked: {target})")
+    for p in fill(masked, top_k=5):
+        print(f"   {p['token_str']:>6}  {p['score']:.3f}")
+
+
 def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
@@ -115,6 +156,10 @@ def main() -> None:
     encode(tokenizer_dir, lines)
     step("5. pack BERT instances into Arrow shards")
     pack(tokenizer_dir, sentences)
+    step("6. train a tiny BERT (MLM + NSP) on the shards, CPU")
+    run = train(tokenizer_dir)
+    step("7. export for transformers and fill a mask")
+    fill_mask(run, lines)
 
 
 if __name__ == "__main__":

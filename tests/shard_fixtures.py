@@ -46,7 +46,7 @@ def _docs() -> list[list[str]]:
 def _stamp() -> str:
     h = hashlib.sha256()
     h.update(__version__.encode())
-    h.update((CORPORA / "kwdlc.txt").read_bytes()[:1 << 20])
+    h.update((CORPORA / "kwdlc.txt").read_bytes()[: 1 << 20])
     h.update(json.dumps(FORMATS, sort_keys=True).encode())
     for f in ("wordpiece_fixtures.py", "shard_fixtures.py"):
         h.update((Path(__file__).parent / f).read_bytes())

@@ -9,6 +9,7 @@ averages over ranks: a global batch gives the same loss and gradients on 1 or N 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -101,9 +102,7 @@ def _optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -
             (no_decay if p.ndim < 2 else decay).append(p)  # biases and LayerNorm weights: no decay
     o = cfg.optim
     groups = [{"params": decay, "weight_decay": o.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(
-        groups, lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps, fused=device.type == "cuda" or None
-    )
+    return torch.optim.AdamW(groups, lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps, fused=device.type == "cuda" or None)
 
 
 def lr_factor(step: int, cfg: TrainConfig) -> float:
@@ -130,10 +129,8 @@ class _Stop:
 
     def __enter__(self) -> _Stop:
         for s in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(ValueError):  # not the main thread: no handlers
                 self._old[s] = signal.signal(s, self._handle)
-            except ValueError:  # not the main thread
-                pass
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
@@ -191,7 +188,9 @@ def train(cfg: TrainConfig, log: Any = None) -> TrainResult:
     if last is not None:
         meta = ckpt.read_meta(last)
         if meta["config"]["objective"] != cfg.objective:
-            raise ConfigError(f"{last}: a checkpoint of objective {meta['config']['objective']!r}, not {cfg.objective!r}")
+            raise ConfigError(
+                f"{last}: a checkpoint of objective {meta['config']['objective']!r}, not {cfg.objective!r}"
+            )
         if meta["tokenizer"] != info.tokenizer:
             raise ConfigError(f"{last}: trained on shards of another tokenizer than {cfg.data.shards}")
         ckpt.load(last, model, optim)
@@ -236,7 +235,7 @@ def train(cfg: TrainConfig, log: Any = None) -> TrainResult:
     def save() -> str:
         meta = {
             "config": cfg.to_dict(),
-            "info": {k: v for k, v in info.__dict__.items()},
+            "info": dict(info.__dict__),
             "tokenizer": info.tokenizer,
             "scheduler": sched.state_dict(),
             "loader": loader.state_dict(),
@@ -261,9 +260,7 @@ def train(cfg: TrainConfig, log: Any = None) -> TrainResult:
             optim.zero_grad(set_to_none=True)
             sums = torch.zeros(len(terms), dtype=torch.float64, device=d.device)
             for i, mb in enumerate(micro):
-                batch = {
-                    k: v.to(d.device, non_blocking=True) for k, v in mb.items() if isinstance(v, torch.Tensor)
-                }
+                batch = {k: v.to(d.device, non_blocking=True) for k, v in mb.items() if isinstance(v, torch.Tensor)}
                 if hasattr(model, "sample_seed"):
                     model.sample_seed = _seed_step(cfg.seed, step, d.rank * 1024 + i)
                 model.set_requires_gradient_sync(i == len(micro) - 1)  # type: ignore[operator]
@@ -294,7 +291,11 @@ def train(cfg: TrainConfig, log: Any = None) -> TrainResult:
                 tps = tok_log / max(now - t_log, 1e-9)
                 seq = micro[0]["input_ids"].shape[1]
                 share = glob["predicted"] / max(glob["tokens"], 1.0)
-                mfu = tps * flops_per_token(model, cfg, seq, share, info.vocab_size) / (peak * d.world_size) if peak else None
+                mfu = (
+                    tps * flops_per_token(model, cfg, seq, share, info.vocab_size) / (peak * d.world_size)
+                    if peak
+                    else None
+                )
                 rec = {
                     "step": step,
                     "epoch": loader.state_dict()["epoch"],
