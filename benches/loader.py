@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -39,10 +40,15 @@ def build(out: Path, docs: int) -> dict[str, Path]:
             text = (shard_fixtures.CORPORA / name).read_text(encoding="utf-8")
             texts.append(text if name == "kwdlc.txt" else "\n\n".join(text.split("\n")))
         corpus.write_text("\n\n".join(texts), encoding="utf-8")
+    from wakachi.train.exporter import tokenizer_fingerprint
+
+    fp = tokenizer_fingerprint(base["tok"])  # the test vocabulary is rebuilt when its sources change
     dirs = {}
     for fmt in ("roberta", "bert"):
         d = out / fmt
-        if not (d / "manifest.json").exists():
+        m = d / "manifest.json"
+        if not m.exists() or json.loads(m.read_text())["identity"]["tokenizer"] != fp:
+            shutil.rmtree(d, ignore_errors=True)
             pack(tokenizer=str(base["tok"]), inputs=[str(corpus)], output=str(d), format=fmt, max_seq_length=128,
                  dupe_factor=1, rows_per_shard=20000, progress=False)  # fmt: skip
         dirs[fmt] = d

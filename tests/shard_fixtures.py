@@ -1,7 +1,8 @@
 """Shards of every format packed from the shared corpora, for the loader and trainer tests.
 
-A WordPiece vocabulary of 3000 entries is trained on MeCab (unidic-lite) words of a slice of every
-Japanese corpus; KWDLC's documents (one sentence a line, blank lines between documents) are packed
+A WordPiece vocabulary of 3000 entries is trained by wakachi's own trainer (deterministic, unlike
+HF `tokenizers`', whose vocabulary changes from process to process, which would move the golden
+losses) on MeCab (unidic-lite) words of a slice of every Japanese corpus; KWDLC's documents (one sentence a line, blank lines between documents) are packed
 into `bert`, `roberta`, `electra`, `gpt2` and `uer` shards. Packing is deterministic, so the
 directories are built once per session under `WAKACHI_TEST_SHARDS` (default: `target/test-shards`)
 and reused while the inputs and the wakachi build are the same (the fingerprint file says).
@@ -16,9 +17,10 @@ import shutil
 from pathlib import Path
 
 import wordpiece_fixtures as wf
-from conftest import CORPORA, ROOT
+from conftest import CORPORA, JA_FILES, ROOT
 from wakachi import __version__
 from wakachi.pack import pack
+from wakachi.vocab import train_wordpiece
 
 ROOT_DIR = Path(os.environ.get("WAKACHI_TEST_SHARDS", ROOT / "target" / "test-shards"))
 DOCS = 1500
@@ -61,8 +63,9 @@ def build() -> dict[str, Path]:
         return out
     shutil.rmtree(ROOT_DIR, ignore_errors=True)
     ROOT_DIR.mkdir(parents=True)
-    vocab = wf.train_wordpiece(wf.training_words("unidic_lite", 300), vocab_size=3000, limit_alphabet=1200)
-    wf.write_dir(out["tok"], vocab, mecab_dic="unidic_lite", subword="wordpiece", lower=False)
+    text = ROOT_DIR / "vocab-train.txt"
+    text.write_text("".join(line + "\n" for name in JA_FILES for line in wf.sample(wf.read_lines(name), 300)))
+    train_wordpiece([text], out["tok"], vocab_size=3000, limit_alphabet=1200, unused=0)
     corpus = ROOT_DIR / "kwdlc.txt"
     corpus.write_text("".join("\n".join(d) + "\n\n" for d in _docs()), encoding="utf-8")
     for fmt, kw in FORMATS.items():

@@ -173,7 +173,7 @@ def train(cfg: TrainConfig, log: Any = None) -> TrainResult:
     n_params = sum(p.numel() for p in model.parameters())
     if cfg.run.activation_checkpointing:
         for m in model.exports().values():  # type: ignore[operator]
-            m.gradient_checkpointing_enable()
+            m.activation_checkpointing_enable()
     model.to(d.device)
     wdist.shard(model, model.blocks(), d.device, bf16, cfg.run.compile)  # type: ignore[operator]
     optim = _optimizer(model, cfg, d.device)
