@@ -1,8 +1,10 @@
 """Process group, device, and FSDP2 sharding.
 
-Every run goes through FSDP2 (`torch.distributed.fsdp.fully_shard`), also on one process (a world
-of one over a local store), so one code path serves a laptop, a GPU and many nodes. Under
-`torchrun` the group comes from its environment (NCCL on GPUs, gloo on CPU).
+Runs go through FSDP2 (`torch.distributed.fsdp.fully_shard`) on any number of ranks and on one GPU
+(bf16 through its mixed-precision policy); a single CPU process in fp32 trains the plain module.
+There is always a process group (on one process a world of one over a local store), so the
+collectives of the loop are the same everywhere. Under `torchrun` the group comes from its
+environment (NCCL on GPUs, gloo on CPU).
 """
 
 from __future__ import annotations
