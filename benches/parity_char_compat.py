@@ -10,9 +10,9 @@ shards also go through their own script with TensorFlow replaced by `../shared/o
 (`../shared/oracles/cltohoku_instances.py`; needs `absl-py`, `google-crc32c`, `protobuf` on
 `PYTHONPATH`), compared field by field.
 
-The vocabulary: specials + the 1,200 characters of a small WordPiece vocabulary trained on MeCab
-words of slices of the Japanese corpora (as cl-tohoku's char vocabulary is the head of their
-WordPiece one), so real text has characters it lacks, inside words too.
+The vocabulary: specials + the 1,200 most frequent characters of MeCab words of slices of the
+Japanese corpora (cl-tohoku's is specials + a fixed alphabet), so real text has characters it
+lacks, inside words too.
 
     .venv/bin/python benches/parity_char_compat.py [--debian-docs 1500] [--aozora-docs 120]
         [--cltohoku DIR] [--shards kwdlc,ja_debian,aozora]
@@ -61,9 +61,14 @@ def write_shard(path: Path, name: str, max_docs: int | None) -> Path:
 
 
 def char_dir(root: Path) -> Path:
-    vocab = wf.train_wordpiece(wf.training_words("unidic_lite", 300), vocab_size=3000, limit_alphabet=1200)
+    """Specials + the 1,200 most frequent characters of MeCab words of slices of the Japanese
+    corpora (ties by code point), in code-point order: deterministic, unlike a trained vocabulary."""
+    from collections import Counter
+
+    counts = Counter(c for line in wf.training_words("unidic_lite", 300) for c in line if c != " ")
+    top = sorted(counts, key=lambda c: (-counts[c], c))[:1200]
     return wf.write_dir(
-        root / "char", wf.character_vocab(vocab), mecab_dic="unidic_lite", subword="character", lower=False
+        root / "char", wf.SPECIALS + sorted(top), mecab_dic="unidic_lite", subword="character", lower=False
     )
 
 
