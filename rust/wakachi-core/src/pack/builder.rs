@@ -32,7 +32,7 @@ pub enum FormatConfig {
     Electra(ElectraConfig),
     /// GPT-2 windows.
     Gpt2(Gpt2Config),
-    /// UER-py line chunks (padded).
+    /// UER-py: chunks of one document (by default one input line), padded.
     Uer(UerConfig),
 }
 
