@@ -3,8 +3,8 @@
 //! Every builder is deterministic in the input order alone: the Google stream keys its random
 //! numbers by `(seed, pass, block, document)`, ELECTRA by `(seed, document index)` (in compat
 //! mode one `random.Random(seed)` runs over the documents in order, as izumi-lab's script draws
-//! them), the packers (RoBERTa, GPT-2, UER) have no randomness. Work inside a batch runs on the pool in indexed
-//! pieces and comes back in order, so rows are the same for any number of threads.
+//! them), the packers (RoBERTa, GPT-2, UER) have no randomness. Work inside a batch runs on the
+//! pool in indexed pieces and comes back in order, so rows are the same for any number of threads.
 
 use serde::Deserialize;
 
