@@ -24,10 +24,12 @@ Formats (`format`):
   chunks of `max_seq_length`, the last one padded. With `input_format="lines"` a document is a
   blank-line separated run of lines instead (its sentences concatenated).
 
-Tokenizers (`tokenizer`): a `BertJapaneseTokenizer` directory (its MeCab dictionary resolved as
-`wakachi.Tokenizer` does), a SentencePiece `.model` file, or an `AlbertTokenizer` directory
-(`spiece.model`; encoded with sentencepiece's own normalisation — transformers' extra
-lower-casing/accent stripping is not applied — and special ids from its config).
+Tokenizers (`tokenizer`): the kinds `wakachi.Tokenizer` reads (`wakachi.tokenizer.tokenizer_kind`)
+— a `BertJapaneseTokenizer` directory (its MeCab dictionary resolved as `wakachi.Tokenizer` does),
+a SentencePiece `.model` file, or an `AlbertTokenizer` / `BertGenerationTokenizer` directory
+(`spiece.model`; encoded with sentencepiece's own normalisation, as the reference pipelines made
+their data — transformers' extra lower-casing/accent stripping is not applied — and special ids
+from its config). Other tokenizer classes are refused.
 """
 
 from __future__ import annotations
