@@ -60,6 +60,8 @@ parity: build
 	$(VPY) benches/parity_encode.py
 	$(VPY) benches/parity_unigram.py
 	$(VPY) benches/parity_instances.py
+	$(VPY) benches/parity_char_compat.py
+	$(VPY) benches/parity_tokenizers.py
 	$(VPY) benches/accuracy.py
 
 lint:

@@ -13,8 +13,31 @@ per truncated token, `shuffle` of the masking candidates, `random()` (one or two
 from __future__ import annotations
 
 import random
+import unicodedata
 
-CLS, SEP, MASK = "[CLS]", "[SEP]", "[MASK]"
+CLS, SEP, MASK, UNK = "[CLS]", "[SEP]", "[MASK]", "[UNK]"
+
+
+def cltohoku_characters(words, vocab):
+    """cl-tohoku's character tokens of one line (their `tokenization.CharacterTokenizer`, which
+    built `bert-base-japanese-char-v3`; it is not transformers' `CharacterTokenizer`): per MeCab
+    word, NFKC, then every character after the word's first carries `##` — except a character
+    missing from `vocab`, which is a bare `[UNK]`. The ids drop the `##` again (the vocabulary has
+    no `##` entries), so only whole-word masking sees the marks: a `[UNK]` starts a new group and
+    the marked characters after it continue that group."""
+    out = []
+    for word in words:
+        for i, c in enumerate(unicodedata.normalize("NFKC", word)):
+            if c not in vocab:
+                out.append(UNK)
+            else:
+                out.append("##" + c if i > 0 else c)
+    return out
+
+
+def character_id(token, ids):
+    """The id of a character token (`##` dropped, as `vocab_has_no_subword_prefix`)."""
+    return ids[token[2:] if token.startswith("##") else token]
 
 
 def create_instances(

@@ -10,6 +10,7 @@ import random
 import pytest
 
 import google_reference
+from electra_reference import electra_reference
 from instances_data import load, reference_as_dicts, to_parts
 from wakachi import ConfigError, Segmenter
 from wakachi import _core
@@ -137,27 +138,6 @@ def test_google_stream_rules(data, wwm):
     assert 0.3 < sum(labels) / len(labels) < 0.9
     other_seed = _core.google_instances_stream(ids, starts, **{**settings, "seed": 8}, block_documents=block, **sp)
     assert other_seed != out
-
-
-def electra_reference(docs, seed, max_seq_length, short_seq_prob, short_min_length, cls, sep):
-    """izumi-lab v1.0 `create_examples_from_document`, one `random.Random(seed)`, documents in order."""
-    rng = random.Random(seed)
-    out = []
-    for doc in docs:
-        budget = max_seq_length - 3
-        target = rng.randint(short_min_length, budget) if rng.random() < short_seq_prob else budget
-        chunk, length = [], 0
-        for i, s in enumerate(doc):
-            chunk.append(s)
-            length += len(s)
-            if i == len(doc) - 1 or length >= target:
-                a_end = rng.randint(1, len(chunk) - 1) if len(chunk) >= 2 else 1
-                a = [t for x in chunk[:a_end] for t in x]
-                b = [t for x in chunk[a_end:] for t in x]
-                google_reference.truncate(a, b, budget, rng)
-                out.append(([cls] + a + [sep] + b + [sep], [0] * (len(a) + 2) + [1] * (len(b) + 1)))
-                chunk, length = [], 0
-    return out
 
 
 @pytest.mark.parametrize("seed", [42, 3])

@@ -134,6 +134,109 @@ def test_compat_rows_equal_the_reference(tok_dir, tok, kwdlc, tmp_path, seq, dup
     assert any(0 in r["word_starts"][1:-1] for r in got)
 
 
+# (a') a character vocabulary: cl-tohoku's own grouping (their CharacterTokenizer) -------------------
+
+
+@pytest.fixture(scope="module")
+def char_dir(tok_dir, tmp_path_factory) -> Path:
+    """The character vocabulary of `tok_dir` (specials + its 1,200 characters, as cl-tohoku's char
+    vocabulary is the head of their WordPiece one): real text has characters it lacks, mid-word."""
+    vocab = (tok_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    return wf.write_dir(
+        tmp_path_factory.mktemp("tok") / "char",
+        wf.character_vocab(vocab),
+        mecab_dic="unidic_lite",
+        subword="character",
+        lower=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def cltohoku_char_docs(char_dir, kwdlc):
+    """`kwdlc` as cl-tohoku's pipeline tokenizes it: transformers' MeCab words (unidic-lite, NFKC),
+    then their character rule (google_reference.cltohoku_characters)."""
+    hf = wf.hf_tokenizer(char_dir)
+    vocab = set((char_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1])
+    return [
+        [google_reference.cltohoku_characters(hf.word_tokenizer.tokenize(s), vocab) for s in d]
+        for d in read_docs(kwdlc)
+    ]
+
+
+def test_char_compat_rows_equal_cltohoku(char_dir, kwdlc, cltohoku_char_docs, tmp_path):
+    docs = cltohoku_char_docs
+    # The slice has unknown characters inside words, with known characters after them.
+    pairs = [(a, b) for d in docs for s in d for a, b in zip(s, s[1:])]
+    assert sum(a == "[UNK]" and b.startswith("##") for a, b in pairs) > 100
+    seq, dupe, seed = 128, 3, 12345
+    report = run(char_dir, tmp_path / "out", [kwdlc], compat=True, dupe_factor=dupe, seed=seed, rows_per_shard=10_000)
+    vocab = (char_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    ids = {t: i for i, t in enumerate(vocab)}
+    ref = google_reference.create_instances(
+        docs,
+        vocab,
+        seed=seed,
+        dupe_factor=dupe,
+        max_seq_length=seq,
+        short_seq_prob=0.1,
+        masked_lm_prob=0.15,
+        max_predictions_per_seq=19,
+        do_whole_word_mask=True,
+    )
+    want = [
+        dict(
+            input_ids=[google_reference.character_id(t, ids) for t in i["masked_tokens"]],
+            segment_ids=i["segment_ids"],
+            word_starts=[int(not t.startswith("##")) for t in i["tokens"]],
+            masked_positions=i["masked_positions"],
+            masked_ids=[google_reference.character_id(t, ids) for t in i["masked_labels"]],
+            next_sentence_label=int(i["is_random_next"]),
+        )
+        for i in ref
+    ]
+    got = [{k: [int(x) for x in v] if isinstance(v, list) else v for k, v in r.items()} for r in rows(tmp_path / "out")]
+    assert report["instances"] == len(want) == len(got) > 1000
+    diff = [k for k, (g, w) in enumerate(zip(got, want)) if g != w]
+    assert not diff, f"{len(diff)} of {len(want)} rows differ, first #{diff[0]}: {got[diff[0]]} != {want[diff[0]]}"
+    # Masked groups that start at an unknown character and run on.
+    unk = ids["[UNK]"]
+    assert any(
+        unk in r["masked_ids"]
+        and any(not r["word_starts"][p + 1] for p in r["masked_positions"] if p + 1 < len(r["word_starts"]))
+        for r in got
+    )
+
+
+def test_char_word_starts_of_every_format_follow_cltohoku(char_dir, kwdlc, cltohoku_char_docs, tmp_path):
+    """The streaming modes store the same grouping: RoBERTa rows (unmasked, in input order) hold
+    every sentence's tokens; bert streaming rows make every `[UNK]` a word start."""
+    run(char_dir, tmp_path / "r", [kwdlc], format="roberta", rows_per_shard=10_000)
+    vocab = (char_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    ids = {t: i for i, t in enumerate(vocab)}
+    specials = {ids["[CLS]"], ids["[SEP]"]}
+    got = [(i, s) for r in rows(tmp_path / "r") for i, s in zip(r["input_ids"], r["word_starts"]) if i not in specials]
+    want = [
+        (google_reference.character_id(t, ids), not t.startswith("##"))
+        for d in cltohoku_char_docs
+        for s in d
+        for t in s
+    ]
+    assert len(got) == len(want)
+    first = next((k for k, (g, w) in enumerate(zip(got, want)) if (int(g[0]), bool(g[1])) != w), None)
+    assert first is None, f"token {first} differs: {got[first]} != {want[first]}"
+    run(char_dir, tmp_path / "b", [kwdlc], rows_per_shard=10_000)
+    unk, n_unk = ids["[UNK]"], 0
+    for r in rows(tmp_path / "b"):
+        original = list(r["input_ids"])
+        for p, i in zip(r["masked_positions"], r["masked_ids"]):
+            original[p] = i
+        for i, s in zip(original, r["word_starts"]):
+            if i == unk:
+                n_unk += 1
+                assert s
+    assert n_unk > 100
+
+
 # (b) threads ---------------------------------------------------------------------------------------
 
 
@@ -526,3 +629,58 @@ def test_unigram_model_file_needs_its_special_pieces(tmp_path, kwdlc):
         specials=specials,
     )
     assert report["instances"] > 50 and all(len(r["input_ids"]) == 65 for r in rows(tmp_path / "b"))
+
+
+# (h) UER and ELECTRA as their users run them -------------------------------------------------------
+
+
+def test_cli_uer_reads_one_document_a_line(tok_dir, tok, tmp_path):
+    """UER-py's `preprocess.py --data_processor mlm` reads one document a line (`[CLS] ids [SEP]`
+    cut into chunks of the length, the last padded; a blank line is `[CLS] [SEP]`): `--format uer`
+    alone reads the file that way."""
+    lines = (CORPORA / "kwdlc.txt").read_text(encoding="utf-8").split("\n")[:800]
+    src = tmp_path / "uer.txt"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seq = 24  # lines longer than a row give several chunks
+    cmd = pack_cmd(tok_dir, tmp_path / "o", [src], "--format", "uer", "--max-seq-length", str(seq), "-q")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    settings = load_manifest(tmp_path / "o")["identity"]["settings"]
+    assert settings["input"]["layout"] == "docs"
+    sp = settings["tokenizer"]["specials"]
+    want = []
+    for line in lines:
+        doc = [sp["cls"]] + tok.encode(line) + [sp["sep"]]
+        want += [doc[k : k + seq] + [sp["pad"]] * (seq - len(doc[k : k + seq])) for k in range(0, len(doc), seq)]
+    got = [[int(x) for x in r["input_ids"]] for r in rows(tmp_path / "o")]
+    assert len(got) == len(want) > len(lines)
+    first = next((k for k, (g, w) in enumerate(zip(got, want)) if g != w), None)
+    assert first is None, f"row {first} differs: {got[first]} != {want[first]}"
+    assert sum(1 for line in lines if not line) > 10  # blank lines are documents of their own
+
+
+def test_cli_electra_compat_draws_as_izumi_lab(tok_dir, tok, kwdlc, tmp_path):
+    """`--format electra --compat`: izumi-lab's own draws (one random.Random(seed) over the
+    documents in input order), rows in that order."""
+    from electra_reference import electra_reference
+
+    cmd = pack_cmd(tok_dir, tmp_path / "o", [kwdlc], "--format", "electra", "--compat", "--seed", "42", "-q")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    m = load_manifest(tmp_path / "o")
+    sp = m["identity"]["settings"]["tokenizer"]["specials"]
+    assert m["identity"]["settings"]["compat"] is True
+    docs = [[ids for ids in (tok.encode(s) for s in d) if ids] for d in read_docs(kwdlc)]
+    want = electra_reference([d for d in docs if d], 42, 128, 0.05, 5, sp["cls"], sp["sep"])
+    got = [([int(x) for x in r["input_ids"]], [int(x) for x in r["segment_ids"]]) for r in rows(tmp_path / "o")]
+    assert len(got) == len(want) > 400
+    first = next((k for k, (g, w) in enumerate(zip(got, want)) if g != w), None)
+    assert first is None, f"row {first} differs: {got[first]} != {want[first]}"
+    # The default (streaming) mode draws per document: other rows.
+    run(tok_dir, tmp_path / "s", [kwdlc], format="electra", seed=42, shuffle=False)
+    assert [list(r["input_ids"]) for r in rows(tmp_path / "s")] != [g for g, _ in got]
+    # compat stays refused where no reference defines it.
+    r = subprocess.run(
+        pack_cmd(tok_dir, tmp_path / "x", [kwdlc], "--format", "roberta", "--compat"), capture_output=True, text=True
+    )
+    assert r.returncode == 1 and "compat mode exists for formats bert and electra only" in r.stderr

@@ -54,6 +54,30 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "zh_nfkc_cf": ("zh", {"normalization_rule_name": "nmt_nfkc_cf"}),
     "ja_keepspace": ("ja", {"remove_extra_whitespaces": False}),
     "ja_suffix": ("ja", {"treat_whitespace_as_suffix": True}),
+    # colorfulscoop gpt2-small-ja's layout (loaded in transformers as BertGenerationTokenizer).
+    "ja_gpt2": (
+        "ja",
+        {
+            "add_dummy_prefix": False,
+            "pad_id": 0,
+            "pad_piece": "<pad>",
+            "unk_id": 1,
+            "bos_id": 2,
+            "eos_id": 3,
+            "control_symbols": ["<cls>", "<sep>"],
+        },
+    ),
+    "zh_gpt2": (
+        "zh",
+        {
+            "pad_id": 0,
+            "pad_piece": "<pad>",
+            "unk_id": 1,
+            "bos_id": 2,
+            "eos_id": 3,
+            "control_symbols": ["<cls>", "<sep>"],
+        },
+    ),
 }
 
 TRAIN_LINES = 4000
@@ -138,4 +162,16 @@ def albert_dir(name: str, config: str) -> Path:
             p.piece, p.score, p.type = s, 0.0, pb.ModelProto.SentencePiece.CONTROL
         (d / "spiece.model").write_bytes(m.SerializeToString())
         (d / "tokenizer_config.json").write_text(json.dumps(ALBERT_CONFIGS[config]))
+    return d
+
+
+def bert_generation_dir(name: str) -> Path:
+    """A transformers `BertGenerationTokenizer` directory over variant `name`'s model (the class
+    colorfulscoop's GPT-2 tokenizer loads as)."""
+    src = train(name)
+    d = cache_dir() / f"bertgen-{src.stem}"
+    if not (d / "tokenizer_config.json").exists():
+        d.mkdir(exist_ok=True)
+        (d / "spiece.model").write_bytes(src.read_bytes())
+        (d / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertGenerationTokenizer"}))
     return d

@@ -263,8 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("files", nargs="*", help="input files (default: stdin); blank lines separate documents")
     sp.set_defaults(func=_split)
 
-    e = sub.add_parser("encode", help="text to token ids (BertJapaneseTokenizer), one line of ids per input line")
-    e.add_argument("-t", "--tokenizer", required=True, help="tokenizer directory (vocab.txt + tokenizer_config.json)")
+    e = sub.add_parser("encode", help="text to token ids as transformers/sentencepiece, one line of ids per input line")
+    e.add_argument(
+        "-t",
+        "--tokenizer",
+        required=True,
+        help="BertJapaneseTokenizer, AlbertTokenizer or BertGenerationTokenizer directory, or a SentencePiece .model",
+    )
     e.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
     e.add_argument(
         "--errors",
@@ -291,13 +296,16 @@ def build_parser() -> argparse.ArgumentParser:
     pk = sub.add_parser("pack", help="corpus files to pretraining instances in Arrow shards (resumable)")
     pk.add_argument("-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir")
     pk.add_argument(
-        "--format", choices=["bert", "roberta", "electra", "gpt2", "uer"], help="instance format (default bert)"
+        "--format",
+        choices=["bert", "roberta", "electra", "gpt2", "uer"],
+        help="instance format (default bert); uer reads one document a line unless --input-format says otherwise",
     )
     pk.add_argument(
         "--compat",
         action="store_true",
         default=None,
-        help="bert: Google's exact algorithm and random draws, whole input in memory",
+        help="the reference script's exact random draws: bert: Google's create_pretraining_data (whole input "
+        "in memory); electra: izumi-lab's (one random.Random(seed) over the documents in order)",
     )
     pk.add_argument("--max-seq-length", type=int, help="tokens per row (gpt2: the block size; rows hold one more)")
     pk.add_argument("--dupe-factor", type=int, help="bert: passes over the data (default 10)")
@@ -327,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument(
         "--input-format",
         choices=["lines", "docs", "jsonl"],
-        help="lines: a sentence a line, blank lines between documents (default); docs: a document a line; "
-        "jsonl: a JSON record a line",
+        help="lines: a sentence a line, blank lines between documents (default); docs: a document a line "
+        "(default for uer, as UER-py reads its corpus); jsonl: a JSON record a line",
     )
     pk.add_argument("--jsonl-field", help="jsonl: the text field (default text); its lines are the sentences")
     pk.add_argument("--overwrite", action="store_true", default=None, help="replace the output instead of resuming it")

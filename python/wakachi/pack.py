@@ -13,13 +13,23 @@ Formats (`format`):
   blocks of `block_documents`, random next sentences from the same block, per-document seeded
   randomness, rows shuffled on disk). `compat=True`: Google's exact algorithm and random draws
   (identical to the Python reference), the whole input in memory as in the original.
-- `roberta` — full-sentence packing; `electra` — izumi-lab A/B chunks without NSP; `gpt2` —
-  windows of `max_seq_length + 1` tokens; `uer` — UER-py per-line chunks padded to the length.
+  Whole-word groups: a word start and the tokens after it that are not word starts — WordPiece:
+  a MeCab word; characters: cl-tohoku's rule (`[UNK]` starts a group, see pack/encoder.rs).
+- `roberta` — full-sentence packing; `gpt2` — windows of `max_seq_length + 1` tokens.
+- `electra` — izumi-lab A/B chunks without NSP; by default randomness keyed per document;
+  `compat=True`: izumi-lab's own draws (one `random.Random(seed)` over the documents in input
+  order, streamed, not shuffled).
+- `uer` — UER-py `preprocess.py --data_processor mlm`: every input **line is one document**
+  (UER's unit; `input_format` defaults to `docs` for this format), `[CLS] ids [SEP]` cut into
+  chunks of `max_seq_length`, the last one padded. With `input_format="lines"` a document is a
+  blank-line separated run of lines instead (its sentences concatenated).
 
-Tokenizers (`tokenizer`): a `BertJapaneseTokenizer` directory (its MeCab dictionary resolved as
-`wakachi.Tokenizer` does), a SentencePiece `.model` file, or an `AlbertTokenizer` directory
-(`spiece.model`; encoded with sentencepiece's own normalisation — transformers' extra
-lower-casing/accent stripping is not applied — and special ids from its config).
+Tokenizers (`tokenizer`): the kinds `wakachi.Tokenizer` reads (`wakachi.tokenizer.tokenizer_kind`)
+— a `BertJapaneseTokenizer` directory (its MeCab dictionary resolved as `wakachi.Tokenizer` does),
+a SentencePiece `.model` file, or an `AlbertTokenizer` / `BertGenerationTokenizer` directory
+(`spiece.model`; encoded with sentencepiece's own normalisation, as the reference pipelines made
+their data — transformers' extra lower-casing/accent stripping is not applied — and special ids
+from its config). Other tokenizer classes are refused.
 """
 
 from __future__ import annotations
@@ -37,6 +47,9 @@ from wakachi._core import ConfigError
 FORMATS = ("bert", "roberta", "electra", "gpt2", "uer")
 INPUT_FORMATS = ("lines", "docs", "jsonl")
 SHUFFLED_BY_DEFAULT = ("bert", "electra")
+COMPAT_FORMATS = ("bert", "electra")
+# The reference's unit of a document: UER-py reads one document a line.
+DEFAULT_INPUT_FORMAT = {"uer": "docs"}
 
 
 @dataclass(frozen=True)
@@ -75,8 +88,8 @@ class PackConfig:
     shuffle_seed: int | None = None  # default: seed
     shuffle_memory: int = 512 << 20
     overwrite: bool = False
-    # input
-    input_format: str = "lines"
+    # input: None = the format's natural layout (uer: "docs", one document a line; else "lines")
+    input_format: str | None = None
     jsonl_field: str = "text"
     errors: str = "strict"
     # run
@@ -90,8 +103,14 @@ class PackConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(os.fspath(p) for p in self.inputs))
         _check(self.format in FORMATS, f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
-        _check(not self.compat or self.format == "bert", "compat mode exists for format bert only")
-        _check(self.input_format in INPUT_FORMATS, f"input_format must be one of {', '.join(INPUT_FORMATS)}")
+        _check(
+            not self.compat or self.format in COMPAT_FORMATS,
+            f"compat mode exists for formats {' and '.join(COMPAT_FORMATS)} only, not {self.format}",
+        )
+        _check(
+            self.input_format is None or self.input_format in INPUT_FORMATS,
+            f"input_format must be one of {', '.join(INPUT_FORMATS)}",
+        )
         _check(self.errors in ("strict", "skip"), "errors must be strict or skip")
         _check(len(self.inputs) > 0, "no input files")
         for name in (
@@ -113,6 +132,13 @@ class PackConfig:
         if self.specials is not None:
             missing = {"cls", "sep", "mask", "pad", "vocab_size"} - set(self.specials)
             _check(not missing, f"specials lacks {sorted(missing)}")
+
+    @property
+    def layout(self) -> str:
+        """The input layout: `input_format`, or the format's natural one."""
+        if self.input_format is not None:
+            return self.input_format
+        return DEFAULT_INPUT_FORMAT.get(self.format, "lines")
 
     @property
     def shuffled(self) -> bool:
@@ -200,27 +226,16 @@ class ResolvedTokenizer:
 
 
 def resolve_tokenizer(path: str | os.PathLike, specials: dict[str, int] | None = None) -> ResolvedTokenizer:
-    """What `tokenizer` names: a BertJapaneseTokenizer dir, a `.model` file, or an Albert dir."""
-    p = Path(path)
-    if p.is_file() and p.suffix == ".model":
-        return ResolvedTokenizer("unigram", p, None, specials or _model_specials(p))
-    if not p.is_dir():
-        raise FileNotFoundError(f"{p}: no such tokenizer directory or .model file")
-    cfg_path = p / "tokenizer_config.json"
-    cls = None
-    if cfg_path.exists():
-        with open(cfg_path, encoding="utf-8") as f:
-            cls = json.load(f).get("tokenizer_class")
-    if cls == "BertJapaneseTokenizer":
-        from wakachi.tokenizer import _resolve
+    """What `tokenizer` names (the kinds `wakachi.Tokenizer` reads): a BertJapaneseTokenizer dir, a
+    `.model` file, or a directory with `spiece.model` (AlbertTokenizer, BertGenerationTokenizer)."""
+    from wakachi.tokenizer import _resolve, tokenizer_kind
 
+    p = Path(path)
+    if tokenizer_kind(p) == "bert_japanese":
         return ResolvedTokenizer("bert_japanese", p, _resolve(p), specials)
-    if (p / "spiece.model").exists():
-        return ResolvedTokenizer("unigram", p / "spiece.model", None, specials or _albert_specials(p))
-    raise ConfigError(
-        f"{p}: neither a BertJapaneseTokenizer directory (tokenizer_config.json) nor an "
-        f"AlbertTokenizer one (spiece.model)"
-    )
+    if p.is_file():
+        return ResolvedTokenizer("unigram", p, None, specials or _model_specials(p))
+    return ResolvedTokenizer("unigram", p / "spiece.model", None, specials or _albert_specials(p))
 
 
 def _ids_of(names: dict[str, str], ids: dict[str, int], size: int, where: Path) -> dict[str, int]:
@@ -283,7 +298,7 @@ def core_config(cfg: PackConfig, tok: ResolvedTokenizer) -> dict[str, Any]:
     """The resolved configuration the Rust core reads (no defaults there)."""
     from wakachi.dictionaries import default_cache_dir
 
-    layout: Any = cfg.input_format if cfg.input_format != "jsonl" else {"jsonl": cfg.jsonl_field}
+    layout: Any = cfg.layout if cfg.layout != "jsonl" else {"jsonl": cfg.jsonl_field}
     shuffle = None
     if cfg.shuffled:
         shuffle = {"seed": _or(cfg.shuffle_seed, cfg.seed), "memory_budget": cfg.shuffle_memory}

@@ -30,6 +30,11 @@ class Segmenter:
     """
 
     def __init__(self, core: _core._Segmenter, spec: str):
+        if not isinstance(core, _core._Segmenter):
+            raise TypeError(
+                f"Segmenter is built by Segmenter.mecab(dictionary), .jieba(), .whitespace(), .char() or "
+                f".from_spec(spec), not Segmenter({type(core).__name__})"
+            )
         self._core = core
         self.spec = spec
 

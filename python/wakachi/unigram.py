@@ -27,13 +27,21 @@ class UnigramModel:
     masking of pre-segmented text). The first piece is always in word 0.
     """
 
-    def __init__(self, core: _core._Unigram):
-        self._core = core
+    def __init__(self, path: str | os.PathLike):
+        """Loads a `.model` file (as `from_file`)."""
+        if isinstance(path, _core._Unigram):  # from the bindings
+            self._core = path
+        elif isinstance(path, (str, os.PathLike)):
+            self._core = _core._Unigram.from_file(os.fspath(path))
+        else:
+            raise TypeError(f"UnigramModel(path): expected a .model path, not {type(path).__name__}")
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "UnigramModel":
         """Loads a `.model` file; a corrupt one raises `DictionaryError` naming it."""
-        return cls(_core._Unigram.from_file(os.fspath(path)))
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"UnigramModel.from_file(path): expected a .model path, not {type(path).__name__}")
+        return cls(path)
 
     @property
     def path(self) -> str:
@@ -117,6 +125,11 @@ class AlbertUnigram:
     HF_UNK_ID = 1
 
     def __init__(self, model: UnigramModel, *, do_lower_case: bool, keep_accents: bool, special_tokens: dict[str, int]):
+        if not isinstance(model, UnigramModel):
+            raise TypeError(
+                f"AlbertUnigram(model): expected a UnigramModel, not {type(model).__name__} "
+                "(load a directory with load_albert_dir(path) or wakachi.Tokenizer.from_pretrained(path))"
+            )
         self.model = model
         self.do_lower_case = do_lower_case
         self.keep_accents = keep_accents
@@ -192,6 +205,8 @@ def load_albert_dir(path: str | os.PathLike) -> AlbertUnigram:
         tok = cfg.get(key, default)
         if isinstance(tok, dict):
             tok = tok.get("content", default)
+        if tok is None:  # null in the config: no such token
+            continue
         if tok not in specials:
             known = model.piece_to_id(tok)
             specials[tok] = known if known is not None else next_id

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::encode::{BertJapanese, Encoding};
+use crate::encode::{AnyTokenizer, AnyWorker, Encoding};
 use crate::error::{Error, Result};
 use crate::lines::{Input, Line, LineReader, OnError};
 use crate::segment::{write_line, Segmenter, Span};
@@ -40,7 +40,7 @@ pub fn segment_many<'s, T: AsRef<str> + Sync>(
 }
 
 /// Encodes every text, in parallel, results in input order.
-pub fn encode_many<T: AsRef<str> + Sync>(tok: &BertJapanese, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
+pub fn encode_many<T: AsRef<str> + Sync>(tok: &AnyTokenizer, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
     map_ordered(
         texts,
         pool,
@@ -105,13 +105,13 @@ pub fn segment_inputs<'s>(
 /// Encodes `inputs` into `out`: per input line, one line of space-separated ids (no special
 /// tokens added). `progress` is called after every batch.
 pub fn encode_inputs<'t>(
-    tok: &'t BertJapanese,
+    tok: &'t AnyTokenizer,
     inputs: Vec<Input>,
     job: &LineJob,
     out: &mut dyn Write,
     progress: &mut dyn FnMut(&LineReport),
 ) -> Result<LineReport> {
-    let per_line = |(w, ids): &mut (crate::encode::EncodeWorker<'t>, Vec<u32>), text: &str, buf: &mut Vec<u8>| {
+    let per_line = |(w, ids): &mut (AnyWorker<'t>, Vec<u32>), text: &str, buf: &mut Vec<u8>| {
         w.encode_ids(text, ids);
         write_ids(ids, buf);
         ids.len() as u64

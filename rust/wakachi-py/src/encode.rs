@@ -6,16 +6,17 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
-use wakachi_core::encode::{BertJapanese, Encoding};
+use wakachi_core::encode::sentencepiece::Flavour;
+use wakachi_core::encode::{AnyTokenizer, BertJapanese, Encoding, SentencePiece};
 use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
 use crate::error::to_py;
 
-/// A `BertJapaneseTokenizer` (immutable, shareable across threads).
+/// A `BertJapaneseTokenizer` or SentencePiece tokenizer (immutable, shareable across threads).
 #[pyclass(name = "_Tokenizer", module = "wakachi._core", frozen)]
 pub struct PyTokenizer {
-    inner: BertJapanese,
+    inner: AnyTokenizer,
 }
 
 /// The MeCab dictionary that `dir/tokenizer_config.json` names: `("name", "ipadic")`,
@@ -30,7 +31,7 @@ pub fn tokenizer_mecab_dic(py: Python<'_>, dir: PathBuf) -> PyResult<Option<(&'s
     })
 }
 
-fn encode_one(tok: &BertJapanese, text: &str) -> Encoding {
+fn encode_one(tok: &AnyTokenizer, text: &str) -> Encoding {
     let mut e = Encoding::default();
     tok.worker().encode(text, &mut e);
     e
@@ -45,15 +46,43 @@ impl PyTokenizer {
         let inner = py
             .detach(|| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))
             .map_err(to_py)?;
-        Ok(PyTokenizer { inner })
+        Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
+    }
+
+    /// Loads a SentencePiece `.model` file, or a directory with `spiece.model` (AlbertTokenizer,
+    /// BertGenerationTokenizer, or no config: the bare model).
+    #[staticmethod]
+    fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner =
+            py.detach(|| {
+                if path.is_dir() {
+                    SentencePiece::from_dir(&path)
+                } else {
+                    SentencePiece::from_model_file(&path)
+                }
+            })
+            .map_err(to_py)?;
+        Ok(PyTokenizer { inner: AnyTokenizer::SentencePiece(Box::new(inner)) })
+    }
+
+    /// `bert_japanese`, `sentencepiece` (a bare model), `albert` or `bert_generation`.
+    fn kind(&self) -> &'static str {
+        match &self.inner {
+            AnyTokenizer::BertJapanese(_) => "bert_japanese",
+            AnyTokenizer::SentencePiece(t) => match t.flavour() {
+                Flavour::Plain => "sentencepiece",
+                Flavour::Albert { .. } => "albert",
+                Flavour::BertGeneration => "bert_generation",
+            },
+        }
     }
 
     fn vocab_size(&self) -> usize {
-        self.inner.vocab().len()
+        self.inner.vocab_size()
     }
 
     fn id_to_token(&self, id: u32) -> Option<String> {
-        self.inner.token(id).map(str::to_string)
+        self.inner.token(id)
     }
 
     fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
@@ -70,7 +99,7 @@ impl PyTokenizer {
     fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<String> {
         py.detach(|| {
             let e = encode_one(&self.inner, text);
-            e.ids.iter().map(|&i| self.inner.token(i).unwrap_or_default().to_string()).collect()
+            e.ids.iter().map(|&i| self.inner.token(i).unwrap_or_default()).collect()
         })
     }
 

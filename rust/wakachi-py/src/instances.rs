@@ -184,7 +184,7 @@ pub fn gpt2_instances<'py>(
     run(py, documents, word_starts, move |docs| gpt2::pack(&docs, &cfg, &sp))
 }
 
-/// UER-py line chunks.
+/// UER-py: chunks of one document (one line in UER), padded by the writer.
 #[pyfunction]
 #[pyo3(signature = (documents, word_starts, *, seq_length, full_sentences, docs_buffer_size, empty_tail, vocab_size, cls, sep, mask, pad))]
 #[allow(clippy::too_many_arguments)]

@@ -80,6 +80,11 @@ impl BertJapanese {
         &self.vocab
     }
 
+    /// The id of the unknown token.
+    pub fn unk_id(&self) -> u32 {
+        self.unk
+    }
+
     /// The token of `id` (vocabulary entries and added tokens).
     pub fn token(&self, id: u32) -> Option<&str> {
         self.vocab.token(id).or_else(|| self.specials_by_id(id))

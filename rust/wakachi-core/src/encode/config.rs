@@ -130,7 +130,13 @@ impl TokenizerConfig {
         let bad = |msg: String| Error::Config(format!("{}: {msg}", path.display()));
         match raw.tokenizer_class.as_deref() {
             Some(BERT_JAPANESE) => {}
-            other => return Err(bad(format!("tokenizer_class {other:?} is not supported (only {BERT_JAPANESE:?})"))),
+            Some(other) => {
+                return Err(bad(format!(
+                    "tokenizer_class {other} is not {BERT_JAPANESE} (SentencePiece directories load through \
+                     wakachi.Tokenizer.from_pretrained)"
+                )))
+            }
+            None => return Err(bad(format!("no tokenizer_class (expected {BERT_JAPANESE})"))),
         }
         let word = match (raw.do_word_tokenize.unwrap_or(true), raw.word_tokenizer_type.as_deref().unwrap_or("basic")) {
             (false, _) => WordTokenizer::None,

@@ -4,7 +4,8 @@
 //! start" flag per token, true when the token begins a word of the segmenter (from the encoder's
 //! word ids). For WordPiece that is exactly "the token string does not start with `##`" (what
 //! Google's and cl-tohoku's scripts test), for a SentencePiece unigram model over pre-segmented
-//! words a piece starting with `▁`, for characters every first character of a word.
+//! words a piece starting with `▁`, for characters every first character of a word and every
+//! `[UNK]` (cl-tohoku's character rule, see `pack/encoder.rs`).
 //!
 //! Output: [`Instance`]s. Every instance keeps its per-token word starts, so a loader can mask
 //! whole words dynamically; special tokens ([CLS], [SEP], separators) are word starts of their
@@ -13,7 +14,7 @@
 //! One module per reference pipeline: [`google`] (cl-tohoku BERT: Google's
 //! `create_pretraining_data`, in a bit-exact compat mode and a bounded-memory streaming mode),
 //! [`electra`] (izumi-lab ELECTRA), [`roberta`] (full-sentences packing), [`gpt2`]
-//! (colorfulscoop GPT-2 windows) and [`uer`] (UER-py line chunks).
+//! (colorfulscoop GPT-2 windows) and [`uer`] (UER-py: a document a line, chunked).
 
 pub mod electra;
 pub mod google;

@@ -1,9 +1,10 @@
 //! Encoded documents → instances → shard rows, per format, batch by batch.
 //!
 //! Every builder is deterministic in the input order alone: the Google stream keys its random
-//! numbers by `(seed, pass, block, document)`, ELECTRA by `(seed, document index)`, the packers
-//! (RoBERTa, GPT-2, UER) have no randomness. Work inside a batch runs on the pool in indexed
-//! pieces and comes back in order, so rows are the same for any number of threads.
+//! numbers by `(seed, pass, block, document)`, ELECTRA by `(seed, document index)` (in compat
+//! mode one `random.Random(seed)` runs over the documents in order, as izumi-lab's script draws
+//! them), the packers (RoBERTa, GPT-2, UER) have no randomness. Work inside a batch runs on the
+//! pool in indexed pieces and comes back in order, so rows are the same for any number of threads.
 
 use serde::Deserialize;
 
@@ -12,7 +13,7 @@ use crate::error::Result;
 use crate::instances::electra::{self, ElectraConfig};
 use crate::instances::google::{self, GoogleConfig, Stream};
 use crate::instances::gpt2::{self, Gpt2Config};
-use crate::instances::rng::StreamRng;
+use crate::instances::rng::{PyRandom, StreamRng};
 use crate::instances::roberta::{self, RobertaConfig};
 use crate::instances::uer::{self, UerConfig};
 use crate::instances::{Document, DocumentPacker, Instance, Specials};
@@ -31,7 +32,7 @@ pub enum FormatConfig {
     Electra(ElectraConfig),
     /// GPT-2 windows.
     Gpt2(Gpt2Config),
-    /// UER-py line chunks (padded).
+    /// UER-py: chunks of one document (by default one input line), padded.
     Uer(UerConfig),
 }
 
@@ -70,6 +71,8 @@ enum State {
     Compat(GoogleConfig, Specials, Vec<Document>),
     /// ELECTRA; the next document's index.
     Electra(ElectraConfig, Specials, u64),
+    /// ELECTRA compat mode: one `random.Random(seed)` over the documents in order.
+    ElectraCompat(ElectraConfig, Specials, Box<PyRandom>),
     /// A streaming packer: RoBERTa, GPT-2 or UER.
     Packer(Box<dyn DocumentPacker>),
 }
@@ -104,6 +107,10 @@ impl Builder {
                 (State::Compat(c.clone(), sp, Vec::new()), RowKind::Bert)
             }
             FormatConfig::Bert(c) => (State::Stream(Stream::new(c.clone(), sp)?, c.dupe_factor, 0), RowKind::Bert),
+            FormatConfig::Electra(c) if compat => {
+                c.validate(&sp)?;
+                (State::ElectraCompat(c.clone(), sp, Box::new(PyRandom::new(c.seed))), RowKind::Pair)
+            }
             FormatConfig::Electra(c) => {
                 c.validate(&sp)?;
                 (State::Electra(c.clone(), sp, 0), RowKind::Pair)
@@ -147,6 +154,9 @@ impl Builder {
                 });
                 return push_all(pieces, sink);
             }
+            State::ElectraCompat(cfg, sp, rng) => {
+                docs.iter().for_each(|d| electra::document(d, cfg, sp, &mut **rng, &mut out))
+            }
             State::Packer(p) => docs.iter().for_each(|d| p.push_document(d, &mut out)),
         }
         out.iter().try_for_each(|i| sink.push(to_row(kind, i)))
@@ -158,7 +168,7 @@ impl Builder {
         match self.state {
             State::Compat(cfg, sp, docs) => out = google::compat(docs, &cfg, &sp)?,
             State::Packer(p) => p.finish(&mut out),
-            State::Stream(..) | State::Electra(..) => {}
+            State::Stream(..) | State::Electra(..) | State::ElectraCompat(..) => {}
         }
         out.iter().try_for_each(|i| sink.push(to_row(self.kind, i)))
     }

@@ -1,12 +1,20 @@
 //! The encoders `pack` drives: a `BertJapaneseTokenizer` directory or a SentencePiece Unigram
 //! `.model`, each giving per sentence token ids and word starts (a token starts a word when its
 //! word id differs from the previous token's; the first token always does).
+//!
+//! Character vocabularies follow cl-tohoku's own pipeline (`tokenization.CharacterTokenizer` of
+//! github `cl-tohoku/bert-japanese`, which built `bert-base-japanese-char-v3`): every character
+//! after the first of a MeCab word is marked `##`, except a character missing from the vocabulary,
+//! which becomes a bare `[UNK]`. Google's whole-word masking groups a token with the `##` tokens
+//! after it, so there a `[UNK]` starts a new group which the marked characters after it continue:
+//! a `[UNK]` is a word start here too.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::encode::config::Subword;
 use crate::encode::unigram::{self, Unigram};
 use crate::encode::{BertJapanese, EncodeWorker, Encoding};
 use crate::error::{Error, Result};
@@ -35,8 +43,8 @@ pub enum PackEncoder {
 
 /// Per-thread encoding state.
 pub enum PackWorker<'e> {
-    /// For [`PackEncoder::Bert`].
-    Bert(EncodeWorker<'e>, Encoding),
+    /// For [`PackEncoder::Bert`]; with a character vocabulary, the `[UNK]` id (a word start).
+    Bert(EncodeWorker<'e>, Encoding, Option<u32>),
     /// For [`PackEncoder::Unigram`].
     Unigram(unigram::Worker<'e>, unigram::Encoding),
 }
@@ -54,7 +62,10 @@ impl PackEncoder {
     /// A worker for the calling thread.
     pub fn worker(&self) -> PackWorker<'_> {
         match self {
-            PackEncoder::Bert(t) => PackWorker::Bert(t.worker(), Encoding::default()),
+            PackEncoder::Bert(t) => {
+                let bare_unk = (t.config().subword == Subword::Character).then(|| t.unk_id());
+                PackWorker::Bert(t.worker(), Encoding::default(), bare_unk)
+            }
             PackEncoder::Unigram(m) => PackWorker::Unigram(m.worker(), unigram::Encoding::default()),
         }
     }
@@ -91,19 +102,20 @@ fn bert_specials(t: &BertJapanese) -> Result<Specials> {
 }
 
 impl PackWorker<'_> {
-    /// The sentence's ids and word starts.
+    /// The sentence's ids and word starts (see the module documentation for characters).
     pub fn encode(&mut self, text: &str) -> Sentence {
-        let (ids, words): (&[u32], &[u32]) = match self {
-            PackWorker::Bert(w, e) => {
+        let (ids, words, bare_unk): (&[u32], &[u32], Option<u32>) = match self {
+            PackWorker::Bert(w, e, unk) => {
                 w.encode(text, e);
-                (&e.ids, &e.word_ids)
+                (&e.ids, &e.word_ids, *unk)
             }
             PackWorker::Unigram(w, e) => {
                 w.encode_full(text, e);
-                (&e.ids, &e.words)
+                (&e.ids, &e.words, None)
             }
         };
-        let starts = words.iter().enumerate().map(|(i, w)| i == 0 || words[i - 1] != *w).collect();
+        let starts =
+            words.iter().enumerate().map(|(i, w)| i == 0 || words[i - 1] != *w || Some(ids[i]) == bare_unk).collect();
         Sentence { ids: ids.to_vec(), word_starts: starts }
     }
 }

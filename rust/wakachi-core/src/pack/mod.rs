@@ -126,7 +126,7 @@ pub struct PackConfig {
     pub input: InputSpec,
     /// Instance format and settings.
     pub format: FormatConfig,
-    /// Google compat mode (format `bert` only).
+    /// Compat mode: the reference script's exact random draws (formats `bert` and `electra`).
     pub compat: bool,
     /// Google streaming mode: a block also ends once its text reaches this many bytes (so a
     /// corpus of very long documents keeps blocks, and memory, bounded).
@@ -146,8 +146,8 @@ impl PackConfig {
         let raw: Json = serde_json::from_str(text).map_err(|e| Error::Config(format!("pack config: {e}")))?;
         let mut cfg: PackConfig =
             serde_json::from_value(raw.clone()).map_err(|e| Error::Config(format!("pack config: {e}")))?;
-        if cfg.compat && !matches!(cfg.format, FormatConfig::Bert(_)) {
-            return Err(Error::Config("compat mode exists for format bert only".into()));
+        if cfg.compat && !matches!(cfg.format, FormatConfig::Bert(_) | FormatConfig::Electra(_)) {
+            return Err(Error::Config("compat mode exists for formats bert and electra only".into()));
         }
         if cfg.run.batch_bytes == 0 || cfg.block_bytes == 0 {
             return Err(Error::Config("batch_bytes and block_bytes must be > 0".into()));
