@@ -9,7 +9,7 @@ export WAKACHI_CACHE_DIR ?= $(CURDIR)/.cache/wakachi
 export WAKACHI_SHARED := $(abspath $(SHARED))
 THREADS ?= 0
 
-.PHONY: all venv build demo test test-rust test-python bench parity lint clean
+.PHONY: all venv build demo test test-rust test-python bench parity lint clean wheel smoke
 
 all: build
 
@@ -66,6 +66,15 @@ parity: build
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The abi3 wheel a user installs (release build, maturin's manylinux compliance check).
+wheel: venv
+	rm -rf target/wheels
+	$(VENV)/bin/maturin build --release --out target/wheels
+
+# The wheel in a fresh venv outside the tree: import, segment, vocab, pack, then train/export (extra).
+smoke: wheel
+	.ci/smoke_wheel.sh target/wheels/wakachi-*.whl
 
 clean:
 	rm -rf target .venv .cache

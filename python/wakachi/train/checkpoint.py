@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import torch.distributed as dist
-import torch.distributed.checkpoint as dcp
 from torch import nn
+from torch.distributed.checkpoint.filesystem import FileSystemReader
 from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+from torch.distributed.checkpoint.state_dict_loader import load as dcp_load
+from torch.distributed.checkpoint.state_dict_saver import save as dcp_save
 
 META = "meta.json"
 _NAME = re.compile(r"^step-(\d{8})$")
@@ -43,8 +45,9 @@ def latest(out: str | Path) -> Path | None:
 
 def read_meta(path: str | Path) -> dict[str, Any]:
     p = Path(path)
-    if p.is_dir() and not (p / META).exists() and latest(p) is not None:
-        p = latest(p)  # a run directory: its latest checkpoint
+    newest = latest(p) if p.is_dir() and not (p / META).exists() else None
+    if newest is not None:
+        p = newest  # a run directory: its latest checkpoint
     meta = p / META
     if not meta.is_file():
         raise FileNotFoundError(f"{p}: not a wakachi checkpoint (no {META})")
@@ -64,7 +67,7 @@ def save(out: str | Path, step: int, model: nn.Module, optim: Any, meta: dict[st
         shutil.rmtree(tmp, ignore_errors=True)
     dist.barrier()
     msd, osd = get_state_dict(model, optim)
-    dcp.save({"model": msd, "optim": osd}, checkpoint_id=str(tmp))
+    dcp_save({"model": msd, "optim": osd}, checkpoint_id=str(tmp))
     dist.barrier()
     if dist.get_rank() == 0:
         _write_json(tmp / META, {**meta, "step": step})
@@ -79,21 +82,18 @@ def save(out: str | Path, step: int, model: nn.Module, optim: Any, meta: dict[st
 
 def load(path: str | Path, model: nn.Module, optim: Any | None) -> None:
     """Loads model (and optimizer) state from a checkpoint into a sharded model (collective)."""
-    msd, osd = get_state_dict(model, optim) if optim is not None else (get_state_dict(model, [])[0], None)
-    state: dict[str, Any] = {"model": msd}
-    if osd is not None:
-        state["optim"] = osd
-    dcp.load(state, checkpoint_id=str(path))
-    if optim is not None:
-        set_state_dict(model, optim, model_state_dict=msd, optim_state_dict=osd)
-    else:
+    if optim is None:
+        msd = get_state_dict(model, [])[0]
+        dcp_load({"model": msd}, checkpoint_id=str(path))
         set_state_dict(model, [], model_state_dict=msd, optim_state_dict={})
+        return
+    msd, osd = get_state_dict(model, optim)
+    dcp_load({"model": msd, "optim": osd}, checkpoint_id=str(path))
+    set_state_dict(model, optim, model_state_dict=msd, optim_state_dict=osd)
 
 
 def load_plain(path: str | Path, model: nn.Module) -> None:
     """Loads a checkpoint's model weights into an unsharded model, in one process (export)."""
-    from torch.distributed.checkpoint import FileSystemReader
-
     reader = FileSystemReader(str(path))
     saved = set(reader.read_metadata().state_dict_metadata)
     sd = model.state_dict()
@@ -103,7 +103,7 @@ def load_plain(path: str | Path, model: nn.Module) -> None:
     untied = [k for k in missing if not any(sd[k].data_ptr() == v.data_ptr() for v in want.values())]
     if untied:
         raise ValueError(f"{path}: checkpoint lacks {len(untied)} weights, e.g. {untied[:3]}")
-    dcp.load({"model": want}, storage_reader=reader)
+    dcp_load({"model": want}, storage_reader=reader)
 
 
 def clean_partial(out: str | Path) -> None:

@@ -43,7 +43,7 @@ def init(device: str = "auto") -> Dist:
         if "WORLD_SIZE" in os.environ and "MASTER_ADDR" in os.environ:
             dist.init_process_group(backend, device_id=dev if use_cuda else None)
         else:
-            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
+            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)  # type: ignore[attr-defined]
     return Dist(dist.get_rank(), dist.get_world_size(), local_rank, dev)
 
 

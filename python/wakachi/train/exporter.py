@@ -61,9 +61,9 @@ def copy_tokenizer(src: str | Path, out: Path, objective: str, specials: dict[st
         with open(out / "tokenizer_config.json", "w", encoding="utf-8") as f:
             json.dump(cfg, f, indent=2, ensure_ascii=False)
         return
-    for f in sorted(p.iterdir()):
-        if f.is_file():
-            shutil.copyfile(f, out / f.name)
+    for file in sorted(p.iterdir()):
+        if file.is_file():
+            shutil.copyfile(file, out / file.name)
     if objective == "clm" and (p / "spiece.model").exists():
         # GPT-2 seeds use BertGenerationTokenizer (ids = the raw SentencePiece ids).
         with open(out / "tokenizer_config.json", "w", encoding="utf-8") as f:

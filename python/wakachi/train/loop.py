@@ -96,7 +96,8 @@ def _masking(cfg: TrainConfig, info: Any) -> tuple[str, Masking | None]:
 
 
 def _optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for _, p in model.named_parameters():
         if p.requires_grad:
             (no_decay if p.ndim < 2 else decay).append(p)  # biases and LayerNorm weights: no decay
@@ -269,7 +270,7 @@ def train(cfg: TrainConfig, log: Any = None) -> TrainResult:
             for i, mb in enumerate(micro):
                 batch = {k: v.to(d.device, non_blocking=True) for k, v in mb.items() if isinstance(v, torch.Tensor)}
                 if hasattr(model, "sample_seed"):
-                    model.sample_seed = _seed_step(cfg.seed, step, d.rank * 1024 + i)
+                    setattr(model, "sample_seed", _seed_step(cfg.seed, step, d.rank * 1024 + i))  # noqa: B010
                 if sharded:
                     model.set_requires_gradient_sync(i == len(micro) - 1)  # type: ignore[operator]
                 parts = model(batch)

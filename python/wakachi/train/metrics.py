@@ -108,7 +108,7 @@ def plot_metrics(src: str | Path, png: str | Path) -> Path | None:
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     ax1.plot(steps, [r["loss"] for r in recs], label="loss")
     for key in ("mlm", "nsp", "disc", "clm"):
-        if key in recs[0] and key != "loss":
+        if key in recs[0]:
             ax1.plot(steps, [r[key] for r in recs], label=key, alpha=0.6)
     ax1.set_ylabel("loss")
     ax1.legend()

@@ -96,20 +96,21 @@ class MaskedLM(nn.Module):
 
         kw = _bert_kwargs(cfg, info)
         self.arch = cfg.model.arch
+        self.model: Any
         if self.arch == "roberta":
             # RoBERTa numbers positions from pad_id + 1.
             kw["max_position_embeddings"] += info.specials["pad"] + 1
-            conf = RobertaConfig(
+            rconf = RobertaConfig(
                 **kw, type_vocab_size=1, bos_token_id=info.specials["cls"], eos_token_id=info.specials["sep"]
             )
-            conf._attn_implementation = "sdpa"
-            self.model = RobertaForMaskedLM(conf)
+            rconf._attn_implementation = "sdpa"
+            self.model = RobertaForMaskedLM(rconf)
         else:
             conf = BertConfig(**kw, type_vocab_size=2)
             conf._attn_implementation = "sdpa"
             self.model = BertForMaskedLM(conf)
 
-    def _encoder(self) -> nn.Module:
+    def _encoder(self) -> Any:
         return self.model.roberta if self.arch == "roberta" else self.model.bert
 
     def blocks(self) -> list[nn.Module]:
