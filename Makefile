@@ -15,16 +15,21 @@ all: build
 
 # The venv is rebuilt only when requirements-dev.txt changes (its stamp holds the lock's hash).
 $(VENV)/.stamp: requirements-dev.txt
+	@echo "== make: creating $(VENV) and installing the pinned tools and references (first run: several minutes)"
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	$(VPY) -m pip install --progress-bar on -r requirements-dev.txt
 	sha256sum requirements-dev.txt > $@
 
 venv: $(VENV)/.stamp
 
 # Release build of the extension, installed editable into the venv (cargo caches in target/).
+# cargo shows its own progress; the first build compiles every dependency (several minutes).
+# pip's "Ignoring ...: markers 'extra == ...'" lines (the optional extras) are dropped.
 build: venv
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
+	@echo "== make: building the extension (release) and installing it into $(VENV)"
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release 2>&1 \
+	  | { grep -v -E "^(Ignoring .*: markers 'extra == |Looking in links: )" || true; }
 
 demo: build
 	$(VPY) benches/demo.py
@@ -60,8 +65,14 @@ parity: build
 	$(VPY) benches/parity_instances.py
 	$(VPY) benches/accuracy.py
 
-lint:
-	cargo clippy --workspace --all-targets -- -D warnings
+# Formatting, lints, types and the stub of the extension (stubtest imports the built module).
+lint: build
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff format --check python tests benches
+	$(VENV)/bin/mypy
+	$(VPY) -m mypy.stubtest wakachi._core
 
 clean:
 	rm -rf target .venv .cache

@@ -44,7 +44,7 @@ def segment(lines: list[str], mb: float) -> None:
             import fugashi
 
             tagger = fugashi.GenericTagger(f'-d "{seg.load_report["dicdir"]}" -r /dev/null')
-            same = sum([x.surface for x in tagger(l)] == w for l, w in zip(lines, words))
+            same = sum([x.surface for x in tagger(ln)] == w for ln, w in zip(lines, words, strict=True))
             print(f"   identical to MeCab (fugashi) on {same}/{len(lines)} lines")
         except ImportError:
             pass
@@ -75,12 +75,13 @@ def vocab(sentences: Path) -> Path:
 
 def encode(tokenizer_dir: Path, lines: list[str]) -> None:
     tok = Tokenizer.from_pretrained(tokenizer_dir)
-    text = next(l for l in lines if len(l) > 20)[:40]
+    text = next(ln for ln in lines if len(ln) > 20)[:40]
     print(f"{text}\n   -> {tok.tokenize(text)}\n   -> {tok.encode(text)}")
 
 
 def pack(tokenizer_dir: Path, sentences: Path) -> None:
-    from wakachi.pack import pack as run_pack, summary
+    from wakachi.pack import pack as run_pack
+    from wakachi.pack import summary
     from wakachi.shards import inspect
 
     out = OUT / "shards"
@@ -103,7 +104,7 @@ def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     lines = SAMPLE.read_text(encoding="utf-8").split("\n")[:-1]
-    mb = sum(len(l.encode()) + 1 for l in lines) / 1e6
+    mb = sum(len(ln.encode()) + 1 for ln in lines) / 1e6
     print(f"sample: {SAMPLE.relative_to(ROOT)}, {len(lines)} lines, {mb:.2f} MB")
     step("1. segment (MeCab through wakachi)")
     segment(lines, mb)

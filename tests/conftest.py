@@ -37,12 +37,12 @@ ZH_FILES = [
 def corpus_lines(name: str) -> list[str]:
     """Every line of a shared corpus file, newline removed (blank lines kept)."""
     with open(CORPORA / name, encoding="utf-8", newline="\n") as f:
-        return [l[:-1] if l.endswith("\n") else l for l in f]
+        return [ln[:-1] if ln.endswith("\n") else ln for ln in f]
 
 
 def corpus_slice(name: str, n: int) -> list[str]:
     """`n` non-blank lines spread evenly over the file (its head, middle and tail)."""
-    lines = [l for l in corpus_lines(name) if l]
+    lines = [ln for ln in corpus_lines(name) if ln]
     step = max(1, len(lines) // n)
     return lines[::step][:n]
 

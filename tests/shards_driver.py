@@ -32,7 +32,7 @@ def kwdlc_rows(n: int) -> tuple[list[dict], list[str]]:
     vocab = {t: i for i, t in enumerate(SPECIALS)}
     rows: list[dict] = []
     with open(SEG_FILE, encoding="utf-8") as f:
-        lines = [l.rstrip("\n") for l in f if l.strip()][:n]
+        lines = [ln.rstrip("\n") for ln in f if ln.strip()][:n]
     for i, line in enumerate(lines):
         words = ws(line)
         half = max(1, len(words) // 2)

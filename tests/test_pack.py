@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import lzma
 import os
@@ -22,6 +23,7 @@ import pytest
 import google_reference
 import wordpiece_fixtures as wf
 from conftest import CORPORA
+from parity import assert_same
 from wakachi import ConfigError, InputError, Tokenizer
 from wakachi.pack import PackConfig, pack
 from wakachi.shards import load_manifest, read_shard
@@ -114,21 +116,20 @@ def test_compat_rows_equal_the_reference(tok_dir, tok, kwdlc, tmp_path, seq, dup
         do_whole_word_mask=True,
     )
     want = [
-        dict(
-            input_ids=[ids[t] for t in i["masked_tokens"]],
-            segment_ids=i["segment_ids"],
-            word_starts=[int(not t.startswith("##")) for t in i["tokens"]],
-            masked_positions=i["masked_positions"],
-            masked_ids=[ids[t] for t in i["masked_labels"]],
-            next_sentence_label=int(i["is_random_next"]),
-        )
+        {
+            "input_ids": [ids[t] for t in i["masked_tokens"]],
+            "segment_ids": i["segment_ids"],
+            "word_starts": [int(not t.startswith("##")) for t in i["tokens"]],
+            "masked_positions": i["masked_positions"],
+            "masked_ids": [ids[t] for t in i["masked_labels"]],
+            "next_sentence_label": int(i["is_random_next"]),
+        }
         for i in ref
     ]
     got = rows(tmp_path / "out")
     got = [{k: [int(x) for x in v] if isinstance(v, list) else v for k, v in r.items()} for r in got]
     assert report["instances"] == len(want) == len(got) > 500
-    diff = [k for k, (g, w) in enumerate(zip(got, want)) if g != w]
-    assert not diff, f"{len(diff)} of {len(want)} rows differ, first #{diff[0]}: {got[diff[0]]} != {want[diff[0]]}"
+    assert_same(range(len(want)), want, got, "rows")
     # The slice exercises multi-token words inside masked groups and both NSP labels.
     assert sum(r["next_sentence_label"] for r in got) not in (0, len(got))
     assert any(0 in r["word_starts"][1:-1] for r in got)
@@ -357,7 +358,7 @@ def test_missing_tokenizer_files(tok_dir, kwdlc, tmp_path):
     broken = tmp_path / "tok"
     shutil.copytree(tok_dir, broken)
     (broken / "vocab.txt").unlink()
-    with pytest.raises(OSError, match="vocab.txt"):
+    with pytest.raises(OSError, match=r"vocab\.txt"):
         run(broken, tmp_path / "a", [kwdlc])
     with pytest.raises(FileNotFoundError, match="nowhere"):
         run(tmp_path / "nowhere", tmp_path / "b", [kwdlc])
@@ -375,7 +376,7 @@ def test_missing_tokenizer_files(tok_dir, kwdlc, tmp_path):
 
 def unmasked(r: dict) -> list[int]:
     ids = list(r["input_ids"])
-    for p, i in zip(r["masked_positions"], r["masked_ids"]):
+    for p, i in zip(r["masked_positions"], r["masked_ids"], strict=True):
         ids[p] = i
     return ids
 
@@ -410,7 +411,7 @@ def test_rows_obey_their_format(tok_dir, kwdlc, tmp_path, fmt):
         else:  # uer: chunks of a line, `[CLS]` only on its first, `[SEP]` only on its last, padded
             assert len(ids) == seq and cls not in ids[1:] and (ids[0] == cls or ids[0] != pad)
     if fmt == "gpt2":
-        consecutive = [(a["input_ids"][-1], b["input_ids"][0]) for a, b in zip(got, got[1:])]
+        consecutive = [(a["input_ids"][-1], b["input_ids"][0]) for a, b in itertools.pairwise(got)]
         assert all(x == y for x, y in consecutive)  # windows share one token
     if fmt == "uer":
         assert any(r["input_ids"][-1] == pad for r in got) and report["padding_share"] > 0
@@ -482,6 +483,7 @@ def test_config_file_and_flags(tok_dir, kwdlc, tmp_path):
 
 def test_unigram_albert_dir_rows_are_sentencepiece_ids(tmp_path):
     import sentencepiece as spm
+
     import unigram_models
 
     tok = unigram_models.albert_dir("ja", "keep")

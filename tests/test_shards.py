@@ -195,7 +195,7 @@ def test_other_settings_are_refused(direct_dir, tmp_path, rows_vocab):
     w = ShardWriter(str(d), len(vocab), 100, format="bert", settings_json='{"a": 1}')
     w.push(rows[:120])
     w.finish()
-    with pytest.raises(ConfigError, match="settings.*overwrite"):
+    with pytest.raises(ConfigError, match=r"settings.*overwrite"):
         ShardWriter(str(d), len(vocab), 100, format="bert", settings_json='{"a": 2}')
     w = ShardWriter(str(d), len(vocab), 100, format="bert", settings_json='{"a": 2}', overwrite=True)
     assert w.input_rows_done == 0
@@ -206,8 +206,8 @@ def test_inspect_decodes_rows_to_text(direct_dir, rows_vocab, tmp_path, capsys):
     vocab_txt = tmp_path / "vocab.txt"
     vocab_txt.write_text("\n".join(vocab) + "\n", encoding="utf-8")
     out = inspect(direct_dir / "shard-00000.arrow", vocab=vocab_txt, n=5)
-    lines = [l.rstrip("\n") for l in open(drv.SEG_FILE, encoding="utf-8") if l.strip()]
-    text = [l for l in out.splitlines() if l.startswith("  text: ")]
+    lines = [ln.rstrip("\n") for ln in Path(drv.SEG_FILE).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    text = [ln for ln in out.splitlines() if ln.startswith("  text: ")]
     assert len(text) == 5
     assert sum(len(r["masked_ids"]) for r in rows[:5]) >= 5
     for i, t in enumerate(text):
@@ -216,7 +216,7 @@ def test_inspect_decodes_rows_to_text(direct_dir, rows_vocab, tmp_path, capsys):
         assert all(f"[MASK:{vocab[m]}]" in t for m in r["masked_ids"])
         # Unmasking gives back the gold words (with [CLS]/[SEP] around the two halves).
         plain = t[len("  text: ") :]
-        for p, orig in zip(r["masked_positions"], r["masked_ids"]):
+        for orig in r["masked_ids"]:
             plain = plain.replace(f"[MASK:{vocab[orig]}]", vocab[orig], 1)
         assert plain.replace("[CLS]", "").replace("[SEP]", "").split() == lines[i].split()
     assert cli_main(["inspect", str(direct_dir / "shard-00000.arrow"), "--vocab", str(vocab_txt), "-n", "1"]) == 0
@@ -253,7 +253,7 @@ def kill_when(proc: subprocess.Popen, out: Path, ready, timeout: float = 30.0) -
 
 def finish(out: Path, mode: str) -> None:
     p = run_driver(out, mode)
-    stdout, stderr = p.communicate(timeout=120)
+    _stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 0, stderr.decode()
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from wakachi import WakachiError, __version__
 from wakachi.segment import Segmenter
 
 
-def _report_lines(args: argparse.Namespace, what: str, report: dict, counts: str, blank: bool = True) -> None:
+def _report_lines(args: argparse.Namespace, what: str, report: dict[str, Any], counts: str, blank: bool = True) -> None:
     """The closing stderr line of a line-to-line command (always when lines were skipped)."""
     skipped = report["skipped_invalid_utf8"]
     if args.quiet and not skipped:
@@ -100,14 +101,14 @@ def _pack(args: argparse.Namespace) -> int:
 def _vocab_wordpiece(args: argparse.Namespace) -> int:
     from wakachi.vocab import train_wordpiece
 
-    settings = dict(
-        segmenter=args.segmenter,
-        vocab_size=args.vocab_size,
-        min_frequency=args.min_frequency,
-        limit_alphabet=args.limit_alphabet,
-        alphabet=args.alphabet,
-        unused=args.unused,
-    )
+    settings = {
+        "segmenter": args.segmenter,
+        "vocab_size": args.vocab_size,
+        "min_frequency": args.min_frequency,
+        "limit_alphabet": args.limit_alphabet,
+        "alphabet": args.alphabet,
+        "unused": args.unused,
+    }
     if args.no_nfkc:
         settings["nfkc"] = False
     r = train_wordpiece(
@@ -183,7 +184,7 @@ def _dict_decompile(args: argparse.Namespace) -> int:
 
 def _dict_info(args: argparse.Namespace) -> int:
     seg = Segmenter.mecab(args.dictionary, cache=not args.no_cache)
-    for k, v in seg.load_report.items():
+    for k, v in (seg.load_report or {}).items():
         print(f"{k}: {v}")
     return 0
 
@@ -356,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _add_vocab_parser(sub) -> None:
+def _add_vocab_parser(sub: Any) -> None:
     v = sub.add_parser("vocab", help="train a subword vocabulary (WordPiece or SentencePiece Unigram)")
     vsub = v.add_subparsers(dest="vocab_command", required=True)
     w = vsub.add_parser("wordpiece", help="WordPiece over segmented words, as HF tokenizers' trainer")
@@ -410,7 +411,8 @@ def _add_vocab_parser(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        rc: int = args.func(args)
+        return rc
     except BrokenPipeError:
         return 0
     except (WakachiError, OSError) as e:

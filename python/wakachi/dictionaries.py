@@ -16,7 +16,7 @@ PACKAGES = {
 ALIASES = {"unidic_lite": "unidic-lite"}
 
 
-def resolve_mecab_dicdir(name_or_path: str | os.PathLike) -> Path:
+def resolve_mecab_dicdir(name_or_path: str | os.PathLike[str]) -> Path:
     """Returns the dicdir for `unidic-lite`, `ipadic`, or a path to a MeCab dicdir."""
     key = ALIASES.get(str(name_or_path), str(name_or_path))
     if key in PACKAGES:

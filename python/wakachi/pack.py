@@ -29,7 +29,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wakachi import _core
 from wakachi._core import ConfigError
@@ -37,6 +37,7 @@ from wakachi._core import ConfigError
 FORMATS = ("bert", "roberta", "electra", "gpt2", "uer")
 INPUT_FORMATS = ("lines", "docs", "jsonl")
 SHUFFLED_BY_DEFAULT = ("bert", "electra")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -161,14 +162,14 @@ def _check(cond: bool, msg: str) -> None:
         raise ConfigError(msg)
 
 
-def _or(v, default):
+def _or(v: T | None, default: T) -> T:
     return default if v is None else v
 
 
 FIELDS = {f.name for f in dataclasses.fields(PackConfig)}
 
 
-def load_config_file(path: str | os.PathLike) -> dict[str, Any]:
+def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Settings from a TOML (`.toml`) or JSON file: `PackConfig` field names (`-` or `_`)."""
     p = Path(path)
     try:
@@ -199,7 +200,7 @@ class ResolvedTokenizer:
     specials: dict[str, int] | None = field(default=None)
 
 
-def resolve_tokenizer(path: str | os.PathLike, specials: dict[str, int] | None = None) -> ResolvedTokenizer:
+def resolve_tokenizer(path: str | os.PathLike[str], specials: dict[str, int] | None = None) -> ResolvedTokenizer:
     """What `tokenizer` names: a BertJapaneseTokenizer dir, a `.model` file, or an Albert dir."""
     p = Path(path)
     if p.is_file() and p.suffix == ".model":
@@ -266,9 +267,9 @@ def _albert_specials(path: Path) -> dict[str, int]:
         with open(path / "tokenizer_config.json", encoding="utf-8") as f:
             cfg = json.load(f)
 
-    def name(key, default):
+    def name(key: str, default: str) -> str:
         v = cfg.get(key, default)
-        return v.get("content", default) if isinstance(v, dict) else v
+        return str(v.get("content", default) if isinstance(v, dict) else v)
 
     names = {
         "cls": name("cls_token", "[CLS]"),

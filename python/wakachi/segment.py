@@ -4,7 +4,8 @@ pre-segmented text, characters."""
 from __future__ import annotations
 
 import os
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
@@ -36,11 +37,11 @@ class Segmenter:
     @classmethod
     def mecab(
         cls,
-        dictionary: str | os.PathLike = "unidic-lite",
+        dictionary: str | os.PathLike[str] = "unidic-lite",
         *,
         cache: bool = True,
-        cache_dir: str | os.PathLike | None = None,
-    ) -> "Segmenter":
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> Segmenter:
         """MeCab segmentation with `unidic-lite`, `ipadic`, or the MeCab dicdir at a path (binary
         `sys.dic`… or source `*.csv`, `matrix.def`, `char.def`, `unk.def`, UTF-8 or EUC-JP).
 
@@ -51,7 +52,7 @@ class Segmenter:
         return cls(core, f"mecab:{dictionary}")
 
     @classmethod
-    def jieba(cls, hmm: bool = True, user_dict: str | os.PathLike | None = None) -> "Segmenter":
+    def jieba(cls, hmm: bool = True, user_dict: str | os.PathLike[str] | None = None) -> Segmenter:
         """Chinese words exactly as Python `jieba` 0.42.1 cuts them (`jieba.lcut(text, HMM=hmm)`,
         whitespace words dropped), optionally with a user dictionary in jieba's format
         (`word [freq] [tag]` per line, loaded like `jieba.load_userdict`)."""
@@ -59,17 +60,17 @@ class Segmenter:
         return cls(core, "jieba" if hmm else "jieba:nohmm")
 
     @classmethod
-    def whitespace(cls) -> "Segmenter":
+    def whitespace(cls) -> Segmenter:
         """Pre-segmented text (Juman++ or any external tool): words are the whitespace-separated fields."""
         return cls(_core._Segmenter.simple("whitespace"), "whitespace")
 
     @classmethod
-    def char(cls) -> "Segmenter":
+    def char(cls) -> Segmenter:
         """Every non-whitespace character is a word."""
         return cls(_core._Segmenter.simple("char"), "char")
 
     @classmethod
-    def from_spec(cls, spec: str, **kwargs) -> "Segmenter":
+    def from_spec(cls, spec: str, **kwargs: Any) -> Segmenter:
         """Builds a segmenter from a CLI spec: `mecab:unidic-lite`, `mecab:ipadic`, `mecab:PATH`,
         `whitespace`, `char`, `jieba`, `jieba:nohmm`. `user_dict` applies to jieba only."""
         kind, _, arg = spec.partition(":")
@@ -80,15 +81,17 @@ class Segmenter:
             raise _core.ConfigError(f"a user dictionary applies to jieba segmenters only, not {spec!r}")
         if kind == "mecab":
             return cls.mecab(arg or "unidic-lite", **kwargs)
-        if kind in ("whitespace", "char") and not arg:
-            return getattr(cls, kind)()
+        if kind == "whitespace" and not arg:
+            return cls.whitespace()
+        if kind == "char" and not arg:
+            return cls.char()
         raise _core.ConfigError(
             f"unknown segmenter {spec!r}: use mecab:unidic-lite, mecab:ipadic, mecab:PATH, whitespace, char, "
             "jieba or jieba:nohmm"
         )
 
     @property
-    def load_report(self) -> dict | None:
+    def load_report(self) -> dict[str, Any] | None:
         """How the dictionary was loaded: seconds, from_cache, cache_file, max_grouping…"""
         return self._core.load_report()
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from wakachi import _core
 from wakachi.segment import Segmenter
@@ -34,7 +35,7 @@ def _default_segmenter(spec: str) -> Segmenter:
     return Segmenter.from_spec(spec)
 
 
-def _core_segmenter(rule: str, segmenter: Segmenter | str | None):
+def _core_segmenter(rule: str, segmenter: Segmenter | str | None) -> _core._Segmenter | None:
     """The segmenter a rule runs on: cl-tohoku defaults to MeCab with unidic-lite, zh takes none."""
     if segmenter is None:
         segmenter = "mecab:unidic-lite" if rule == "cl-tohoku" else None
@@ -77,8 +78,8 @@ def split_sentences_batch(
 
 
 def split_files(
-    paths: Sequence[str | os.PathLike],
-    output: str | os.PathLike | None = None,
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | None = None,
     rule: str = "cl-tohoku",
     segmenter: Segmenter | str | None = None,
     *,
@@ -88,7 +89,7 @@ def split_files(
     threads: int = 0,
     errors: str = "strict",
     progress: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Splits the lines of `paths` (stdin when empty) into `output` (stdout when None), one
     sentence per line. Blank input lines and the end of each file end a document; with
     `documents`, a blank line follows each document that kept a sentence. `errors="skip"` skips

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
@@ -46,11 +46,11 @@ class Tokenizer:
     @classmethod
     def from_pretrained(
         cls,
-        directory: str | os.PathLike,
+        directory: str | os.PathLike[str],
         *,
         cache: bool = True,
-        cache_dir: str | os.PathLike | None = None,
-    ) -> "Tokenizer":
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> Tokenizer:
         """Loads a local tokenizer directory (nothing is downloaded)."""
         path = Path(directory)
         dicdir = _resolve(path)
