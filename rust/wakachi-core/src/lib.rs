@@ -6,6 +6,7 @@
 
 pub mod encode;
 pub mod error;
+pub mod fsio;
 pub mod instances;
 pub mod lines;
 pub mod pack;

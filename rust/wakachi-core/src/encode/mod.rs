@@ -11,9 +11,9 @@ pub mod char;
 pub mod config;
 pub mod normalize;
 pub mod specials;
-pub mod vocab;
+pub mod vocab_file;
 pub mod wordpiece;
 
 pub use bert_japanese::{BertJapanese, EncodeWorker, Encoding};
-pub use vocab::Vocab;
+pub use vocab_file::Vocab;
 pub mod unigram;
