@@ -2,6 +2,7 @@
 # `make lint` (mypy.stubtest); the public API wraps these in python/wakachi/*.py.
 
 import os
+from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias, final
 
 _Path: TypeAlias = str | os.PathLike[str]
@@ -69,7 +70,7 @@ class _Segmenter:
     def tokenize_batch(self, texts: list[str], threads: int = 0) -> list[list[_TokenTuple]]: ...
     def segment_files(
         self,
-        paths: list[_Path],
+        paths: Sequence[_Path],
         features: bool = False,
         threads: int = 0,
         skip_invalid: bool = False,
@@ -86,7 +87,7 @@ def split_sentences_batch(
     threads: int = 0,
 ) -> list[list[str]]: ...
 def split_files(
-    paths: list[_Path],
+    paths: Sequence[_Path],
     output: _Path | None,
     rule: str,
     segmenter: _Segmenter | None = None,
@@ -110,7 +111,7 @@ class _Tokenizer:
     def encode_batch(self, texts: list[str], threads: int = 0) -> list[list[int]]: ...
     def encode_batch_with_word_ids(self, texts: list[str], threads: int = 0) -> list[tuple[list[int], list[int]]]: ...
     def encode_files(
-        self, paths: list[_Path], threads: int = 0, skip_invalid: bool = False, progress: bool = False
+        self, paths: Sequence[_Path], threads: int = 0, skip_invalid: bool = False, progress: bool = False
     ) -> dict[str, Any]: ...
 
 def tokenizer_mecab_dic(dir: _Path) -> tuple[Literal["name", "path"], str] | None: ...
@@ -229,7 +230,7 @@ class _ShardWriter:
         pad_id: int | None = None,
         settings_json: str = "null",
         tokenizer: str = "",
-        inputs: list[_Path] = ...,
+        inputs: Sequence[_Path] = ...,
         shuffle_seed: int | None = None,
         memory_budget: int = ...,
         max_buckets: int = 256,
@@ -253,7 +254,7 @@ def file_sha256(path: _Path) -> tuple[int, str]: ...
 def pack_run(config_json: str, dicdir: _Path | None = None) -> dict[str, Any]: ...
 def train_wordpiece(
     segmenter: _Segmenter,
-    paths: list[_Path],
+    paths: Sequence[_Path],
     *,
     nfkc: bool,
     bert_split: bool,

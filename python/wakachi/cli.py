@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from wakachi import WakachiError, __version__
@@ -27,12 +28,8 @@ def _segment(args: argparse.Namespace) -> int:
     extra = {} if args.user_dict is None else {"user_dict": args.user_dict}
     seg = Segmenter.from_spec(args.segmenter, cache=not args.no_cache, **extra)
     sys.stdout.flush()
-    report = seg._core.segment_files(
-        args.files,
-        features=args.features,
-        threads=args.threads,
-        skip_invalid=args.errors == "skip",
-        progress=args.progress,
+    report = seg.segment_files(
+        args.files, features=args.features, threads=args.threads, errors=args.errors, progress=args.progress
     )
     _report_lines(args, "segment", report, f"{report['words']:,} words")
     return 0
@@ -70,9 +67,7 @@ def _encode(args: argparse.Namespace) -> int:
 
     tok = Tokenizer.from_pretrained(args.tokenizer, cache=not args.no_cache)
     sys.stdout.flush()
-    report = tok._core.encode_files(
-        args.files, threads=args.threads, skip_invalid=args.errors == "skip", progress=args.progress
-    )
+    report = tok.encode_files(args.files, threads=args.threads, errors=args.errors, progress=args.progress)
     _report_lines(args, "encode", report, f"{report['tokens']:,} tokens")
     return 0
 
@@ -174,10 +169,9 @@ def _vocab_unigram(args: argparse.Namespace) -> int:
 
 
 def _dict_decompile(args: argparse.Namespace) -> int:
-    from wakachi import _core
-    from wakachi.dictionaries import resolve_mecab_dicdir
+    from wakachi.dictionaries import decompile_mecab
 
-    n = _core.decompile_mecab(str(resolve_mecab_dicdir(args.dictionary)), args.outdir)
+    n = decompile_mecab(args.dictionary, args.outdir)
     print(f"wrote {n:,} lexicon entries as MeCab sources to {args.outdir}", file=sys.stderr)
     return 0
 
@@ -409,10 +403,18 @@ def _add_vocab_parser(sub: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs one command; returns the exit status: 0, 1 on an error (one line on stderr), 130 on
+    Ctrl-C (one line, never a traceback, also while a command waits for input)."""
     args = build_parser().parse_args(argv)
+    name = " ".join(
+        x for x in (args.command, getattr(args, "vocab_command", None), getattr(args, "dict_command", None)) if x
+    )
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        rc: int = args.func(args)
-        return rc
+        return func(args)
+    except KeyboardInterrupt:
+        print(f"wakachi {name}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         return 0
     except (WakachiError, OSError) as e:

@@ -25,6 +25,7 @@ lower-casing/accent stripping is not applied — and special ids from its config
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def resolve_tokenizer(path: str | os.PathLike[str], specials: dict[str, int] | N
     if p.is_file() and p.suffix == ".model":
         return ResolvedTokenizer("unigram", p, None, specials or _model_specials(p))
     if not p.is_dir():
-        raise FileNotFoundError(f"{p}: no such tokenizer directory or .model file")
+        raise FileNotFoundError(errno.ENOENT, "no such tokenizer directory or .model file", str(p))
     cfg_path = p / "tokenizer_config.json"
     cls = None
     if cfg_path.exists():

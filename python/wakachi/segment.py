@@ -4,11 +4,18 @@ pre-segmented text, characters."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
+
+
+def _skip_invalid(errors: str) -> bool:
+    """`errors` of a file run: `strict` (stop at a line that is not UTF-8) or `skip`."""
+    if errors not in ("strict", "skip"):
+        raise _core.ConfigError(f"errors must be 'strict' or 'skip', not {errors!r}")
+    return errors == "skip"
 
 
 class Token(NamedTuple):
@@ -113,6 +120,27 @@ class Segmenter:
     def tokenize_batch(self, texts: Iterable[str], threads: int = 0) -> list[list[Token]]:
         """Tokens of each text, in parallel."""
         return [[Token(*t) for t in ts] for ts in self._core.tokenize_batch(list(texts), threads)]
+
+    def segment_files(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        features: bool = False,
+        threads: int = 0,
+        errors: str = "strict",
+        progress: bool = False,
+    ) -> dict[str, Any]:
+        """Segments the lines of `paths` (stdin when empty) to stdout: one line of words separated
+        by single spaces per input line, or with `features` MeCab's format (`surface<TAB>feature`,
+        `EOS` after each line). `errors="skip"` writes a line that is not UTF-8 as a blank line and
+        counts it. Returns lines, bytes, words, skipped_invalid_utf8 and seconds."""
+        return self._core.segment_files(
+            [os.fspath(p) for p in paths],
+            features=features,
+            threads=threads,
+            skip_invalid=_skip_invalid(errors),
+            progress=progress,
+        )
 
     def __repr__(self) -> str:
         return f"Segmenter({self.spec!r})"

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wakachi import _core
-from wakachi.segment import Segmenter
+from wakachi.segment import Segmenter, _skip_invalid
 
 RULES = ("cl-tohoku", "zh")
 
@@ -95,8 +95,7 @@ def split_files(
     `documents`, a blank line follows each document that kept a sentence. `errors="skip"` skips
     (and counts) lines that are not UTF-8. Returns lines, bytes, sentences, dropped_by_length,
     documents, skipped_invalid_utf8 and seconds."""
-    if errors not in ("strict", "skip"):
-        raise _core.ConfigError(f"errors must be 'strict' or 'skip', not {errors!r}")
+    skip_invalid = _skip_invalid(errors)
     seg = _core_segmenter(rule, segmenter)
     return _core.split_files(
         [os.fspath(p) for p in paths],
@@ -106,6 +105,6 @@ def split_files(
         *_limits(min_len, max_len),
         documents,
         threads,
-        errors == "skip",
+        skip_invalid,
         progress,
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
+from wakachi.segment import _skip_invalid
 
 
 def _resolve(dir: Path) -> Path | None:
@@ -90,6 +92,20 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[int]:
         return self._core.encode(text)
+
+    def encode_files(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        threads: int = 0,
+        errors: str = "strict",
+        progress: bool = False,
+    ) -> dict[str, Any]:
+        """Encodes the lines of `paths` (stdin when empty) to stdout, one line of space-separated
+        ids per input line (no special tokens). Returns lines, bytes, tokens, skipped_invalid_utf8
+        and seconds."""
+        files = [os.fspath(p) for p in paths]
+        return self._core.encode_files(files, threads=threads, skip_invalid=_skip_invalid(errors), progress=progress)
 
     def __repr__(self) -> str:
         return f"Tokenizer.from_pretrained({str(self.path)!r})"

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod segment;
 pub mod shards;
 pub mod split;
+pub mod stop;
 pub mod vocab;
 
 pub use error::{Error, Result};

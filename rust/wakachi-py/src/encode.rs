@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
-use wakachi_core::encode::{BertJapanese, Encoding};
+use wakachi_core::encode::{self as core_encode, BertJapanese, Encoding};
 use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
-use crate::error::to_py;
+use crate::work::run;
 
 /// A `BertJapaneseTokenizer` (immutable, shareable across threads).
 #[pyclass(name = "_Tokenizer", module = "wakachi._core", frozen)]
@@ -22,7 +22,7 @@ pub struct PyTokenizer {
 /// `("path", "/dicdir")`, or `None` when it uses no MeCab.
 #[pyfunction]
 pub fn tokenizer_mecab_dic(py: Python<'_>, dir: PathBuf) -> PyResult<Option<(&'static str, String)>> {
-    let cfg = py.detach(|| TokenizerConfig::read(&dir)).map_err(to_py)?;
+    let cfg = run(py, |_| TokenizerConfig::read(&dir))?;
     Ok(match cfg.mecab_dic {
         Some(DictRef::Named(n)) => Some(("name", n)),
         Some(DictRef::Path(p)) => Some(("path", p.display().to_string())),
@@ -42,9 +42,7 @@ impl PyTokenizer {
     #[staticmethod]
     #[pyo3(signature = (dir, dicdir, cache_dir))]
     fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
-        let inner = py
-            .detach(|| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))
-            .map_err(to_py)?;
+        let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))?;
         Ok(PyTokenizer { inner })
     }
 
@@ -76,11 +74,10 @@ impl PyTokenizer {
 
     #[pyo3(signature = (texts, threads=0))]
     fn encode_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
-        py.detach(|| {
+        run(py, |_| {
             let pool = pipeline::pool(threads)?;
-            Ok(pipeline::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
+            Ok(core_encode::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
         })
-        .map_err(to_py)
     }
 
     #[pyo3(signature = (texts, threads=0))]
@@ -90,11 +87,10 @@ impl PyTokenizer {
         texts: Vec<String>,
         threads: usize,
     ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
-        py.detach(|| {
+        run(py, |_| {
             let pool = pipeline::pool(threads)?;
-            Ok(pipeline::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| (e.ids, e.word_ids)).collect())
+            Ok(core_encode::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| (e.ids, e.word_ids)).collect())
         })
-        .map_err(to_py)
     }
 
     /// Encodes files (or stdin when `paths` is empty) to stdout; returns the run's figures.
@@ -108,11 +104,10 @@ impl PyTokenizer {
         progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let tok = &self.inner;
-        let run = move |inputs, job: &_, out: &mut dyn std::io::Write, progress: &mut dyn FnMut(&_)| {
-            pipeline::encode_inputs(tok, inputs, job, out, progress)
-        };
         let files = crate::stream::Files { paths, threads, skip_invalid, progress };
-        crate::stream::to_stdout(py, "encode", "tokens", files, Box::new(run))
+        crate::stream::to_stdout(py, "encode", "tokens", files, move |inputs, job, out, stop, progress| {
+            core_encode::encode_inputs(tok, inputs, job, out, stop, progress)
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! sentencepiece's Unigram model encoding.
 
 pub mod basic;
+pub mod batch;
 pub mod bert_japanese;
 pub mod char;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod specials;
 pub mod vocab_file;
 pub mod wordpiece;
 
+pub use batch::{encode_inputs, encode_many, write_ids};
 pub use bert_japanese::{BertJapanese, EncodeWorker, Encoding};
 pub use vocab_file::Vocab;
 pub mod unigram;
