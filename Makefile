@@ -9,7 +9,7 @@ export WAKACHI_CACHE_DIR ?= $(CURDIR)/.cache/wakachi
 export WAKACHI_SHARED := $(abspath $(SHARED))
 THREADS ?= 0
 
-.PHONY: all venv build demo test test-rust test-python bench parity lint clean
+.PHONY: all venv build demo test test-rust test-python bench parity parity-sample lint clean
 
 all: build
 
@@ -64,6 +64,16 @@ parity: build
 	$(VPY) benches/parity_unigram.py
 	$(VPY) benches/parity_instances.py
 	$(VPY) benches/accuracy.py
+
+# One every-line parity script per stage on a sample large enough to matter (whole corpus files,
+# thousands of lines each; a few minutes); `.ci/run` runs it after the tests. `make parity` runs all.
+parity-sample: build
+	$(VPY) benches/parity_mecab.py --dict ipadic --files kwdlc.txt,ud_ja_gsd.txt
+	$(VPY) benches/parity_jieba.py --mode hmm --files sighan2005_pku.txt,ud_zh_gsd.txt
+	$(VPY) benches/parity_split.py --files kwdlc.txt,ud_zh_gsd.txt
+	$(VPY) benches/parity_encode.py --configs unidic_lite-wordpiece-cased --files kwdlc.txt,jglue_wikipedia.txt
+	$(VPY) benches/parity_unigram.py ja
+	$(VPY) benches/parity_instances.py --debian-docs 300 --aozora-docs 20 --seeds 12345
 
 # Formatting, lints, types and the stub of the extension (stubtest imports the built module).
 lint: build

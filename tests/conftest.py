@@ -3,6 +3,7 @@ independent reference."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from pathlib import Path
 
@@ -66,3 +67,28 @@ def mecab_pair(dictionary):
     from wakachi import Segmenter
 
     return Segmenter.mecab(dictionary), fugashi_tagger(dictionary)
+
+
+# A skipped test is a failure unless `allowed_skips.txt` lists it (a pattern of node ids): a
+# missing reference or corpus must not turn a parity test into a silent pass.
+ALLOWED_SKIPS = Path(__file__).with_name("allowed_skips.txt")
+_skipped: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skipped.append((report.nodeid, reason))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    allowed = [ln.strip() for ln in ALLOWED_SKIPS.read_text(encoding="utf-8").splitlines()]
+    allowed = [a for a in allowed if a and not a.startswith("#")]
+    bad = [(n, r) for n, r in _skipped if not any(fnmatch.fnmatch(n, a) for a in allowed)]
+    if bad:
+        tr = session.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"{len(bad)} tests skipped that {ALLOWED_SKIPS.name} does not list:", red=True)
+            for n, r in bad:
+                tr.write_line(f"  {n}: {r}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

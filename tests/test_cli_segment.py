@@ -65,7 +65,8 @@ def test_invalid_utf8_named_or_skipped(tmp_path):
     tagger = fugashi_tagger("ipadic")
     want = [" ".join(w.surface for w in tagger(ln)) for ln in ["一行目", "二行目", "", "四行目"]]
     assert r.stdout.decode().split("\n") == [*want, ""]
-    assert "1 lines skipped as invalid UTF-8" in r.stderr.decode()
+    # One line: the summary says "1 line", "4 lines".
+    assert "wakachi segment: 4 lines," in r.stderr.decode() and "; 1 line skipped as invalid UTF-8" in r.stderr.decode()
 
 
 def test_empty_file_nul_and_long_line(tmp_path):

@@ -143,7 +143,7 @@ def test_cli_bad_input(tmp_path):
     assert r.returncode == 1 and f"{p}:2: invalid UTF-8".encode() in r.stderr, r.stderr
     r = run("segment", "-s", "jieba", "--errors", "skip", str(p))
     assert r.returncode == 0 and r.stdout.decode() == "中文 分词\n\n结束 了\n"
-    assert b"1 lines skipped as invalid UTF-8" in r.stderr
+    assert b"1 line skipped as invalid UTF-8" in r.stderr
     d = tmp_path / "user.dict"
     d.write_bytes(b"ok 1\n\n\xc3\n")
     r = run("segment", "-s", "jieba", "--user-dict", str(d), str(p))

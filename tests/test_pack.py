@@ -11,6 +11,7 @@ import itertools
 import json
 import lzma
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -223,17 +224,45 @@ def kill_mid_run(cmd: list[str], out: Path, sig: int = signal.SIGKILL) -> dict:
             proc.wait()
 
 
+def dir_files(directory: Path) -> dict[str, bytes]:
+    """Every file of an output directory (shards and manifest), by name."""
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def start_work(cmd: list[str], out: Path) -> subprocess.Popen:
+    """Starts `cmd` and returns once its manifest exists (the run has begun to read and write)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while not (out / "manifest.json").exists():
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.005)
+    return proc
+
+
 @pytest.mark.parametrize("extra", [(), ("--format", "roberta")], ids=["bert-shuffled", "roberta-direct"])
-def test_kill_9_then_rerun_gives_the_same_bytes(tok_dir, big, tmp_path, extra):
-    whole, killed = tmp_path / "whole", tmp_path / "killed"
-    subprocess.run(pack_cmd(tok_dir, whole, [big], *extra), check=True, capture_output=True)
-    at_kill = kill_mid_run(pack_cmd(tok_dir, killed, [big], *extra), killed)
-    assert at_kill["state"]["phase"] in ("scatter", "direct")
-    done = subprocess.run(pack_cmd(tok_dir, killed, [big], *extra), check=True, capture_output=True, text=True)
-    assert "resumed after" in done.stderr, done.stderr
-    assert shard_bytes(whole) == shard_bytes(killed) and len(shard_bytes(whole)) >= 3
-    assert load_manifest(killed)["state"]["phase"] == "complete"
-    assert not (killed / ".wakachi-shuffle").exists()
+def test_kills_at_random_points_then_rerun_gives_the_same_files(tok_dir, big, tmp_path, extra):
+    """SIGKILL at random moments spread over the work (reading, encoding, shuffling, writing), each
+    in its own directory, then the same command to the end: every file equals an uninterrupted
+    run's."""
+    whole = tmp_path / "whole"
+    proc = start_work(pack_cmd(tok_dir, whole, [big], *extra), whole)
+    t0 = time.monotonic()
+    assert proc.wait() == 0, proc.communicate()
+    seconds = time.monotonic() - t0
+    want = dir_files(whole)
+    assert len(shard_bytes(whole)) >= 3 and "manifest.json" in want
+    rng = random.Random(f"pack-kills-{extra}")
+    phases = []
+    for k in range(3):
+        killed = tmp_path / f"killed{k}"
+        proc = start_work(pack_cmd(tok_dir, killed, [big], *extra), killed)
+        time.sleep(rng.uniform(k, k + 1) / 3 * seconds)
+        proc.kill()
+        proc.wait()
+        phases.append(json.loads((killed / "manifest.json").read_text(encoding="utf-8"))["state"]["phase"])
+        done = subprocess.run(pack_cmd(tok_dir, killed, [big], *extra), check=True, capture_output=True, text=True)
+        assert dir_files(killed) == want, f"killed in phase {phases[-1]}: {done.stderr}"
+        assert not (killed / ".wakachi-shuffle").exists()
+    assert sum(ph != "complete" for ph in phases) >= 2, phases
 
 
 def test_ctrl_c_stops_after_the_batch_and_the_rerun_resumes(tok_dir, big, tmp_path):
@@ -300,7 +329,43 @@ def test_invalid_utf8_strict_names_file_and_line_skip_counts(tok_dir, kwdlc, tmp
     cli = subprocess.run(
         pack_cmd(tok_dir, tmp_path / "cli2", [bad], "--errors", "skip"), capture_output=True, text=True
     )
-    assert cli.returncode == 0 and "1 lines skipped as invalid UTF-8" in cli.stderr
+    assert cli.returncode == 0 and "1 line skipped as invalid UTF-8" in cli.stderr
+
+
+def test_a_run_that_failed_before_its_first_shard_does_not_block_the_next(tok_dir, kwdlc, tmp_path):
+    lines = kwdlc.read_bytes().split(b"\n")
+    lines[6] = b"\xff" + lines[6]
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\n".join(lines))
+    out = tmp_path / "o"
+    with pytest.raises(InputError, match=r"bad\.txt:7"):
+        run(tok_dir, out, [bad])
+    assert (out / "manifest.json").exists() and not list(out.glob("*.arrow"))
+    report = run(tok_dir, out, [kwdlc])  # other inputs: no --overwrite needed, nothing is lost
+    assert report["shards"] > 0 and report["resumed_rows"] == 0
+    # With a shard written, other inputs are refused as before.
+    with pytest.raises(ConfigError, match="pass overwrite"):
+        run(tok_dir, out, [bad])
+
+
+def test_limits_are_checked_before_any_work_and_name_the_flag(tok_dir, kwdlc, tmp_path):
+    out = tmp_path / "o"
+    zero = subprocess.run(pack_cmd(tok_dir, out, [kwdlc], "--max-seq-length", "0"), capture_output=True, text=True)
+    assert zero.returncode == 2 and "argument --max-seq-length: must be > 0, not 0" in zero.stderr
+    big = subprocess.run(pack_cmd(tok_dir, out, [kwdlc], "--max-seq-length", "100000"), capture_output=True, text=True)
+    assert big.returncode == 1, big.stderr
+    assert big.stderr.startswith("wakachi: error: --max-seq-length 100000 is above 65536"), big.stderr
+    assert not out.exists()
+    with pytest.raises(ConfigError, match="max_seq_length 65537 is above 65536"):
+        run(tok_dir, out, [kwdlc], max_seq_length=65537)
+
+
+def test_pack_help_shows_defaults_and_required_flags():
+    text = subprocess.run([*WAKACHI, "pack", "--help"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "(default 128)" in flat and "(default: bert 0.1, electra 0.05)" in flat and "19 at 128" in flat
+    required = text[text.index("required (here or in --config)") :]
+    assert "--tokenizer" in required and "--output" in required
 
 
 def test_bad_jsonl_records(tok_dir, tmp_path):

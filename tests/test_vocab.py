@@ -274,6 +274,19 @@ def test_cli_wordpiece(corpora, tmp_path):
     assert len((tmp_path / "cli-char" / "vocab.txt").read_text(encoding="utf-8").splitlines()) == 100
 
 
+def test_cli_takes_the_order_of_a_hf_run(corpora, tmp_path):
+    """HF's trainer orders the `##c` entries differently in every process; given one run's
+    vocab.txt, `--continuation-order` reproduces that vocabulary byte for byte."""
+    files = corpora["ja"]
+    want = hf_vocab(words_text(files, "mecab:ipadic"), BERT, 5000)
+    hf_txt = tmp_path / "hf-vocab.txt"
+    hf_txt.write_text("".join(t + "\n" for t in want), encoding="utf-8")
+    args = ["vocab", "wordpiece", "-s", "mecab:ipadic", "--vocab-size", "5000", "-j", "2"]
+    r = run_cli(*args, "--continuation-order", hf_txt, "-o", tmp_path / "cli", *files)
+    assert r.returncode == 0, r.stderr
+    assert_same(want, (tmp_path / "cli" / "vocab.txt").read_text(encoding="utf-8").splitlines())
+
+
 UNIGRAM_FLAGS = {
     "vocab_size": 3000,
     "input_sentence_size": 2000,

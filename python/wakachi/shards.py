@@ -86,12 +86,32 @@ def _decode_tokens(row: dict[str, Any], vocab: Sequence[str] | None) -> str:
     return "".join(out)
 
 
+def legend(row: dict[str, Any], with_vocab: bool) -> list[str]:
+    """What the notation of `inspect` means, for the columns `row` has."""
+    out = []
+    if "word_starts" in row:
+        out.append(
+            "text: words separated by spaces"
+            + ("" if with_vocab else " (the ids of one word joined by +; --vocab shows tokens)")
+        )
+    if "masked_positions" in row:
+        out.append(
+            "[MASK:x]: a masked position, x the token the model must predict; [MASK:x→y]: a masked "
+            "position whose input shows y instead of [MASK] (BERT keeps 10% and randomises 10%)"
+        )
+    if "next_sentence_label" in row:
+        out.append("next_sentence_label: 0 = B follows A in the document, 1 = B is a random sentence (NSP)")
+    return [f"legend: {x}" for x in out]
+
+
 def inspect(shard_path: str | Path, vocab: str | Path | Sequence[str] | None = None, n: int = 5) -> str:
     """The first ``n`` rows of a shard decoded back to text. ``vocab`` is a ``vocab.txt`` path
     (one token a line, id = line number) or a list of tokens; without it ids are shown as numbers."""
     rows = read_shard(shard_path)
     vocab = _load_vocab(vocab)
     lines = [f"{shard_path}: {len(rows):,} rows"]
+    if rows:
+        lines += [f"  {x}" for x in legend(rows[0], vocab is not None)]
     for r, row in enumerate(rows[:n]):
         lines.append(f"row {r}:")
         if "input_ids" in row:
