@@ -9,22 +9,27 @@ export WAKACHI_CACHE_DIR ?= $(CURDIR)/.cache/wakachi
 export WAKACHI_SHARED := $(abspath $(SHARED))
 THREADS ?= 0
 
-.PHONY: all venv build demo test test-rust test-python bench parity lint clean wheel smoke
+.PHONY: all venv build demo test test-rust test-python bench parity parity-sample lint clean wheel smoke
 
 all: build
 
 # The venv is rebuilt only when requirements-dev.txt changes (its stamp holds the lock's hash).
 $(VENV)/.stamp: requirements-dev.txt
+	@echo "== make: creating $(VENV) and installing the pinned tools and references (first run: several minutes)"
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	$(VPY) -m pip install --progress-bar on -r requirements-dev.txt
 	sha256sum requirements-dev.txt > $@
 
 venv: $(VENV)/.stamp
 
 # Release build of the extension, installed editable into the venv (cargo caches in target/).
+# cargo shows its own progress; the first build compiles every dependency (several minutes).
+# pip's "Ignoring ...: markers 'extra == ...'" lines (the optional extras) are dropped.
 build: venv
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
+	@echo "== make: building the extension (release) and installing it into $(VENV)"
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release 2>&1 \
+	  | { grep -v -E "^(Ignoring .*: markers 'extra == |Looking in links: )" || true; }
 
 demo: build
 	$(VPY) benches/demo.py
@@ -64,8 +69,24 @@ parity: build
 	$(VPY) benches/parity_tokenizers.py
 	$(VPY) benches/accuracy.py
 
-lint:
-	cargo clippy --workspace --all-targets -- -D warnings
+# One every-line parity script per stage on a sample large enough to matter (whole corpus files,
+# thousands of lines each; a few minutes); `.ci/run` runs it after the tests. `make parity` runs all.
+parity-sample: build
+	$(VPY) benches/parity_mecab.py --dict ipadic --files kwdlc.txt,ud_ja_gsd.txt
+	$(VPY) benches/parity_jieba.py --mode hmm --files sighan2005_pku.txt,ud_zh_gsd.txt
+	$(VPY) benches/parity_split.py --files kwdlc.txt,ud_zh_gsd.txt
+	$(VPY) benches/parity_encode.py --configs unidic_lite-wordpiece-cased --files kwdlc.txt,jglue_wikipedia.txt
+	$(VPY) benches/parity_unigram.py ja
+	$(VPY) benches/parity_instances.py --debian-docs 300 --aozora-docs 20 --seeds 12345
+
+# Formatting, lints, types and the stub of the extension (stubtest imports the built module).
+lint: build
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff format --check python tests benches
+	$(VENV)/bin/mypy
+	$(VPY) -m mypy.stubtest wakachi._core
 
 # The abi3 wheel a user installs (release build, maturin's manylinux compliance check).
 wheel: venv

@@ -33,9 +33,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from split_reference import CORPORA, corpus_lines, mecab_tagger  # noqa: E402
-
-from wakachi import Segmenter, WakachiError  # noqa: E402
+from split_reference import CORPORA, corpus_lines, mecab_tagger
+from wakachi import Segmenter, WakachiError
 
 JA = ["ud_ja_gsd", "ud_ja_gsdluw", "kwdlc"]
 ZH = ["ud_zh_gsd", "ud_zh_gsdsimp", "ud_zh_hk", "ud_zh_cfl", "ud_zh_beginner", "sighan2005_pku", "sighan2005_as"]
@@ -76,7 +75,7 @@ class Score:
 
 def score(raw: list[str], gold: list[list[str]], predicted: list[list[str]]) -> Score:
     s = Score()
-    for text, g, p in zip(raw, gold, predicted):
+    for text, g, p in zip(raw, gold, predicted, strict=True):
         s.add(text, g, p)
     return s
 
@@ -86,12 +85,12 @@ def jieba_reference(hmm: bool):
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
-    return lambda lines: [jieba.lcut(l, HMM=hmm) for l in lines]
+    return lambda lines: [jieba.lcut(ln, HMM=hmm) for ln in lines]
 
 
 def mecab_reference(dictionary: str):
     tagger = mecab_tagger(dictionary)
-    return lambda lines: [[w.surface for w in tagger(l)] for l in lines]
+    return lambda lines: [[w.surface for w in tagger(ln)] for ln in lines]
 
 
 def segmenters(lang: str) -> list[tuple[str, Segmenter | None, object]]:
@@ -111,7 +110,7 @@ def segmenters(lang: str) -> list[tuple[str, Segmenter | None, object]]:
             )
             seg = None
         out.append((spec, seg, jieba_reference(hmm)))
-    return out + [("char", Segmenter.char(), None)]
+    return [*out, ("char", Segmenter.char(), None)]
 
 
 def main() -> int:
@@ -126,7 +125,9 @@ def main() -> int:
         if lang not in cache:
             cache[lang] = segmenters(lang)
         pairs = [
-            (r, s.split()) for r, s in zip(corpus_lines(f"{name}.txt"), corpus_lines(f"{name}.seg.txt")) if r.strip()
+            (r, s.split())
+            for r, s in zip(corpus_lines(f"{name}.txt"), corpus_lines(f"{name}.seg.txt"), strict=True)
+            if r.strip()
         ]
         raw, gold = [r for r, _ in pairs], [g for _, g in pairs]
         for spec, seg, ref in cache[lang]:

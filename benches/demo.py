@@ -46,7 +46,7 @@ def segment(lines: list[str], mb: float) -> None:
             import fugashi
 
             tagger = fugashi.GenericTagger(f'-d "{seg.load_report["dicdir"]}" -r /dev/null')
-            same = sum([x.surface for x in tagger(l)] == w for l, w in zip(lines, words))
+            same = sum([x.surface for x in tagger(ln)] == w for ln, w in zip(lines, words, strict=True))
             print(f"   identical to MeCab (fugashi) on {same}/{len(lines)} lines")
         except ImportError:
             pass
@@ -77,7 +77,7 @@ def vocab(sentences: Path) -> Path:
 
 def encode(tokenizer_dir: Path, lines: list[str]) -> None:
     tok = Tokenizer.from_pretrained(tokenizer_dir)
-    text = next(l for l in lines if len(l) > 20)[:40]
+    text = next(ln for ln in lines if len(ln) > 20)[:40]
     print(f"{text}\n   -> {tok.tokenize(text)}\n   -> {tok.encode(text)}")
 
 
@@ -144,7 +144,7 @@ def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     lines = SAMPLE.read_text(encoding="utf-8").split("\n")[:-1]
-    mb = sum(len(l.encode()) + 1 for l in lines) / 1e6
+    mb = sum(len(ln.encode()) + 1 for ln in lines) / 1e6
     print(f"sample: {SAMPLE.relative_to(ROOT)}, {len(lines)} lines, {mb:.2f} MB")
     step("1. segment (MeCab through wakachi)")
     segment(lines, mb)

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import wordpiece_fixtures as fx  # noqa: E402
-
-import wakachi  # noqa: E402
+import wakachi
+import wordpiece_fixtures as fx
 
 
 def corpus(mb: float) -> list[str]:
@@ -50,7 +49,7 @@ def main() -> int:
     ap.add_argument("--config", default="unidic_lite-wordpiece-cased")
     args = ap.parse_args()
     lines = corpus(args.mb)
-    mb = sum(len(l.encode()) + 1 for l in lines) / 1e6
+    mb = sum(len(ln.encode()) + 1 for ln in lines) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
         d = fx.build_all(Path(tmp))[args.config]
         ours = wakachi.Tokenizer.from_pretrained(d)
@@ -60,8 +59,8 @@ def main() -> int:
         many, tn = timed(lambda: ours.encode_batch(lines, threads=0))
         hf = fx.hf_tokenizer(d)
         hf(lines[0], add_special_tokens=False)
-        ref, th = timed(lambda: [hf(l, add_special_tokens=False)["input_ids"] for l in lines])
-    same = sum(a == b for a, b in zip(ref, one))
+        ref, th = timed(lambda: [hf(ln, add_special_tokens=False)["input_ids"] for ln in lines])
+    same = sum(a == b for a, b in zip(ref, one, strict=True))
     assert one == many
     print(f"config {args.config}; {len(lines):,} lines, {mb:.2f} MB; {os.cpu_count()} cores")
     print(f"{'wakachi 1 thread':28s} {mb / t1:8.2f} MB/s  ({t1:.2f} s)")

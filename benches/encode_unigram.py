@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import unigram_models as um  # noqa: E402
+import unigram_models as um
 
 CONFIGS = ["wakachi-1", "wakachi-all", "sentencepiece-1", "sentencepiece-all"]
 

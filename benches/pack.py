@@ -33,7 +33,7 @@ CASES = [(128, 5), (512, 30)]
 
 def vm_hwm_mb() -> float:
     with open("/proc/self/status") as f:
-        line = next(l for l in f if l.startswith("VmHWM:"))
+        line = next(ln for ln in f if ln.startswith("VmHWM:"))
     return int(line.split()[1]) / 1024
 
 
@@ -52,8 +52,9 @@ def read_documents(path: str):
 
 def side_reference(args) -> dict:
     os.environ["HF_HUB_OFFLINE"] = "1"
-    import google_reference
     from transformers import AutoTokenizer
+
+    import google_reference
 
     tok = AutoTokenizer.from_pretrained(args.tok)
     t0 = time.perf_counter()
@@ -159,7 +160,9 @@ def build_tokenizer(root: Path) -> Path:
 def compare(tmp: Path, tok: Path, args) -> None:
     inp = make_input(tmp / "input.txt", args.mb)
     mb = inp.stat().st_size / 1e6
-    print(f"input: {mb:.2f} MB ({inp}); tokenizer: {tok} ({sum(1 for _ in open(tok / 'vocab.txt'))} entries)")
+    print(
+        f"input: {mb:.2f} MB ({inp}); tokenizer: {tok} ({len((tok / 'vocab.txt').read_text(encoding='utf-8').splitlines())} entries)"
+    )
     print(f"{'seq':>4} {'dupe':>4} {'side':<22} {'wall s':>8} {'MB/s':>6} {'instances':>10} {'peak RSS MB':>11}")
     for seq, dupe in CASES:
         ref, ref_s = run_side("reference", tok=tok, input=inp, seq=seq, dupe=dupe)

@@ -16,9 +16,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import unigram_models as um  # noqa: E402
-
-from wakachi.unigram import load_albert_dir  # noqa: E402
+import unigram_models as um
+from wakachi.unigram import load_albert_dir
 
 
 def check(name: str, config: str) -> tuple[int, int]:
@@ -32,7 +31,7 @@ def check(name: str, config: str) -> tuple[int, int]:
     for f in um.corpus_files(um.VARIANTS[name][0]):
         lines = um.read_lines(f)
         expected = hf(lines, add_special_tokens=False)["input_ids"]
-        diff = [i for i, (line, e) in enumerate(zip(lines, expected)) if ours.encode(line) != e]
+        diff = [i for i, (line, e) in enumerate(zip(lines, expected, strict=True)) if ours.encode(line) != e]
         print(f"{name}/{config:8} {f.name:22} {len(lines) - len(diff):>7} / {len(lines):<7} identical")
         for i in diff[:3]:
             print(

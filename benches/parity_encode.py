@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import wordpiece_fixtures as fx  # noqa: E402
-
-import wakachi  # noqa: E402
+import wakachi
+import wordpiece_fixtures as fx
 
 
 def compare(name: str, path: Path, files: list[str], n: int | None) -> tuple[int, int]:
@@ -35,9 +34,9 @@ def compare(name: str, path: Path, files: list[str], n: int | None) -> tuple[int
         want = [hf(line, add_special_tokens=False)["input_ids"] for line in lines]
         t_hf = time.perf_counter() - t0
         got = ours.encode_batch(lines)
-        same = sum(a == b for a, b in zip(want, got))
+        same = sum(a == b for a, b in zip(want, got, strict=True))
         print(f"{name:28s} {f:22s} {same:>7,}/{len(lines):<7,} identical  (reference {t_hf:.0f} s)", flush=True)
-        for line, a, b in zip(lines, want, got):
+        for line, a, b in zip(lines, want, got, strict=True):
             if a != b:
                 print(f"  first difference: {line[:120]!r}\n    transformers {a[:40]}\n    wakachi      {b[:40]}")
                 break
@@ -55,7 +54,7 @@ def unicode_check() -> tuple[int, int]:
     same = total = 0
     for f in sorted(p.name for p in fx.CORPORA.glob("*.txt")):
         lines = fx.read_lines(f)
-        ok = sum(_core.nfkc(l) == unicodedata.normalize("NFKC", l) and _core.lower(l) == l.lower() for l in lines)
+        ok = sum(_core.nfkc(ln) == unicodedata.normalize("NFKC", ln) and _core.lower(ln) == ln.lower() for ln in lines)
         print(f"{'unicode (NFKC, lower)':28s} {f:22s} {ok:>7,}/{len(lines):<7,} identical", flush=True)
         same += ok
         total += len(lines)

@@ -17,11 +17,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import google_reference  # noqa: E402
-from instances_data import load, reference_as_dicts, to_parts  # noqa: E402
-
-from wakachi import Segmenter  # noqa: E402
-from wakachi import _core  # noqa: E402
+import google_reference
+from instances_data import load, reference_as_dicts, to_parts
+from wakachi import (
+    Segmenter,
+    _core,
+)
 
 SETTINGS = [  # (max_seq_length, dupe_factor, max_predictions_per_seq, do_whole_word_mask)
     (128, 5, 19, True),
@@ -31,21 +32,21 @@ SETTINGS = [  # (max_seq_length, dupe_factor, max_predictions_per_seq, do_whole_
 
 
 def run_case(vocab, docs, ids, starts, seq, dupe, max_pred, wwm, seed):
-    settings = dict(
-        seed=seed,
-        dupe_factor=dupe,
-        max_seq_length=seq,
-        short_seq_prob=0.1,
-        masked_lm_prob=0.15,
-        max_predictions_per_seq=max_pred,
-        do_whole_word_mask=wwm,
-    )
+    settings = {
+        "seed": seed,
+        "dupe_factor": dupe,
+        "max_seq_length": seq,
+        "short_seq_prob": 0.1,
+        "masked_lm_prob": 0.15,
+        "max_predictions_per_seq": max_pred,
+        "do_whole_word_mask": wwm,
+    }
     t0 = time.perf_counter()
     ref = reference_as_dicts(vocab, google_reference.create_instances(docs, vocab.words, **settings))
     t1 = time.perf_counter()
     ours = _core.google_instances(ids, starts, **settings, **vocab.specials())
     t2 = time.perf_counter()
-    same = sum(o == r for o, r in zip(ours, ref))
+    same = sum(o == r for o, r in zip(ours, ref, strict=False))
     return same, len(ref), len(ours), t1 - t0, t2 - t1
 
 

@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import ZH_FILES, corpus_lines  # noqa: E402
-
-from wakachi import Segmenter  # noqa: E402
+from conftest import ZH_FILES, corpus_lines
+from wakachi import Segmenter
 
 
 def reference():
@@ -32,7 +31,7 @@ def compare(seg: Segmenter, tok, hmm: bool, name: str) -> tuple[int, int, list[t
     lines = corpus_lines(name)
     ours = seg.segment_batch(lines)
     bad = []
-    for line, words in zip(lines, ours):
+    for line, words in zip(lines, ours, strict=True):
         ref = [w for w in tok.lcut(line, HMM=hmm) if w.strip()]
         if words != ref:
             bad.append((line, words, ref))

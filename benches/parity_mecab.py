@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import JA_FILES, corpus_lines, fugashi_tagger  # noqa: E402
-
-from wakachi import Segmenter  # noqa: E402
+from conftest import JA_FILES, corpus_lines, fugashi_tagger
+from wakachi import Segmenter
 
 
 def compare(dictionary: str, name: str) -> tuple[int, int, list[str]]:
@@ -23,7 +22,7 @@ def compare(dictionary: str, name: str) -> tuple[int, int, list[str]]:
     lines = corpus_lines(name)
     ours = seg.tokenize_batch(lines)
     bad = []
-    for line, toks in zip(lines, ours):
+    for line, toks in zip(lines, ours, strict=True):
         ref = [(w.surface, w.feature_raw) for w in tagger(line)]
         if [(t.surface, t.feature) for t in toks] != ref:
             bad.append(line)

@@ -52,7 +52,7 @@ def homograph_order(src: Path, readdir: list[str]) -> tuple[int, int, int]:
     per_file = {}
     for name in readdir:
         rows = (src / name).read_bytes().decode("euc_jp").split("\n")
-        per_file[name] = [tuple(l.split(",", 4)) for l in rows if l.strip()]
+        per_file[name] = [tuple(ln.split(",", 4)) for ln in rows if ln.strip()]
 
     def order(files):
         by = collections.defaultdict(list)
@@ -71,7 +71,7 @@ def analyses(tagger, lines):
 
 
 def same(x, y) -> int:
-    return sum(1 for p, q in zip(x, y) if p == q)
+    return sum(1 for p, q in zip(x, y, strict=True) if p == q)
 
 
 def main() -> int:
@@ -111,13 +111,13 @@ def main() -> int:
         ours_bin = [[(t.surface, t.feature) for t in ts] for ts in w_bin.tokenize_batch(lines)]
         ref, ref_sorted = analyses(m_bin, lines), analyses(m_sorted, lines)
         counts = [same(ours_src, ref), same(ours_bin, ref), same(ours_src, ref_sorted), same(ref, ref_sorted)]
-        totals.update({c: k for c, k in zip(cols, counts)} | {"lines": len(lines)})
+        totals.update(dict(zip(cols, counts, strict=True)) | {"lines": len(lines)})
         print(f"| {name} | {len(lines):,} | " + " | ".join(f"{k:,}" for k in counts) + " |", flush=True)
         pairs = [("source", ours_src, ref), ("binary", ours_bin, ref), ("mecab order", ref, ref_sorted)]
         for i, line in enumerate(lines):
             for what, x, y in pairs:
                 if len(examples) < 8 and x[i] != y[i]:
-                    first = next(((p, q) for p, q in zip(x[i], y[i]) if p != q), (len(x[i]), len(y[i])))
+                    first = next(((p, q) for p, q in zip(x[i], y[i], strict=False) if p != q), (len(x[i]), len(y[i])))
                     examples.append(f"{what}: {name}:{i + 1}: {line[:40]!r}: {first[0]} vs {first[1]}")
                     break
     print(f"| **all** | **{totals['lines']:,}** | " + " | ".join(f"**{totals[c]:,}**" for c in cols) + " |")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from split_reference import (  # noqa: E402
+from split_reference import (
     CORPORA,
     JA_FILES,
     ZH_FILES,
@@ -31,9 +31,8 @@ from split_reference import (  # noqa: E402
     split_document_lines,
     zh_raw,
 )
-
-from wakachi import Segmenter  # noqa: E402
-from wakachi.split import split_files, split_sentences_batch  # noqa: E402
+from wakachi import Segmenter
+from wakachi.split import split_files, split_sentences_batch
 
 MIN, MAX = 10, 200
 
@@ -41,18 +40,18 @@ MIN, MAX = 10, 200
 def compare_file(name: str, rule: str, seg, raw_split) -> list[tuple]:
     lines = corpus_lines(name)
     t0 = time.perf_counter()
-    raws = [raw_split(l) if l.strip() else [] for l in lines]
+    raws = [raw_split(ln) if ln.strip() else [] for ln in lines]
     t_ref = time.perf_counter() - t0
     ours = split_sentences_batch(lines, rule, seg)
-    same = sum(o == keep(r) for o, r in zip(ours, raws))
+    same = sum(o == keep(r) for o, r in zip(ours, raws, strict=True))
     rows = [(name, rule, "lines", same, len(lines), t_ref)]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.txt"
         report = split_files([CORPORA / name], out, rule, seg, min_len=MIN, max_len=MAX)
         got = out.read_text(encoding="utf-8").split("\n")[:-1]
-    it = iter(r for l, r in zip(lines, raws) if l.strip())
+    it = iter(r for ln, r in zip(lines, raws, strict=True) if ln.strip())
     ref = split_document_lines(lines, lambda _: next(it), MIN, MAX)
-    same = sum(a == b for a, b in zip(got, ref)) if len(got) == len(ref) else 0
+    same = sum(a == b for a, b in zip(got, ref, strict=True)) if len(got) == len(ref) else 0
     rows.append((name, rule, f"file {MIN}-{MAX}", same, len(ref), report["seconds"]))
     return rows
 
@@ -64,13 +63,13 @@ def main() -> int:
     args = ap.parse_args()
     seg, tagger = Segmenter.mecab(args.dict), mecab_tagger(args.dict)
     failed = 0
-    print(f"| file | rule | check | identical | total | seconds (ref lines / ours file) |")
+    print("| file | rule | check | identical | total | seconds (ref lines / ours file) |")
     print("|---|---|---|---:|---:|---:|")
     for name in args.files.split(","):
         if name in ZH_FILES:
             rows = compare_file(name, "zh", None, zh_raw)
         else:
-            rows = compare_file(name, "cl-tohoku", seg, lambda l: cl_tohoku_raw(tagger, l))
+            rows = compare_file(name, "cl-tohoku", seg, lambda ln: cl_tohoku_raw(tagger, ln))
         for file, rule, check, same, total, secs in rows:
             label = f"cl-tohoku ({args.dict})" if rule == "cl-tohoku" else rule
             print(f"| {file} | {label} | {check} | {same:,} | {total:,} | {secs:.2f} |", flush=True)

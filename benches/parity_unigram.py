@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import sentencepiece as spm  # noqa: E402
-import unigram_models as um  # noqa: E402
+import sentencepiece as spm
 
-from wakachi.unigram import UnigramModel  # noqa: E402
+import unigram_models as um
+from wakachi.unigram import UnigramModel
 
 
 def inputs(lang: str):
@@ -43,7 +43,7 @@ def check(name: str) -> tuple[int, int]:
     for fname, lines in inputs(um.VARIANTS[name][0]):
         expected = sp.encode(lines, num_threads=1)
         got = ours.encode_batch(lines)
-        diff = [i for i, (e, g) in enumerate(zip(expected, got)) if e != g]
+        diff = [i for i, (e, g) in enumerate(zip(expected, got, strict=True)) if e != g]
         print(f"{name:13} {fname:22} {len(lines) - len(diff):>7} / {len(lines):<7} identical")
         for i in diff[:3]:
             print(

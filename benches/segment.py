@@ -35,14 +35,14 @@ FILES = ["aozora_ja.txt", "ja_debian.txt", "jglue_wikipedia.txt", "kwdlc.txt", "
 
 def build_text(mb: float, out: Path) -> None:
     """Non-blank lines from several corpora, interleaved by file, up to `mb` MB."""
-    sources = [[l for l in (CORPORA / f).read_text(encoding="utf-8").split("\n") if l] for f in FILES]
+    sources = [[ln for ln in (CORPORA / f).read_text(encoding="utf-8").split("\n") if ln] for f in FILES]
     lines, size, i = [], 0, 0
     while size < mb * 1e6 and any(sources):
         src = sources[i % len(sources)]
         if src:
-            l = src.pop(0)
-            lines.append(l)
-            size += len(l.encode()) + 1
+            ln = src.pop(0)
+            lines.append(ln)
+            size += len(ln.encode()) + 1
         i += 1
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -67,11 +67,11 @@ def worker(kind: str, dictionary: str, threads: int, path: str, cache_dir: str) 
         load = time.perf_counter() - t0
         t0 = time.perf_counter()
         if kind == "fugashi-wakati":
-            for l in lines:
-                tagger.parse(l)
+            for ln in lines:
+                tagger.parse(ln)
         else:
-            for l in lines:
-                [w.surface for w in tagger(l)]
+            for ln in lines:
+                [w.surface for w in tagger(ln)]
         secs = time.perf_counter() - t0
     elif kind == "wakachi-api":
         from wakachi import Segmenter

@@ -40,10 +40,10 @@ def build_text(mb: float, out: Path) -> None:
     """The files' non-blank lines, concatenated, cut at `mb` MB (0: all)."""
     lines, size = [], 0
     for f in FILES:
-        for l in (CORPORA / f).read_text(encoding="utf-8").split("\n"):
-            if l and (not mb or size < mb * 1e6):
-                lines.append(l)
-                size += len(l.encode()) + 1
+        for ln in (CORPORA / f).read_text(encoding="utf-8").split("\n"):
+            if ln and (not mb or size < mb * 1e6):
+                lines.append(ln)
+                size += len(ln.encode()) + 1
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -65,7 +65,7 @@ def worker(kind: str, hmm: bool, threads: int, path: str) -> dict:
         tok.initialize()
         load = time.perf_counter() - t0
         t0 = time.perf_counter()
-        out = [tok.lcut(l, HMM=hmm) for l in lines]  # kept, like segment_batch's result
+        out = [tok.lcut(ln, HMM=hmm) for ln in lines]  # kept, like segment_batch's result
     elif kind == "wakachi-api":
         from wakachi import Segmenter
 

@@ -64,18 +64,18 @@ open(out, "w", encoding="utf-8").write("".join(t + "\n" for t in sorted(v, key=v
 def make_corpus(path: Path, mb: float) -> int:
     """Non-blank lines of the Japanese corpora, round-robin over the files, up to `mb` MB."""
     sources = [
-        [l for l in (SHARED / "corpora" / f).read_text(encoding="utf-8").splitlines() if l.strip()] for f in FILES
+        [ln for ln in (SHARED / "corpora" / f).read_text(encoding="utf-8").splitlines() if ln.strip()] for f in FILES
     ]
     limit, size, out = mb * 1e6, 0, []
     idx = [0] * len(sources)
-    while size < limit and any(i < len(s) for i, s in zip(idx, sources)):
+    while size < limit and any(i < len(s) for i, s in zip(idx, sources, strict=True)):
         for k, s in enumerate(sources):
             for _ in range(50):
                 if idx[k] < len(s) and size < limit:
                     out.append(s[idx[k]])
                     size += len(s[idx[k]].encode()) + 1
                     idx[k] += 1
-    path.write_text("".join(l + "\n" for l in out), encoding="utf-8")
+    path.write_text("".join(ln + "\n" for ln in out), encoding="utf-8")
     return size
 
 
@@ -152,17 +152,17 @@ def main() -> None:
         t_ours, rss_ours = timed(ours_cmd)
         t_ref, rss_ref = timed(ref_cmd)
         print(
-            f"corpus: {mb:.2f} MB, {sum(1 for _ in open(corpus, encoding='utf-8')):,} lines; "
+            f"corpus: {mb:.2f} MB, {len(corpus.read_text(encoding='utf-8').splitlines()):,} lines; "
             f"vocab {args.vocab_size}; cores: {os.cpu_count()}"
         )
         print(f"{'':28} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12}")
-        print(f"{'wakachi (-j %d)' % args.threads:28} {t_ours:8.2f} {mb / t_ours:7.2f} {rss_ours:12.0f}")
+        print(f"{f'wakachi (-j {args.threads})':28} {t_ours:8.2f} {mb / t_ours:7.2f} {rss_ours:12.0f}")
         print(f"{'fugashi + HF tokenizers':28} {t_ref:8.2f} {mb / t_ref:7.2f} {rss_ref:12.0f}")
         print(f"speed ratio wakachi/reference: {t_ref / t_ours:.2f}x; RSS ratio: {rss_ours / rss_ref:.2f}")
         ref = (tmp / "ref.txt").read_text(encoding="utf-8").splitlines()
         ours = (tmp / "ours" / "vocab.txt").read_text(encoding="utf-8").splitlines()
         print(
-            f"as run: {sum(a == b for a, b in zip(ref, ours)):,} / {len(ref):,} vocab.txt lines identical "
+            f"as run: {sum(a == b for a, b in zip(ref, ours, strict=False)):,} / {len(ref):,} vocab.txt lines identical "
             f"(wakachi {len(ours):,} entries); set difference {len(set(ref) ^ set(ours)):,}"
         )
         from wakachi.vocab import train_wordpiece
@@ -171,8 +171,8 @@ def main() -> None:
         again = train_wordpiece(
             [corpus], None, preset="cl-tohoku-v3", vocab_size=args.vocab_size, continuation_order=order
         )["vocab"]
-        same = sum(a == b for a, b in zip(ref, again))
-        first = next((i for i, (a, b) in enumerate(zip(ref, again)) if a != b), None)
+        same = sum(a == b for a, b in zip(ref, again, strict=False))
+        first = next((i for i, (a, b) in enumerate(zip(ref, again, strict=False)) if a != b), None)
         print(
             f"with HF's ##c order: {same:,} / {len(ref):,} lines identical"
             + ("" if first is None else f"; first difference at line {first + 1}: {ref[first]!r} vs {again[first]!r}")

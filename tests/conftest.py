@@ -3,6 +3,7 @@ independent reference."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from pathlib import Path
 
@@ -37,12 +38,12 @@ ZH_FILES = [
 def corpus_lines(name: str) -> list[str]:
     """Every line of a shared corpus file, newline removed (blank lines kept)."""
     with open(CORPORA / name, encoding="utf-8", newline="\n") as f:
-        return [l[:-1] if l.endswith("\n") else l for l in f]
+        return [ln[:-1] if ln.endswith("\n") else ln for ln in f]
 
 
 def corpus_slice(name: str, n: int) -> list[str]:
     """`n` non-blank lines spread evenly over the file (its head, middle and tail)."""
-    lines = [l for l in corpus_lines(name) if l]
+    lines = [ln for ln in corpus_lines(name) if ln]
     step = max(1, len(lines) // n)
     return lines[::step][:n]
 
@@ -66,3 +67,29 @@ def mecab_pair(dictionary):
     from wakachi import Segmenter
 
     return Segmenter.mecab(dictionary), fugashi_tagger(dictionary)
+
+
+# A skipped test is a failure unless `allowed_skips.txt` lists it (a pattern of node ids): a
+# missing reference or corpus must not turn a parity test into a silent pass.
+ALLOWED_SKIPS = Path(__file__).with_name("allowed_skips.txt")
+_skipped: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skipped.append((report.nodeid, reason))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    allowed = [ln.strip() for ln in ALLOWED_SKIPS.read_text(encoding="utf-8").splitlines()]
+    allowed = [a for a in allowed if a and not a.startswith("#")]
+    bad = [(n, r) for n, r in _skipped if not any(fnmatch.fnmatch(n, a) for a in allowed)]
+    if bad:
+        tr = session.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write("\n")
+            tr.write_line(f"skipped but not listed in {ALLOWED_SKIPS.name} (a failure):", red=True)
+            for n, r in bad:
+                tr.write_line(f"  {n}: {r}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -58,14 +58,14 @@ def create_instances(
     rng = random.Random(seed)
     docs = [d for d in ([s for s in doc if s] for doc in documents) if d]
     rng.shuffle(docs)
-    settings = dict(
-        max_seq_length=max_seq_length,
-        short_seq_prob=short_seq_prob,
-        masked_lm_prob=masked_lm_prob,
-        max_predictions=max_predictions_per_seq,
-        whole_word=do_whole_word_mask,
-        vocab_words=vocab_words,
-    )
+    settings = {
+        "max_seq_length": max_seq_length,
+        "short_seq_prob": short_seq_prob,
+        "masked_lm_prob": masked_lm_prob,
+        "max_predictions": max_predictions_per_seq,
+        "whole_word": do_whole_word_mask,
+        "vocab_words": vocab_words,
+    }
     instances = []
     for _ in range(dupe_factor):
         for index in range(len(docs)):
@@ -125,17 +125,17 @@ def pair_from_chunk(docs, index, chunk, target, budget, rng, **masking):
         is_random_next = False
         b = flatten(chunk[a_end:])
     truncate(a, b, budget, rng)
-    tokens = [CLS] + a + [SEP] + b + [SEP]
+    tokens = [CLS, *a, SEP, *b, SEP]
     segment_ids = [0] * (len(a) + 2) + [1] * (len(b) + 1)
     masked, positions, labels = mask_tokens(tokens, rng, **masking)
-    inst = dict(
-        tokens=tokens,
-        masked_tokens=masked,
-        segment_ids=segment_ids,
-        masked_positions=positions,
-        masked_labels=labels,
-        is_random_next=is_random_next,
-    )
+    inst = {
+        "tokens": tokens,
+        "masked_tokens": masked,
+        "segment_ids": segment_ids,
+        "masked_positions": positions,
+        "masked_labels": labels,
+        "is_random_next": is_random_next,
+    }
     return inst, unused
 
 
@@ -163,7 +163,7 @@ def word_groups(tokens, whole_word):
 def mask_tokens(tokens, rng, *, masked_lm_prob, max_predictions, whole_word, vocab_words):
     groups = word_groups(tokens, whole_word)
     rng.shuffle(groups)
-    limit = min(max_predictions, max(1, int(round(len(tokens) * masked_lm_prob))))
+    limit = min(max_predictions, max(1, round(len(tokens) * masked_lm_prob)))
     out = list(tokens)
     chosen = []
     taken = set()

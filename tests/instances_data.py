@@ -57,13 +57,13 @@ class Vocab:
         return self.ids[f"[{name.upper()}]"]
 
     def specials(self) -> dict:
-        return dict(
-            vocab_size=len(self.words),
-            cls=self.special("cls"),
-            sep=self.special("sep"),
-            mask=self.special("mask"),
-            pad=self.special("pad"),
-        )
+        return {
+            "vocab_size": len(self.words),
+            "cls": self.special("cls"),
+            "sep": self.special("sep"),
+            "mask": self.special("mask"),
+            "pad": self.special("pad"),
+        }
 
 
 def token_documents(vocab: Vocab, worded_docs) -> list[list[list[str]]]:
@@ -80,14 +80,14 @@ def to_parts(vocab: Vocab, token_docs):
 def reference_as_dicts(vocab: Vocab, instances) -> list[dict]:
     """The reference's instances in the bindings' format."""
     return [
-        dict(
-            input_ids=[vocab.ids[t] for t in i["masked_tokens"]],
-            segment_ids=i["segment_ids"],
-            word_starts=[not t.startswith("##") for t in i["tokens"]],
-            masked_positions=i["masked_positions"],
-            masked_ids=[vocab.ids[t] for t in i["masked_labels"]],
-            next_sentence_label=int(i["is_random_next"]),
-        )
+        {
+            "input_ids": [vocab.ids[t] for t in i["masked_tokens"]],
+            "segment_ids": i["segment_ids"],
+            "word_starts": [not t.startswith("##") for t in i["tokens"]],
+            "masked_positions": i["masked_positions"],
+            "masked_ids": [vocab.ids[t] for t in i["masked_labels"]],
+            "next_sentence_label": int(i["is_random_next"]),
+        }
         for i in instances
     ]
 

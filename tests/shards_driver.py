@@ -3,6 +3,8 @@ subprocess by test_shards.py (which kills it with SIGKILL mid-way and reruns it)
 
     python shards_driver.py OUTDIR {direct|shuffle} ROWS [DELAY]
 
+It prints `writing` when it starts to write and `done: … SECONDS s` at the end.
+
 Rows: each line of kwdlc.seg.txt is split into words (`Segmenter.whitespace()`) and characters
 (`Segmenter.char()`); characters map to ids through a char→id dict built in first-seen order
 after 5 special tokens. The first half of the words is segment A, the rest B; every 7th-ish
@@ -32,7 +34,7 @@ def kwdlc_rows(n: int) -> tuple[list[dict], list[str]]:
     vocab = {t: i for i, t in enumerate(SPECIALS)}
     rows: list[dict] = []
     with open(SEG_FILE, encoding="utf-8") as f:
-        lines = [l.rstrip("\n") for l in f if l.strip()][:n]
+        lines = [ln.rstrip("\n") for ln in f if ln.strip()][:n]
     for i, line in enumerate(lines):
         words = ws(line)
         half = max(1, len(words) // 2)
@@ -86,6 +88,7 @@ def write(out: str | Path, mode: str, n: int, delay: float = 0.0, chunk: int = 5
     w = writer(out, mode, len(vocab))
     if delay:
         w.set_on_shard(lambda entry: time.sleep(delay))
+    print("writing", flush=True)  # a test that kills this process times its kill from here
     if w.needs_input:
         todo = rows[w.input_rows_done :]
         for s in range(0, len(todo), chunk):
@@ -98,5 +101,6 @@ def write(out: str | Path, mode: str, n: int, delay: float = 0.0, chunk: int = 5
 if __name__ == "__main__":
     out, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     delay = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    t0 = time.monotonic()
     m = write(out, mode, n, delay)
-    print(f"done: {len(m['shards'])} shards, {m['totals']['rows']} rows")
+    print(f"done: {len(m['shards'])} shards, {m['totals']['rows']} rows, {time.monotonic() - t0:.3f} s", flush=True)

@@ -83,7 +83,7 @@ def zh_raw(text: str) -> list[str]:
     """The zh rule's sentences of `text`, before stripping and filtering."""
     out = _ZH_SENTENCE.findall(text)
     rest = text[sum(map(len, out)) :]
-    return out + [rest] if rest else out
+    return [*out, rest] if rest else out
 
 
 def keep(raw: list[str], min_len: int = 0, max_len: int | None = None) -> list[str]:
@@ -96,7 +96,7 @@ def split_document_lines(lines, raw_split, min_len=0, max_len=None, documents=Tr
     """Output lines of a whole file: sentences, and a blank line after each document (ended by a
     blank line or the end of the file) that kept one."""
     out, kept = [], False
-    for line in lines + [""]:
+    for line in [*lines, ""]:
         if not line.strip():
             if kept and documents:
                 out.append("")

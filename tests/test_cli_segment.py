@@ -29,7 +29,7 @@ def test_words_per_line_match_mecab(sample, dictionary):
     r = run("segment", "-s", f"mecab:{dictionary}", "-j", "2", str(path))
     assert r.returncode == 0, r.stderr
     tagger = fugashi_tagger(dictionary)
-    want = [" ".join(w.surface for w in tagger(l)) for l in lines]
+    want = [" ".join(w.surface for w in tagger(ln)) for ln in lines]
     assert r.stdout.decode().split("\n")[:-1] == want
 
 
@@ -38,7 +38,7 @@ def test_features_format_is_mecabs(sample):
     r = run("segment", "-s", "mecab:ipadic", "--features", str(path))
     assert r.returncode == 0, r.stderr
     tagger = fugashi_tagger("ipadic")
-    want = "".join("".join(f"{w.surface}\t{w.feature_raw}\n" for w in tagger(l)) + "EOS\n" for l in lines)
+    want = "".join("".join(f"{w.surface}\t{w.feature_raw}\n" for w in tagger(ln)) + "EOS\n" for ln in lines)
     assert r.stdout.decode() == want
 
 
@@ -49,7 +49,7 @@ def test_stdin_threads_and_simple_segmenters(sample):
     two = run("segment", "-s", "mecab:ipadic", "-j", "2", str(path))
     assert one.stdout == two.stdout and one.returncode == 0
     r = run("segment", "-s", "char", "-q", str(path))
-    assert r.stdout.decode().split("\n")[:-1] == [" ".join(c for c in l if not c.isspace()) for l in lines]
+    assert r.stdout.decode().split("\n")[:-1] == [" ".join(c for c in ln if not c.isspace()) for ln in lines]
     ws = run("segment", "-s", "whitespace", "-q", input=one.stdout)
     assert ws.stdout == one.stdout  # already segmented text passes through unchanged
 
@@ -63,9 +63,10 @@ def test_invalid_utf8_named_or_skipped(tmp_path):
     r = run("segment", "-s", "mecab:ipadic", "--errors", "skip", str(p))
     assert r.returncode == 0
     tagger = fugashi_tagger("ipadic")
-    want = [" ".join(w.surface for w in tagger(l)) for l in ["一行目", "二行目", "", "四行目"]]
-    assert r.stdout.decode().split("\n") == want + [""]
-    assert "1 lines skipped as invalid UTF-8" in r.stderr.decode()
+    want = [" ".join(w.surface for w in tagger(ln)) for ln in ["一行目", "二行目", "", "四行目"]]
+    assert r.stdout.decode().split("\n") == [*want, ""]
+    # One line: the summary says "1 line", "4 lines".
+    assert "wakachi segment: 4 lines," in r.stderr.decode() and "; 1 line skipped as invalid UTF-8" in r.stderr.decode()
 
 
 def test_empty_file_nul_and_long_line(tmp_path):
@@ -79,7 +80,7 @@ def test_empty_file_nul_and_long_line(tmp_path):
     want = " ".join(w.surface for w in fugashi_tagger("ipadic")("東京\x01大阪")).replace("\x01", "\x00")
     assert r.returncode == 0 and r.stdout.decode() == want + "\n"
     long = tmp_path / "long.txt"
-    text = "".join(l for l in corpus_lines("aozora_ja.txt")[:4000])[:400_000]
+    text = "".join(ln for ln in corpus_lines("aozora_ja.txt")[:4000])[:400_000]
     long.write_text(text + "\n", encoding="utf-8")
     r = run("segment", "-s", "mecab:ipadic", "-q", str(long))
     assert r.returncode == 0

@@ -12,8 +12,8 @@ import pytest
 import google_reference
 from electra_reference import electra_reference
 from instances_data import load, reference_as_dicts, to_parts
-from wakachi import ConfigError, Segmenter
-from wakachi import _core
+from parity import assert_same
+from wakachi import ConfigError, Segmenter, _core
 
 SLICES = [("kwdlc.txt", 700, 0), ("ja_debian.txt", 100, 40)]
 GOOGLE_CASES = [(128, 5, 19, 12345), (128, 5, 19, 1), (512, 2, 76, 12345), (512, 2, 76, 2024)]
@@ -27,15 +27,15 @@ def data():
 
 
 def google_settings(seq, dupe, max_pred, seed, wwm):
-    return dict(
-        seed=seed,
-        dupe_factor=dupe,
-        max_seq_length=seq,
-        short_seq_prob=0.1,
-        masked_lm_prob=0.15,
-        max_predictions_per_seq=max_pred,
-        do_whole_word_mask=wwm,
-    )
+    return {
+        "seed": seed,
+        "dupe_factor": dupe,
+        "max_seq_length": seq,
+        "short_seq_prob": 0.1,
+        "masked_lm_prob": 0.15,
+        "max_predictions_per_seq": max_pred,
+        "do_whole_word_mask": wwm,
+    }
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**32 + 5, 2**63 + 11])
@@ -59,11 +59,7 @@ def test_google_compat_identical_to_reference(data, seq, dupe, max_pred, seed, w
     ref = google_reference.create_instances(docs, vocab.words, **settings)
     ours = _core.google_instances(ids, starts, **settings, **vocab.specials())
     want = reference_as_dicts(vocab, ref)
-    assert len(ours) == len(want)
-    diff = [k for k, (o, w) in enumerate(zip(ours, want)) if o != w]
-    assert not diff, (
-        f"{len(diff)} of {len(want)} instances differ, first #{diff[0]}: {ours[diff[0]]} != {want[diff[0]]}"
-    )
+    assert_same(range(len(want)), want, ours, "instances")
     assert_not_trivial(ref, seq, wwm)
 
 
@@ -83,7 +79,7 @@ def id_string(xs) -> str:
 
 def unmasked(inst) -> list[int]:
     ids = list(inst["input_ids"])
-    for p, i in zip(inst["masked_positions"], inst["masked_ids"]):
+    for p, i in zip(inst["masked_positions"], inst["masked_ids"], strict=True):
         ids[p] = i
     return ids
 
@@ -107,7 +103,7 @@ class DocIndex:
 
 @pytest.mark.parametrize("wwm", [True, False])
 def test_google_stream_rules(data, wwm):
-    vocab, docs, ids, starts = data
+    vocab, _docs, ids, starts = data
     sp = vocab.specials()
     block = 200
     settings = google_settings(128, 3, 19, 7, wwm)
@@ -142,9 +138,9 @@ def test_google_stream_rules(data, wwm):
 
 @pytest.mark.parametrize("seed", [42, 3])
 def test_electra_compat_matches_reference(data, seed):
-    vocab, docs, ids, starts = data
+    vocab, _docs, ids, starts = data
     sp = vocab.specials()
-    kw = dict(seed=seed, max_seq_length=128, short_seq_prob=0.05, short_min_length=5)
+    kw = {"seed": seed, "max_seq_length": 128, "short_seq_prob": 0.05, "short_min_length": 5}
     ours = _core.electra_instances(ids, starts, **kw, compat=True, **sp)
     ref = electra_reference(ids, **kw, cls=sp["cls"], sep=sp["sep"])
     assert [(o["input_ids"], o["segment_ids"]) for o in ours] == ref
@@ -170,11 +166,11 @@ def roberta_reference(docs, max_seq_length, cls, sep):
                 row += extra + piece
                 pending = False
         pending = bool(row)
-    return [[cls] + r + [sep] for r in rows + [row] if r]
+    return [[cls, *r, sep] for r in [*rows, row] if r]
 
 
 def test_roberta_full_sentences(data):
-    vocab, docs, ids, starts = data
+    vocab, _docs, ids, starts = data
     sp = vocab.specials()
     out = _core.roberta_instances(ids, starts, max_seq_length=128, cross_documents=True, doc_separator=True, **sp)
     rows = [o["input_ids"] for o in out]
@@ -189,7 +185,7 @@ def test_roberta_full_sentences(data):
 
 
 def test_gpt2_windows(data):
-    vocab, docs, ids, starts = data
+    vocab, _docs, ids, starts = data
     flat = [t for d in ids for s in d for t in s]
     flat_starts = [f for d in starts for s in d for f in s]
     out = _core.gpt2_instances(ids, starts, block_size=64, separator=None, vocab_size=len(vocab.words))
@@ -211,10 +207,10 @@ def uer_line(doc, cls, sep):
 
 @pytest.mark.parametrize("seq", [64, 128])
 def test_uer_chunks(data, seq):
-    vocab, docs, ids, starts = data
+    vocab, _docs, ids, starts = data
     sp = vocab.specials()
     lines = [uer_line(d, sp["cls"], sp["sep"]) for d in ids]
-    kw = dict(seq_length=seq, docs_buffer_size=100, empty_tail=False)
+    kw = {"seq_length": seq, "docs_buffer_size": 100, "empty_tail": False}
     out = _core.uer_instances(ids, starts, full_sentences=False, **kw, **sp)
     assert [o["input_ids"] for o in out] == [c for line in lines for c in chunks(line, seq)]
     assert sum(o["input_ids"][0] == sp["cls"] for o in out) == len(ids), "chunks never cross lines"
@@ -226,7 +222,7 @@ def test_uer_chunks(data, seq):
 
 
 def test_bad_input_is_an_error(data):
-    vocab, docs, ids, starts = data
+    vocab, _docs, ids, starts = data
     sp = vocab.specials()
     with pytest.raises(ConfigError, match="document 0"):
         _core.google_instances([[[5, 6]]], [[[True]]], **google_settings(128, 1, 20, 1, True), **sp)

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import ZH_FILES, corpus_lines, corpus_slice
-
+from parity import assert_same
 from wakachi import ConfigError, InputError, Segmenter
 
 SLICE = 1500
@@ -42,8 +42,7 @@ def test_corpus_slices_match_jieba(pair, name):
     hmm, seg, tok = pair
     lines = corpus_slice(name, SLICE)
     ours = seg.segment_batch(lines, threads=2)
-    bad = [(l, o) for l, o in zip(lines, ours) if o != ref(tok, l, hmm)]
-    assert not bad, f"{len(bad)} of {len(lines)} lines differ, first: {bad[0]!r}"
+    assert_same(lines, [ref(tok, ln, hmm) for ln in lines], ours)
 
 
 # Frequency 0 on words the HMM finds in these corpora (jieba then splits them), words without a
@@ -73,12 +72,11 @@ def test_user_dict_matches_jieba(user_dict, hmm):
 
     tok = jieba.Tokenizer()
     tok.load_userdict(str(user_dict))
-    lines = [l for name in ("zh_debian.txt", "sighan2005_pku.txt") for l in corpus_slice(name, 1000)]
+    lines = [ln for name in ("zh_debian.txt", "sighan2005_pku.txt") for ln in corpus_slice(name, 1000)]
     ours = Segmenter.jieba(hmm=hmm, user_dict=user_dict).segment_batch(lines)
     plain = Segmenter.jieba(hmm=hmm).segment_batch(lines)
-    assert sum(a != b for a, b in zip(ours, plain)) > 50  # the user dictionary does change words
-    bad = [(l, o) for l, o in zip(lines, ours) if o != ref(tok, l, hmm)]
-    assert not bad, f"{len(bad)} of {len(lines)} lines differ, first: {bad[0]!r}"
+    assert sum(a != b for a, b in zip(ours, plain, strict=True)) > 50  # the user dictionary does change words
+    assert_same(lines, [ref(tok, ln, hmm) for ln in lines], ours)
 
 
 def test_user_dict_errors(tmp_path):
@@ -90,7 +88,7 @@ def test_user_dict_errors(tmp_path):
     big.write_text("a 1\nb 123456789012345678901234567890\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"big\.dict:2: frequency"):
         Segmenter.jieba(user_dict=big)
-    with pytest.raises(OSError, match="missing.dict"):
+    with pytest.raises(OSError, match=r"missing\.dict"):
         Segmenter.jieba(user_dict=tmp_path / "missing.dict")
 
 
@@ -122,7 +120,7 @@ def test_cli_lines_match_jieba(sample, jieba_tok, spec):
     r = run("segment", "-s", spec, "-j", "2", "-q", str(path))
     assert r.returncode == 0, r.stderr
     hmm = spec == "jieba"
-    assert r.stdout.decode().split("\n")[:-1] == [" ".join(ref(jieba_tok, l, hmm)) for l in lines]
+    assert r.stdout.decode().split("\n")[:-1] == [" ".join(ref(jieba_tok, ln, hmm)) for ln in lines]
 
 
 def test_cli_user_dict(sample, user_dict):
@@ -133,7 +131,7 @@ def test_cli_user_dict(sample, user_dict):
     tok.load_userdict(str(user_dict))
     r = run("segment", "-s", "jieba", "--user-dict", str(user_dict), "-q", str(path))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.decode().split("\n")[:-1] == [" ".join(ref(tok, l, True)) for l in lines]
+    assert r.stdout.decode().split("\n")[:-1] == [" ".join(ref(tok, ln, True)) for ln in lines]
     r = run("segment", "-s", "char", "--user-dict", str(user_dict), str(path))
     assert r.returncode == 1 and b"jieba" in r.stderr
 
@@ -145,7 +143,7 @@ def test_cli_bad_input(tmp_path):
     assert r.returncode == 1 and f"{p}:2: invalid UTF-8".encode() in r.stderr, r.stderr
     r = run("segment", "-s", "jieba", "--errors", "skip", str(p))
     assert r.returncode == 0 and r.stdout.decode() == "中文 分词\n\n结束 了\n"
-    assert b"1 lines skipped as invalid UTF-8" in r.stderr
+    assert b"1 line skipped as invalid UTF-8" in r.stderr
     d = tmp_path / "user.dict"
     d.write_bytes(b"ok 1\n\n\xc3\n")
     r = run("segment", "-s", "jieba", "--user-dict", str(d), str(p))

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import lzma
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -22,6 +24,7 @@ import pytest
 import google_reference
 import wordpiece_fixtures as wf
 from conftest import CORPORA
+from parity import assert_same
 from wakachi import ConfigError, InputError, Tokenizer
 from wakachi.pack import PackConfig, pack
 from wakachi.shards import load_manifest, read_shard
@@ -114,21 +117,20 @@ def test_compat_rows_equal_the_reference(tok_dir, tok, kwdlc, tmp_path, seq, dup
         do_whole_word_mask=True,
     )
     want = [
-        dict(
-            input_ids=[ids[t] for t in i["masked_tokens"]],
-            segment_ids=i["segment_ids"],
-            word_starts=[int(not t.startswith("##")) for t in i["tokens"]],
-            masked_positions=i["masked_positions"],
-            masked_ids=[ids[t] for t in i["masked_labels"]],
-            next_sentence_label=int(i["is_random_next"]),
-        )
+        {
+            "input_ids": [ids[t] for t in i["masked_tokens"]],
+            "segment_ids": i["segment_ids"],
+            "word_starts": [int(not t.startswith("##")) for t in i["tokens"]],
+            "masked_positions": i["masked_positions"],
+            "masked_ids": [ids[t] for t in i["masked_labels"]],
+            "next_sentence_label": int(i["is_random_next"]),
+        }
         for i in ref
     ]
     got = rows(tmp_path / "out")
     got = [{k: [int(x) for x in v] if isinstance(v, list) else v for k, v in r.items()} for r in got]
     assert report["instances"] == len(want) == len(got) > 500
-    diff = [k for k, (g, w) in enumerate(zip(got, want)) if g != w]
-    assert not diff, f"{len(diff)} of {len(want)} rows differ, first #{diff[0]}: {got[diff[0]]} != {want[diff[0]]}"
+    assert_same(range(len(want)), want, got, "rows")
     # The slice exercises multi-token words inside masked groups and both NSP labels.
     assert sum(r["next_sentence_label"] for r in got) not in (0, len(got))
     assert any(0 in r["word_starts"][1:-1] for r in got)
@@ -325,17 +327,45 @@ def kill_mid_run(cmd: list[str], out: Path, sig: int = signal.SIGKILL) -> dict:
             proc.wait()
 
 
+def dir_files(directory: Path) -> dict[str, bytes]:
+    """Every file of an output directory (shards and manifest), by name."""
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def start_work(cmd: list[str], out: Path) -> subprocess.Popen:
+    """Starts `cmd` and returns once its manifest exists (the run has begun to read and write)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while not (out / "manifest.json").exists():
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.005)
+    return proc
+
+
 @pytest.mark.parametrize("extra", [(), ("--format", "roberta")], ids=["bert-shuffled", "roberta-direct"])
-def test_kill_9_then_rerun_gives_the_same_bytes(tok_dir, big, tmp_path, extra):
-    whole, killed = tmp_path / "whole", tmp_path / "killed"
-    subprocess.run(pack_cmd(tok_dir, whole, [big], *extra), check=True, capture_output=True)
-    at_kill = kill_mid_run(pack_cmd(tok_dir, killed, [big], *extra), killed)
-    assert at_kill["state"]["phase"] in ("scatter", "direct")
-    done = subprocess.run(pack_cmd(tok_dir, killed, [big], *extra), check=True, capture_output=True, text=True)
-    assert "resumed after" in done.stderr, done.stderr
-    assert shard_bytes(whole) == shard_bytes(killed) and len(shard_bytes(whole)) >= 3
-    assert load_manifest(killed)["state"]["phase"] == "complete"
-    assert not (killed / ".wakachi-shuffle").exists()
+def test_kills_at_random_points_then_rerun_gives_the_same_files(tok_dir, big, tmp_path, extra):
+    """SIGKILL at random moments spread over the work (reading, encoding, shuffling, writing), each
+    in its own directory, then the same command to the end: every file equals an uninterrupted
+    run's."""
+    whole = tmp_path / "whole"
+    proc = start_work(pack_cmd(tok_dir, whole, [big], *extra), whole)
+    t0 = time.monotonic()
+    assert proc.wait() == 0, proc.communicate()
+    seconds = time.monotonic() - t0
+    want = dir_files(whole)
+    assert len(shard_bytes(whole)) >= 3 and "manifest.json" in want
+    rng = random.Random(f"pack-kills-{extra}")
+    phases = []
+    for k in range(3):
+        killed = tmp_path / f"killed{k}"
+        proc = start_work(pack_cmd(tok_dir, killed, [big], *extra), killed)
+        time.sleep(0.8 * seconds * rng.uniform(k, k + 1) / 3)  # the first 80%: timing varies between runs
+        proc.kill()
+        proc.wait()
+        phases.append(json.loads((killed / "manifest.json").read_text(encoding="utf-8"))["state"]["phase"])
+        done = subprocess.run(pack_cmd(tok_dir, killed, [big], *extra), check=True, capture_output=True, text=True)
+        assert dir_files(killed) == want, f"killed in phase {phases[-1]}: {done.stderr}"
+        assert not (killed / ".wakachi-shuffle").exists()
+    assert sum(ph != "complete" for ph in phases) >= 2, phases
 
 
 def test_ctrl_c_stops_after_the_batch_and_the_rerun_resumes(tok_dir, big, tmp_path):
@@ -402,7 +432,43 @@ def test_invalid_utf8_strict_names_file_and_line_skip_counts(tok_dir, kwdlc, tmp
     cli = subprocess.run(
         pack_cmd(tok_dir, tmp_path / "cli2", [bad], "--errors", "skip"), capture_output=True, text=True
     )
-    assert cli.returncode == 0 and "1 lines skipped as invalid UTF-8" in cli.stderr
+    assert cli.returncode == 0 and "1 line skipped as invalid UTF-8" in cli.stderr
+
+
+def test_a_run_that_failed_before_its_first_shard_does_not_block_the_next(tok_dir, kwdlc, tmp_path):
+    lines = kwdlc.read_bytes().split(b"\n")
+    lines[6] = b"\xff" + lines[6]
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\n".join(lines))
+    out = tmp_path / "o"
+    with pytest.raises(InputError, match=r"bad\.txt:7"):
+        run(tok_dir, out, [bad])
+    assert (out / "manifest.json").exists() and not list(out.glob("*.arrow"))
+    report = run(tok_dir, out, [kwdlc])  # other inputs: no --overwrite needed, nothing is lost
+    assert report["shards"] > 0 and report["resumed_rows"] == 0
+    # With a shard written, other inputs are refused as before.
+    with pytest.raises(ConfigError, match="pass overwrite"):
+        run(tok_dir, out, [bad])
+
+
+def test_limits_are_checked_before_any_work_and_name_the_flag(tok_dir, kwdlc, tmp_path):
+    out = tmp_path / "o"
+    zero = subprocess.run(pack_cmd(tok_dir, out, [kwdlc], "--max-seq-length", "0"), capture_output=True, text=True)
+    assert zero.returncode == 2 and "argument --max-seq-length: must be > 0, not 0" in zero.stderr
+    big = subprocess.run(pack_cmd(tok_dir, out, [kwdlc], "--max-seq-length", "100000"), capture_output=True, text=True)
+    assert big.returncode == 1, big.stderr
+    assert big.stderr.startswith("wakachi: error: --max-seq-length 100000 is above 65536"), big.stderr
+    assert not out.exists()
+    with pytest.raises(ConfigError, match="max_seq_length 65537 is above 65536"):
+        run(tok_dir, out, [kwdlc], max_seq_length=65537)
+
+
+def test_pack_help_shows_defaults_and_required_flags():
+    text = subprocess.run([*WAKACHI, "pack", "--help"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "(default 128)" in flat and "(default: bert 0.1, electra 0.05)" in flat and "19 at 128" in flat
+    required = text[text.index("required (here or in --config)") :]
+    assert "--tokenizer" in required and "--output" in required
 
 
 def test_bad_jsonl_records(tok_dir, tmp_path):
@@ -460,7 +526,7 @@ def test_missing_tokenizer_files(tok_dir, kwdlc, tmp_path):
     broken = tmp_path / "tok"
     shutil.copytree(tok_dir, broken)
     (broken / "vocab.txt").unlink()
-    with pytest.raises(OSError, match="vocab.txt"):
+    with pytest.raises(OSError, match=r"vocab\.txt"):
         run(broken, tmp_path / "a", [kwdlc])
     with pytest.raises(FileNotFoundError, match="nowhere"):
         run(tmp_path / "nowhere", tmp_path / "b", [kwdlc])
@@ -478,7 +544,7 @@ def test_missing_tokenizer_files(tok_dir, kwdlc, tmp_path):
 
 def unmasked(r: dict) -> list[int]:
     ids = list(r["input_ids"])
-    for p, i in zip(r["masked_positions"], r["masked_ids"]):
+    for p, i in zip(r["masked_positions"], r["masked_ids"], strict=True):
         ids[p] = i
     return ids
 
@@ -513,7 +579,7 @@ def test_rows_obey_their_format(tok_dir, kwdlc, tmp_path, fmt):
         else:  # uer: chunks of a line, `[CLS]` only on its first, `[SEP]` only on its last, padded
             assert len(ids) == seq and cls not in ids[1:] and (ids[0] == cls or ids[0] != pad)
     if fmt == "gpt2":
-        consecutive = [(a["input_ids"][-1], b["input_ids"][0]) for a, b in zip(got, got[1:])]
+        consecutive = [(a["input_ids"][-1], b["input_ids"][0]) for a, b in itertools.pairwise(got)]
         assert all(x == y for x, y in consecutive)  # windows share one token
     if fmt == "uer":
         assert any(r["input_ids"][-1] == pad for r in got) and report["padding_share"] > 0
@@ -585,6 +651,7 @@ def test_config_file_and_flags(tok_dir, kwdlc, tmp_path):
 
 def test_unigram_albert_dir_rows_are_sentencepiece_ids(tmp_path):
     import sentencepiece as spm
+
     import unigram_models
 
     tok = unigram_models.albert_dir("ja", "keep")

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from parity import assert_same
 from split_reference import (
     CORPORA,
     cl_tohoku_raw,
@@ -32,9 +33,7 @@ def mecab(request):
 
 
 def assert_identical(ours: list[list[str]], refs: list[list[str]], lines: list[str]) -> None:
-    bad = [(l, o, r) for l, o, r in zip(lines, ours, refs) if o != r]
-    assert len(ours) == len(refs) == len(lines)
-    assert not bad, f"{len(bad)} of {len(lines)} lines differ, first: {bad[0]}"
+    assert_same(lines, refs, ours)
 
 
 def assert_not_trivial(name, raws, refs, min_len):
@@ -51,7 +50,7 @@ def test_cl_tohoku_rule_matches_reference(mecab, name, min_len, max_len):
     seg, tagger = mecab
     lines = corpus_lines(name, N)
     ours = split_sentences_batch(lines, "cl-tohoku", seg, min_len=min_len, max_len=max_len)
-    raws = [cl_tohoku_raw(tagger, l) for l in lines]
+    raws = [cl_tohoku_raw(tagger, ln) for ln in lines]
     refs = [keep(r, min_len, max_len) for r in raws]
     assert_identical(ours, refs, lines)
     assert_not_trivial(name, raws, refs, min_len)
@@ -62,7 +61,7 @@ def test_cl_tohoku_rule_matches_reference(mecab, name, min_len, max_len):
 def test_zh_rule_matches_reference(name, min_len, max_len):
     lines = corpus_lines(name, N)
     ours = split_sentences_batch(lines, "zh", min_len=min_len, max_len=max_len)
-    raws = [zh_raw(l) for l in lines]
+    raws = [zh_raw(ln) for ln in lines]
     refs = [keep(r, min_len, max_len) for r in raws]
     assert_identical(ours, refs, lines)
     assert_not_trivial(name, raws, refs, min_len)
@@ -93,7 +92,7 @@ def test_bad_rule_and_segmenter_are_config_errors():
 
 
 def write_lines(path, lines):
-    path.write_text("".join(l + "\n" for l in lines), encoding="utf-8")
+    path.write_text("".join(ln + "\n" for ln in lines), encoding="utf-8")
     return path
 
 
@@ -104,12 +103,12 @@ def test_split_files_documents_and_counts(tmp_path, documents):
     src = write_lines(tmp_path / "in.txt", lines)
     out = tmp_path / "out.txt"
     r = split_files([src, src], out, "cl-tohoku", min_len=10, max_len=40, documents=documents, threads=2)
-    raw_split = lambda l: cl_tohoku_raw(tagger, l)  # noqa: E731
+    raw_split = lambda ln: cl_tohoku_raw(tagger, ln)  # noqa: E731
     ref = split_document_lines(lines, raw_split, 10, 40, documents) * 2
     assert out.read_text(encoding="utf-8").split("\n")[:-1] == ref
-    raw = [s for l in lines if l.strip() for s in raw_split(l) if s.strip()]
+    raw = [s for ln in lines if ln.strip() for s in raw_split(ln) if s.strip()]
     assert r["lines"] == 2 * len(lines) and r["bytes"] == 2 * src.stat().st_size
-    assert r["sentences"] == len([l for l in ref if l])
+    assert r["sentences"] == len([ln for ln in ref if ln])
     assert r["dropped_by_length"] == 2 * len(raw) - r["sentences"]
     assert r["dropped_by_length"] > 0
     assert r["documents"] == 2 * split_document_lines(lines, raw_split, 10, 40).count("") > 0
@@ -151,7 +150,9 @@ def test_cli_cl_tohoku_stdin_ipadic_and_errors(tmp_path):
         encoding="utf-8",
     )
     assert p.returncode == 0, p.stderr
-    assert p.stdout.split("\n")[:-1] == split_document_lines(lines, lambda l: cl_tohoku_raw(tagger, l), documents=False)
+    assert p.stdout.split("\n")[:-1] == split_document_lines(
+        lines, lambda ln: cl_tohoku_raw(tagger, ln), documents=False
+    )
     assert p.stderr == ""
     p = run_cli("--rule", "zh", str(tmp_path / "missing.txt"))
     assert p.returncode == 1 and "missing.txt" in p.stderr

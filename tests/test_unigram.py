@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import unigram_models as um
+from parity import assert_same
 
 spm = pytest.importorskip("sentencepiece")
 
@@ -39,8 +40,7 @@ def test_ids_equal_sentencepiece_on_real_lines(models):
     texts = [x for _, x in lines]
     expected = sp.encode(texts)
     got = ours.encode_batch(texts, threads=2)
-    bad = [(f, t, e, g) for (f, t), e, g in zip(lines, expected, got) if e != g]
-    assert not bad, f"{name}: {len(bad)} of {len(lines)} lines differ, first: {bad[0]}"
+    assert_same(lines, expected, got, name)
     assert [ours.encode(t) for t in texts[:50]] == expected[:50]
     assert sum(map(len, got)) > len(texts)  # something was encoded
 
@@ -58,7 +58,7 @@ def test_offsets_equal_sentencepiece(models):
 
 
 def test_word_ids_follow_the_space_mark(models):
-    name, ours, sp = models
+    name, ours, _sp = models
     for _, text in sample(um.VARIANTS[name][0])[::5]:
         ids, words = ours.encode_with_word_ids(text)
         assert len(words) == len(ids)
@@ -82,7 +82,7 @@ def test_pre_segmented_words_map_to_word_ids():
     seg = um.CORPORA / "kwdlc.seg.txt"
     lines = [x for x in um.read_lines(seg) if x][:200]
     for text in lines:
-        ids, words = ours.encode_with_word_ids(text)
+        _ids, words = ours.encode_with_word_ids(text)
         assert words[-1] + 1 == len(text.split()), text
 
 
@@ -122,7 +122,7 @@ def test_corrupt_or_truncated_model_is_an_error_naming_the_file(tmp_path):
         p.write_bytes(data)
         with pytest.raises(DictionaryError, match=name):
             UnigramModel.from_file(p)
-    with pytest.raises(OSError, match="missing.model"):
+    with pytest.raises(OSError, match=r"missing\.model"):
         UnigramModel.from_file(tmp_path / "missing.model")
 
 
@@ -140,7 +140,8 @@ def test_albert_dir_equals_transformers(name, config, monkeypatch):
     d = um.albert_dir(name, config)
     hf = transformers.AutoTokenizer.from_pretrained(str(d))
     ours = load_albert_dir(d)
-    texts = [t for _, t in sample(name)][::3] + [
+    texts = [
+        *[t for _, t in sample(name)][::3],
         "東京``タワー''へ",
         "これは[MASK]です[SEP]次",
         "犇犇犇と𠮷",
@@ -149,5 +150,4 @@ def test_albert_dir_equals_transformers(name, config, monkeypatch):
         "  \t ",
     ]
     expected = hf(texts, add_special_tokens=False)["input_ids"]
-    bad = [(t, e, ours.encode(t)) for t, e in zip(texts, expected) if ours.encode(t) != e]
-    assert not bad, f"{len(bad)} of {len(texts)} differ, first: {bad[0]}"
+    assert_same(texts, expected, [ours.encode(t) for t in texts], f"{name}/{config}")

@@ -21,7 +21,8 @@ import unicodedata
 
 import pytest
 
-from conftest import CORPORA, corpus_slice
+from conftest import corpus_slice
+from parity import first_difference
 from wakachi import ConfigError, Segmenter, Tokenizer, _core
 from wakachi.vocab import mecab_alphabet, train_unigram, train_wordpiece
 
@@ -64,16 +65,17 @@ def words_text(files, spec, nfkc=True):
 
 
 def hf_vocab(texts, specials, vocab_size, limit_alphabet=None, initial_alphabet=(), bert=False):
-    from tokenizers import Tokenizer as HfTokenizer, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer as HfTokenizer
+    from tokenizers import models, pre_tokenizers, trainers
     from tokenizers.implementations import BertWordPieceTokenizer
 
-    kw = dict(
-        vocab_size=vocab_size,
-        min_frequency=2,
-        special_tokens=specials,
-        show_progress=False,
-        initial_alphabet=list(initial_alphabet),
-    )
+    kw = {
+        "vocab_size": vocab_size,
+        "min_frequency": 2,
+        "special_tokens": specials,
+        "show_progress": False,
+        "initial_alphabet": list(initial_alphabet),
+    }
     if limit_alphabet is not None:
         kw["limit_alphabet"] = limit_alphabet
     if bert:  # izumi-lab: BertWordPieceTokenizer on MeCab -Owakati text
@@ -93,7 +95,7 @@ def continuation_order(vocab):
 
 
 def assert_same(want, got, merges=True):
-    diff = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), None)
+    diff = first_difference(want, got)
     assert diff is None and len(want) == len(got), (
         f"HF {len(want)} vs wakachi {len(got)} entries, first difference at line {diff}: "
         f"{want[diff : diff + 3] if diff is not None else ''} / {got[diff : diff + 3] if diff is not None else ''}"
@@ -237,10 +239,10 @@ def test_bad_settings(corpora, tmp_path):
     assert r.returncode == 1 and "unknown WordPiece preset 'bert-xyz'" in r.stderr
     with pytest.raises(ConfigError, match="vocab size 5000 is smaller than the 15 special tokens and 7012"):
         train_wordpiece(files, None, preset="cl-tohoku-v3", vocab_size=5000)
-    with pytest.raises(ConfigError, match="special tokens, .* characters and .* continuation characters"):
+    with pytest.raises(ConfigError, match=r"special tokens, .* characters and .* continuation characters"):
         train_wordpiece(files, None, segmenter="mecab:ipadic", vocab_size=100)
     bad = write(tmp_path / "alphabet.txt", ["a", "bc"])
-    with pytest.raises(_core.InputError, match="alphabet.txt:2"):
+    with pytest.raises(_core.InputError, match=r"alphabet\.txt:2"):
         train_wordpiece(files, None, alphabet=str(bad))
     with pytest.raises(ConfigError, match="char vocab size"):
         train_wordpiece(files, None, segmenter="char", vocab_size=3000, char_vocab=4000)
@@ -272,14 +274,27 @@ def test_cli_wordpiece(corpora, tmp_path):
     assert len((tmp_path / "cli-char" / "vocab.txt").read_text(encoding="utf-8").splitlines()) == 100
 
 
-UNIGRAM_FLAGS = dict(
-    vocab_size=3000,
-    input_sentence_size=2000,
-    shuffle_input_sentence=True,
-    max_sentencepiece_length=8,
-    user_defined_symbols=["[MASK]", "[unused1]"],
-    num_threads=2,
-)
+def test_cli_takes_the_order_of_a_hf_run(corpora, tmp_path):
+    """HF's trainer orders the `##c` entries differently in every process; given one run's
+    vocab.txt, `--continuation-order` reproduces that vocabulary byte for byte."""
+    files = corpora["ja"]
+    want = hf_vocab(words_text(files, "mecab:ipadic"), BERT, 5000)
+    hf_txt = tmp_path / "hf-vocab.txt"
+    hf_txt.write_text("".join(t + "\n" for t in want), encoding="utf-8")
+    args = ["vocab", "wordpiece", "-s", "mecab:ipadic", "--vocab-size", "5000", "-j", "2"]
+    r = run_cli(*args, "--continuation-order", hf_txt, "-o", tmp_path / "cli", *files)
+    assert r.returncode == 0, r.stderr
+    assert_same(want, (tmp_path / "cli" / "vocab.txt").read_text(encoding="utf-8").splitlines())
+
+
+UNIGRAM_FLAGS = {
+    "vocab_size": 3000,
+    "input_sentence_size": 2000,
+    "shuffle_input_sentence": True,
+    "max_sentencepiece_length": 8,
+    "user_defined_symbols": ["[MASK]", "[unused1]"],
+    "num_threads": 2,
+}
 
 
 def without_paths(model_file):

@@ -38,8 +38,9 @@ def sample(lines: list[str], n: int) -> list[str]:
 
 def training_words(mecab_dic: str, lines_per_file: int = 1500) -> list[str]:
     """NFKC + MeCab words (space-separated) of a slice of every Japanese corpus."""
-    import fugashi
     import importlib
+
+    import fugashi
 
     dicdir = importlib.import_module(mecab_dic).DICDIR
     tagger = fugashi.GenericTagger(f'-d "{dicdir}" -r "{dicdir}/mecabrc"')

@@ -6,6 +6,7 @@ import importlib
 import os
 from pathlib import Path
 
+from wakachi import _core
 from wakachi._core import DictionaryError
 
 # name -> (module, attribute holding the dicdir, pip requirement)
@@ -16,7 +17,7 @@ PACKAGES = {
 ALIASES = {"unidic_lite": "unidic-lite"}
 
 
-def resolve_mecab_dicdir(name_or_path: str | os.PathLike) -> Path:
+def resolve_mecab_dicdir(name_or_path: str | os.PathLike[str]) -> Path:
     """Returns the dicdir for `unidic-lite`, `ipadic`, or a path to a MeCab dicdir."""
     key = ALIASES.get(str(name_or_path), str(name_or_path))
     if key in PACKAGES:
@@ -30,6 +31,12 @@ def resolve_mecab_dicdir(name_or_path: str | os.PathLike) -> Path:
     if not path.is_dir():
         raise DictionaryError(f"{path}: not a MeCab dicdir (and not one of {', '.join(PACKAGES)})")
     return path
+
+
+def decompile_mecab(dictionary: str | os.PathLike[str], outdir: str | os.PathLike[str]) -> int:
+    """Writes a MeCab dictionary (`unidic-lite`, `ipadic` or a dicdir) back as UTF-8 MeCab source
+    files in `outdir`; returns the number of lexicon entries."""
+    return _core.decompile_mecab(str(resolve_mecab_dicdir(dictionary)), os.fspath(outdir))
 
 
 def default_cache_dir() -> Path:

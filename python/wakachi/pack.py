@@ -35,11 +35,12 @@ from its config). Other tokenizer classes are refused.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wakachi import _core
 from wakachi._core import ConfigError
@@ -50,6 +51,11 @@ SHUFFLED_BY_DEFAULT = ("bert", "electra")
 COMPAT_FORMATS = ("bert", "electra")
 # The reference's unit of a document: UER-py reads one document a line.
 DEFAULT_INPUT_FORMAT = {"uer": "docs"}
+# `short_seq_prob` when None: Google's script (bert) and izumi-lab's (electra).
+SHORT_SEQ_PROB = {"bert": 0.1, "electra": 0.05}
+# Masked positions are stored as uint16 (`MAX_BERT_SEQ_LENGTH` in the core's pack config).
+MAX_BERT_SEQ_LENGTH = 65_536
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class PackConfig:
     # bert
     dupe_factor: int = 10
     seed: int = 12345
-    short_seq_prob: float | None = None  # bert 0.1, electra 0.05
+    short_seq_prob: float | None = None  # SHORT_SEQ_PROB[format]
     masked_lm_prob: float = 0.15
     max_predictions_per_seq: int | None = None  # floor(max_seq_length × masked_lm_prob): 19 at 128, 76 at 512
     do_whole_word_mask: bool = True
@@ -125,6 +131,11 @@ class PackConfig:
             "block_bytes",
         ):
             _check(getattr(self, name) > 0, f"{name} must be > 0")
+        _check(
+            self.format != "bert" or self.max_seq_length <= MAX_BERT_SEQ_LENGTH,
+            f"max_seq_length {self.max_seq_length} is above {MAX_BERT_SEQ_LENGTH}: bert rows store masked positions "
+            "as uint16",
+        )
         _check(self.threads >= 0 and self.seed >= 0, "threads and seed must be >= 0")
         for name in ("short_seq_prob", "masked_lm_prob"):
             v = getattr(self, name)
@@ -155,7 +166,7 @@ class PackConfig:
                 max_pred = int(n * self.masked_lm_prob)
             return {
                 "max_seq_length": n,
-                "short_seq_prob": _or(self.short_seq_prob, 0.1),
+                "short_seq_prob": _or(self.short_seq_prob, SHORT_SEQ_PROB["bert"]),
                 "masked_lm_prob": self.masked_lm_prob,
                 "max_predictions_per_seq": max_pred,
                 "do_whole_word_mask": self.do_whole_word_mask,
@@ -168,7 +179,7 @@ class PackConfig:
         if self.format == "electra":
             return {
                 "max_seq_length": n,
-                "short_seq_prob": _or(self.short_seq_prob, 0.05),
+                "short_seq_prob": _or(self.short_seq_prob, SHORT_SEQ_PROB["electra"]),
                 "short_min_length": self.short_min_length,
                 "seed": self.seed,
             }
@@ -187,14 +198,14 @@ def _check(cond: bool, msg: str) -> None:
         raise ConfigError(msg)
 
 
-def _or(v, default):
+def _or(v: T | None, default: T) -> T:
     return default if v is None else v
 
 
 FIELDS = {f.name for f in dataclasses.fields(PackConfig)}
 
 
-def load_config_file(path: str | os.PathLike) -> dict[str, Any]:
+def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Settings from a TOML (`.toml`) or JSON file: `PackConfig` field names (`-` or `_`)."""
     p = Path(path)
     try:
@@ -225,7 +236,7 @@ class ResolvedTokenizer:
     specials: dict[str, int] | None = field(default=None)
 
 
-def resolve_tokenizer(path: str | os.PathLike, specials: dict[str, int] | None = None) -> ResolvedTokenizer:
+def resolve_tokenizer(path: str | os.PathLike[str], specials: dict[str, int] | None = None) -> ResolvedTokenizer:
     """What `tokenizer` names (the kinds `wakachi.Tokenizer` reads): a BertJapaneseTokenizer dir, a
     `.model` file, or a directory with `spiece.model` (AlbertTokenizer, BertGenerationTokenizer)."""
     from wakachi.tokenizer import _resolve, tokenizer_kind
@@ -281,9 +292,9 @@ def _albert_specials(path: Path) -> dict[str, int]:
         with open(path / "tokenizer_config.json", encoding="utf-8") as f:
             cfg = json.load(f)
 
-    def name(key, default):
+    def name(key: str, default: str) -> str:
         v = cfg.get(key, default)
-        return v.get("content", default) if isinstance(v, dict) else v
+        return str(v.get("content", default) if isinstance(v, dict) else v)
 
     names = {
         "cls": name("cls_token", "[CLS]"),
@@ -334,23 +345,29 @@ def pack(config: PackConfig | None = None, /, **settings: Any) -> dict[str, Any]
     return _core.pack_run(json.dumps(core), None if tok.dicdir is None else str(tok.dicdir))
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 line`, `2 lines` (with thousands separators)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def summary(report: dict[str, Any]) -> str:
     """One line (two with skipped input) for the end of a run."""
     mb = report["input_bytes"] / 1e6
     rss = report.get("peak_rss_bytes")
     s = (
-        f"wakachi pack: {report['documents']:,} documents, {mb:.2f} MB → {report['instances']:,} instances "
-        f"({report['format']}), {report['tokens']:,} tokens, padding {100 * report['padding_share']:.1f}% at "
-        f"{report['row_length']}, {report['shards']:,} shards ({report['shard_bytes'] / 1e6:.1f} MB) in "
-        f"{report['seconds']:.2f} s ({report['mb_per_s']:.2f} MB/s, {report['threads']} threads)"
+        f"wakachi pack: {plural(report['documents'], 'document')}, {mb:.2f} MB → "
+        f"{plural(report['instances'], 'instance')} ({report['format']}), {plural(report['tokens'], 'token')}, "
+        f"padding {100 * report['padding_share']:.1f}% at {report['row_length']}, "
+        f"{plural(report['shards'], 'shard')} ({report['shard_bytes'] / 1e6:.1f} MB) in "
+        f"{report['seconds']:.2f} s ({report['mb_per_s']:.2f} MB/s, {plural(report['threads'], 'thread')})"
     )
     if rss is not None:
         s += f", peak RSS {rss / 1e6:.0f} MB"
     if report["resumed_rows"]:
-        s += f"; resumed after {report['resumed_rows']:,} rows"
+        s += f"; resumed after {plural(report['resumed_rows'], 'row')}"
     skipped = [
-        (report["skipped_invalid_utf8"], "lines skipped as invalid UTF-8"),
-        (report["skipped_bad_records"], "JSONL records skipped as malformed"),
+        (report["skipped_invalid_utf8"], "line", "skipped as invalid UTF-8"),
+        (report["skipped_bad_records"], "JSONL record", "skipped as malformed"),
     ]
-    extra = "; ".join(f"{n:,} {what}" for n, what in skipped if n)
+    extra = "; ".join(f"{plural(n, noun)} {what}" for n, noun, what in skipped if n)
     return s + (f"\nwakachi pack: {extra}" if extra else "")

@@ -4,10 +4,18 @@ pre-segmented text, characters."""
 from __future__ import annotations
 
 import os
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
+
+
+def _skip_invalid(errors: str) -> bool:
+    """`errors` of a file run: `strict` (stop at a line that is not UTF-8) or `skip`."""
+    if errors not in ("strict", "skip"):
+        raise _core.ConfigError(f"errors must be 'strict' or 'skip', not {errors!r}")
+    return errors == "skip"
 
 
 class Token(NamedTuple):
@@ -41,11 +49,11 @@ class Segmenter:
     @classmethod
     def mecab(
         cls,
-        dictionary: str | os.PathLike = "unidic-lite",
+        dictionary: str | os.PathLike[str] = "unidic-lite",
         *,
         cache: bool = True,
-        cache_dir: str | os.PathLike | None = None,
-    ) -> "Segmenter":
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> Segmenter:
         """MeCab segmentation with `unidic-lite`, `ipadic`, or the MeCab dicdir at a path (binary
         `sys.dic`… or source `*.csv`, `matrix.def`, `char.def`, `unk.def`, UTF-8 or EUC-JP).
 
@@ -56,7 +64,7 @@ class Segmenter:
         return cls(core, f"mecab:{dictionary}")
 
     @classmethod
-    def jieba(cls, hmm: bool = True, user_dict: str | os.PathLike | None = None) -> "Segmenter":
+    def jieba(cls, hmm: bool = True, user_dict: str | os.PathLike[str] | None = None) -> Segmenter:
         """Chinese words exactly as Python `jieba` 0.42.1 cuts them (`jieba.lcut(text, HMM=hmm)`,
         whitespace words dropped), optionally with a user dictionary in jieba's format
         (`word [freq] [tag]` per line, loaded like `jieba.load_userdict`)."""
@@ -64,17 +72,17 @@ class Segmenter:
         return cls(core, "jieba" if hmm else "jieba:nohmm")
 
     @classmethod
-    def whitespace(cls) -> "Segmenter":
+    def whitespace(cls) -> Segmenter:
         """Pre-segmented text (Juman++ or any external tool): words are the whitespace-separated fields."""
         return cls(_core._Segmenter.simple("whitespace"), "whitespace")
 
     @classmethod
-    def char(cls) -> "Segmenter":
+    def char(cls) -> Segmenter:
         """Every non-whitespace character is a word."""
         return cls(_core._Segmenter.simple("char"), "char")
 
     @classmethod
-    def from_spec(cls, spec: str, **kwargs) -> "Segmenter":
+    def from_spec(cls, spec: str, **kwargs: Any) -> Segmenter:
         """Builds a segmenter from a CLI spec: `mecab:unidic-lite`, `mecab:ipadic`, `mecab:PATH`,
         `whitespace`, `char`, `jieba`, `jieba:nohmm`. `user_dict` applies to jieba only."""
         kind, _, arg = spec.partition(":")
@@ -85,15 +93,17 @@ class Segmenter:
             raise _core.ConfigError(f"a user dictionary applies to jieba segmenters only, not {spec!r}")
         if kind == "mecab":
             return cls.mecab(arg or "unidic-lite", **kwargs)
-        if kind in ("whitespace", "char") and not arg:
-            return getattr(cls, kind)()
+        if kind == "whitespace" and not arg:
+            return cls.whitespace()
+        if kind == "char" and not arg:
+            return cls.char()
         raise _core.ConfigError(
             f"unknown segmenter {spec!r}: use mecab:unidic-lite, mecab:ipadic, mecab:PATH, whitespace, char, "
             "jieba or jieba:nohmm"
         )
 
     @property
-    def load_report(self) -> dict | None:
+    def load_report(self) -> dict[str, Any] | None:
         """How the dictionary was loaded: seconds, from_cache, cache_file, max_grouping…"""
         return self._core.load_report()
 
@@ -115,6 +125,27 @@ class Segmenter:
     def tokenize_batch(self, texts: Iterable[str], threads: int = 0) -> list[list[Token]]:
         """Tokens of each text, in parallel."""
         return [[Token(*t) for t in ts] for ts in self._core.tokenize_batch(list(texts), threads)]
+
+    def segment_files(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        features: bool = False,
+        threads: int = 0,
+        errors: str = "strict",
+        progress: bool = False,
+    ) -> dict[str, Any]:
+        """Segments the lines of `paths` (stdin when empty) to stdout: one line of words separated
+        by single spaces per input line, or with `features` MeCab's format (`surface<TAB>feature`,
+        `EOS` after each line). `errors="skip"` writes a line that is not UTF-8 as a blank line and
+        counts it. Returns lines, bytes, words, skipped_invalid_utf8 and seconds."""
+        return self._core.segment_files(
+            [os.fspath(p) for p in paths],
+            features=features,
+            threads=threads,
+            skip_invalid=_skip_invalid(errors),
+            progress=progress,
+        )
 
     def __repr__(self) -> str:
         return f"Segmenter({self.spec!r})"

@@ -20,30 +20,34 @@ Reading: ``pyarrow.ipc.open_file(path)``, ``datasets.load_dataset("arrow", data_
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 from wakachi._core import _ShardWriter as ShardWriter
-from wakachi._core import file_sha256, read_shard as _read_shard, verify_shards
+from wakachi._core import file_sha256, verify_shards
+from wakachi._core import read_shard as _read_shard
 
 __all__ = ["ShardWriter", "file_sha256", "inspect", "load_manifest", "read_shard", "verify"]
 
 
-def read_shard(path: str | Path) -> list[dict]:
+def read_shard(path: str | Path) -> list[dict[str, Any]]:
     """The rows of a shard as dicts (column → None | int | list of ints). When the
     ``manifest.json`` beside it lists it, its size, sha256, schema and values are verified first;
     a truncated or corrupt shard raises :class:`wakachi.ShardError` naming the file."""
     return _read_shard(str(path))
 
 
-def verify(directory: str | Path) -> dict:
+def verify(directory: str | Path) -> dict[str, Any]:
     """Verifies every shard the directory's manifest lists; returns the manifest."""
-    return json.loads(verify_shards(str(directory)))
+    manifest: dict[str, Any] = json.loads(verify_shards(str(directory)))
+    return manifest
 
 
-def load_manifest(directory: str | Path) -> dict:
+def load_manifest(directory: str | Path) -> dict[str, Any]:
     """The ``manifest.json`` of a shard directory, unverified."""
-    return json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
+    return manifest
 
 
 def _load_vocab(vocab: str | Path | Sequence[str] | None) -> Sequence[str] | None:
@@ -59,12 +63,12 @@ def _token(vocab: Sequence[str] | None, i: int) -> str:
     return vocab[i] if 0 <= i < len(vocab) else f"<{i}?>"
 
 
-def _decode_tokens(row: dict, vocab: Sequence[str] | None) -> str:
+def _decode_tokens(row: dict[str, Any], vocab: Sequence[str] | None) -> str:
     """``input_ids`` as text: words separated by spaces where ``word_starts`` is given (a
     continuation's ``##`` dropped; without a vocabulary, ids of one word joined by ``+``), masked positions as ``[MASK:original]`` (``→shown`` added when
     the input holds another token than ``[MASK]``)."""
     ids = row["input_ids"] or []
-    masked = dict(zip(row.get("masked_positions") or [], row.get("masked_ids") or []))
+    masked = dict(zip(row.get("masked_positions") or [], row.get("masked_ids") or [], strict=True))
     starts = row.get("word_starts")
     out: list[str] = []
     for p, i in enumerate(ids):
@@ -82,12 +86,32 @@ def _decode_tokens(row: dict, vocab: Sequence[str] | None) -> str:
     return "".join(out)
 
 
+def legend(row: dict[str, Any], with_vocab: bool) -> list[str]:
+    """What the notation of `inspect` means, for the columns `row` has."""
+    out = []
+    if "word_starts" in row:
+        out.append(
+            "text: words separated by spaces"
+            + ("" if with_vocab else " (the ids of one word joined by +; --vocab shows tokens)")
+        )
+    if "masked_positions" in row:
+        out.append(
+            "[MASK:x]: a masked position, x the token the model must predict; [MASK:x→y]: a masked "
+            "position whose input shows y instead of [MASK] (BERT keeps 10% and randomises 10%)"
+        )
+    if "next_sentence_label" in row:
+        out.append("next_sentence_label: 0 = B follows A in the document, 1 = B is a random sentence (NSP)")
+    return [f"legend: {x}" for x in out]
+
+
 def inspect(shard_path: str | Path, vocab: str | Path | Sequence[str] | None = None, n: int = 5) -> str:
     """The first ``n`` rows of a shard decoded back to text. ``vocab`` is a ``vocab.txt`` path
     (one token a line, id = line number) or a list of tokens; without it ids are shown as numbers."""
     rows = read_shard(shard_path)
     vocab = _load_vocab(vocab)
     lines = [f"{shard_path}: {len(rows):,} rows"]
+    if rows:
+        lines += [f"  {x}" for x in legend(rows[0], vocab is not None)]
     for r, row in enumerate(rows[:n]):
         lines.append(f"row {r}:")
         if "input_ids" in row:

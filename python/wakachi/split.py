@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from wakachi import _core
-from wakachi.segment import Segmenter
+from wakachi.segment import Segmenter, _skip_invalid
 
 RULES = ("cl-tohoku", "zh")
 
@@ -34,7 +35,7 @@ def _default_segmenter(spec: str) -> Segmenter:
     return Segmenter.from_spec(spec)
 
 
-def _core_segmenter(rule: str, segmenter: Segmenter | str | None):
+def _core_segmenter(rule: str, segmenter: Segmenter | str | None) -> _core._Segmenter | None:
     """The segmenter a rule runs on: cl-tohoku defaults to MeCab with unidic-lite, zh takes none."""
     if segmenter is None:
         segmenter = "mecab:unidic-lite" if rule == "cl-tohoku" else None
@@ -77,8 +78,8 @@ def split_sentences_batch(
 
 
 def split_files(
-    paths: Sequence[str | os.PathLike],
-    output: str | os.PathLike | None = None,
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | None = None,
     rule: str = "cl-tohoku",
     segmenter: Segmenter | str | None = None,
     *,
@@ -88,14 +89,13 @@ def split_files(
     threads: int = 0,
     errors: str = "strict",
     progress: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Splits the lines of `paths` (stdin when empty) into `output` (stdout when None), one
     sentence per line. Blank input lines and the end of each file end a document; with
     `documents`, a blank line follows each document that kept a sentence. `errors="skip"` skips
     (and counts) lines that are not UTF-8. Returns lines, bytes, sentences, dropped_by_length,
     documents, skipped_invalid_utf8 and seconds."""
-    if errors not in ("strict", "skip"):
-        raise _core.ConfigError(f"errors must be 'strict' or 'skip', not {errors!r}")
+    skip_invalid = _skip_invalid(errors)
     seg = _core_segmenter(rule, segmenter)
     return _core.split_files(
         [os.fspath(p) for p in paths],
@@ -105,6 +105,6 @@ def split_files(
         *_limits(min_len, max_len),
         documents,
         threads,
-        errors == "skip",
+        skip_invalid,
         progress,
     )

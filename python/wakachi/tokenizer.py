@@ -6,13 +6,16 @@ for whole-word masking."""
 from __future__ import annotations
 
 import importlib
+import errno
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
+from wakachi.segment import _skip_invalid
 
 BERT_JAPANESE = "BertJapaneseTokenizer"
 SENTENCEPIECE_CLASSES = ("AlbertTokenizer", "AlbertTokenizerFast", "BertGenerationTokenizer")
@@ -21,7 +24,7 @@ SUPPORTED = (
 )
 
 
-def tokenizer_kind(path: str | os.PathLike) -> str:
+def tokenizer_kind(path: str | os.PathLike[str]) -> str:
     """What `path` holds: `"bert_japanese"` (`tokenizer_config.json` naming BertJapaneseTokenizer
     + `vocab.txt`), `"sentencepiece"` (a `.model` file, an AlbertTokenizer or
     BertGenerationTokenizer directory with `spiece.model`, or `spiece.model` without a config).
@@ -32,7 +35,7 @@ def tokenizer_kind(path: str | os.PathLike) -> str:
             return "sentencepiece"
         raise _core.ConfigError(f"{p}: not a tokenizer: expected {SUPPORTED}")
     if not p.is_dir():
-        raise FileNotFoundError(f"{p}: no such tokenizer directory or .model file")
+        raise FileNotFoundError(errno.ENOENT, "no such tokenizer directory or .model file", str(p))
     cfg_path = p / "tokenizer_config.json"
     if not cfg_path.exists():
         if (p / "spiece.model").exists():
@@ -85,7 +88,9 @@ class Tokenizer:
     Immutable and thread-safe; batch calls release the GIL and run on all cores (or `threads`),
     results in input order."""
 
-    def __init__(self, path: str | os.PathLike, *, cache: bool = True, cache_dir: str | os.PathLike | None = None):
+    def __init__(
+        self, path: str | os.PathLike[str], *, cache: bool = True, cache_dir: str | os.PathLike[str] | None = None
+    ) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"Tokenizer(path): expected a directory or .model path, not {type(path).__name__}")
         p = Path(path)
@@ -103,18 +108,18 @@ class Tokenizer:
     @classmethod
     def from_pretrained(
         cls,
-        directory: str | os.PathLike,
+        directory: str | os.PathLike[str],
         *,
         cache: bool = True,
-        cache_dir: str | os.PathLike | None = None,
-    ) -> "Tokenizer":
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> Tokenizer:
         """Loads a local tokenizer directory or `.model` file (nothing is downloaded)."""
         return cls(directory, cache=cache, cache_dir=cache_dir)
 
     @property
     def kind(self) -> str:
         """`bert_japanese`, `albert`, `bert_generation` or `sentencepiece` (a bare model)."""
-        return self._core.kind()
+        return str(self._core.kind())
 
     @property
     def vocab_size(self) -> int:
@@ -147,6 +152,20 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[int]:
         return self._core.encode(text)
+
+    def encode_files(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        threads: int = 0,
+        errors: str = "strict",
+        progress: bool = False,
+    ) -> dict[str, Any]:
+        """Encodes the lines of `paths` (stdin when empty) to stdout, one line of space-separated
+        ids per input line (no special tokens). Returns lines, bytes, tokens, skipped_invalid_utf8
+        and seconds."""
+        files = [os.fspath(p) for p in paths]
+        return self._core.encode_files(files, threads=threads, skip_invalid=_skip_invalid(errors), progress=progress)
 
     def __repr__(self) -> str:
         return f"Tokenizer.from_pretrained({str(self.path)!r})"

@@ -4,7 +4,8 @@ for a `.model` file, computed in Rust, plus the word each piece belongs to."""
 from __future__ import annotations
 
 import os
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from wakachi import _core
 
@@ -37,7 +38,7 @@ class UnigramModel:
             raise TypeError(f"UnigramModel(path): expected a .model path, not {type(path).__name__}")
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "UnigramModel":
+    def from_file(cls, path: str | os.PathLike[str]) -> UnigramModel:
         """Loads a `.model` file; a corrupt one raises `DictionaryError` naming it."""
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"UnigramModel.from_file(path): expected a .model path, not {type(path).__name__}")
@@ -59,7 +60,7 @@ class UnigramModel:
         return self._core.unk_id()
 
     @property
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, Any]:
         """The normalizer's name and switches, and whether bytes stand in for unknown characters."""
         name, dummy, remove, escape, byte_fallback = self._core.settings()
         return {
@@ -178,7 +179,7 @@ class AlbertUnigram:
         return self.encode(text)
 
 
-def load_albert_dir(path: str | os.PathLike) -> AlbertUnigram:
+def load_albert_dir(path: str | os.PathLike[str]) -> AlbertUnigram:
     """Reads an `AlbertTokenizer` directory (`spiece.model` + `tokenizer_config.json`) as
     transformers 5.x does (its defaults: `do_lower_case=True`, `keep_accents=False`)."""
     import json

@@ -12,9 +12,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import IO, Any
 
 from wakachi import _core
 from wakachi.dictionaries import resolve_mecab_dicdir
@@ -58,7 +59,7 @@ WORDPIECE_PRESETS = {
 }
 
 
-def wordpiece_recipe(preset: str | None = None, **overrides) -> WordPieceRecipe:
+def wordpiece_recipe(preset: str | None = None, **overrides: Any) -> WordPieceRecipe:
     """A preset (or the defaults) with `overrides` (None values are ignored)."""
     if preset is None:
         base = WordPieceRecipe()
@@ -69,7 +70,7 @@ def wordpiece_recipe(preset: str | None = None, **overrides) -> WordPieceRecipe:
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def mecab_alphabet(dictionary: str | os.PathLike) -> str:
+def mecab_alphabet(dictionary: str | os.PathLike[str]) -> str:
     """cl-tohoku's initial alphabet of a MeCab dictionary (`unidic-lite`, `ipadic` or a dicdir):
     the characters of its lexicon surfaces, each NFKC-normalised alone, kept when that gives one
     printable character (`str.isprintable`), distinct, sorted by code point."""
@@ -104,7 +105,7 @@ def _special_tokens(recipe: WordPieceRecipe) -> list[str]:
     return list(recipe.special_tokens) + [recipe.unused_format.format(i) for i in range(recipe.unused)]
 
 
-def _mecab_kwargs(segmenter: str) -> dict | None:
+def _mecab_kwargs(segmenter: str) -> dict[str, str | None] | None:
     kind, _, dic = segmenter.partition(":")
     if kind != "mecab":
         return None
@@ -115,7 +116,7 @@ def _mecab_kwargs(segmenter: str) -> dict | None:
     return {"mecab_dic": None, "mecab_option": f'-d "{path}" -r "{path / "dicrc"}"'}
 
 
-def _named_specials(tokens: Iterable[str]) -> dict:
+def _named_specials(tokens: Iterable[str]) -> dict[str, str]:
     present = set(tokens)
     names = {
         "unk_token": "[UNK]",
@@ -128,7 +129,7 @@ def _named_specials(tokens: Iterable[str]) -> dict:
 
 
 def write_bert_japanese(
-    directory: str | os.PathLike,
+    directory: str | os.PathLike[str],
     vocab: Sequence[str],
     *,
     segmenter: str,
@@ -142,7 +143,7 @@ def write_bert_japanese(
     (out / "vocab.txt").write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
     kwargs = _mecab_kwargs(segmenter)
     specials = _named_specials(vocab)
-    config = {
+    config: dict[str, Any] = {
         "tokenizer_class": "BertJapaneseTokenizer",
         "do_lower_case": False,
         "word_tokenizer_type": "mecab" if kwargs else "basic",
@@ -157,24 +158,24 @@ def write_bert_japanese(
     return out
 
 
-def _write_json(path: Path, obj) -> None:
+def _write_json(path: Path, obj: object) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def train_wordpiece(
-    files: Sequence[str | os.PathLike],
-    output_dir: str | os.PathLike | None,
+    files: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str] | None,
     *,
     preset: str | None = None,
     char_vocab: int | None = None,
-    char_output_dir: str | os.PathLike | None = None,
+    char_output_dir: str | os.PathLike[str] | None = None,
     threads: int = 0,
     errors: str = "strict",
     progress: bool = False,
     continuation_order: str = "",
     cache: bool = True,
-    **settings,
-) -> dict:
+    **settings: Any,
+) -> dict[str, Any]:
     """Trains a WordPiece vocabulary on `files` (one text per line; none: stdin) and writes a
     `BertJapaneseTokenizer` directory to `output_dir` (None: write nothing). `settings` are the
     fields of `WordPieceRecipe` overriding the preset. With `char_vocab=N` the first N entries
@@ -237,7 +238,7 @@ class UnigramRecipe:
 
     segmenter: str | None = None  # words joined by spaces before training; None: raw lines
     nfkc: bool = False  # NFKC lines before segmenting (sentencepiece's own nmt_nfkc runs anyway)
-    flags: dict = field(default_factory=dict)
+    flags: dict[str, Any] = field(default_factory=dict)
     model_max_length: int = 512
 
 
@@ -260,61 +261,61 @@ UNIGRAM_DEFAULTS = {
 UNIGRAM_PRESETS = {
     # UER-py word-based Chinese RoBERTa (HF model card command line).
     "uer-word-zh": UnigramRecipe(
-        flags=dict(
-            vocab_size=100000,
-            max_sentence_length=1024,
-            max_sentencepiece_length=6,
-            user_defined_symbols=["[MASK]", *_UNUSED],
-            pad_id=0,
-            pad_piece="[PAD]",
-            unk_id=1,
-            unk_piece="[UNK]",
-            bos_id=2,
-            bos_piece="[CLS]",
-            eos_id=3,
-            eos_piece="[SEP]",
-            train_extremely_large_corpus=True,
-        )
+        flags={
+            "vocab_size": 100000,
+            "max_sentence_length": 1024,
+            "max_sentencepiece_length": 6,
+            "user_defined_symbols": ["[MASK]", *_UNUSED],
+            "pad_id": 0,
+            "pad_piece": "[PAD]",
+            "unk_id": 1,
+            "unk_piece": "[UNK]",
+            "bos_id": 2,
+            "bos_piece": "[CLS]",
+            "eos_id": 3,
+            "eos_piece": "[SEP]",
+            "train_extremely_large_corpus": True,
+        }
     ),
     # colorfulscoop gpt2-small-ja (src/train_tokenizer.py).
     "colorfulscoop-gpt2-ja": UnigramRecipe(
-        flags=dict(
-            vocab_size=32000,
-            pad_id=0,
-            pad_piece="<pad>",
-            unk_id=1,
-            unk_piece="<unk>",
-            bos_id=2,
-            bos_piece="<s>",
-            eos_id=3,
-            eos_piece="</s>",
-            control_symbols=["<cls>", "<sep>"],
-            input_sentence_size=1_000_000,
-            shuffle_input_sentence=True,
-            add_dummy_prefix=False,
-        )
+        flags={
+            "vocab_size": 32000,
+            "pad_id": 0,
+            "pad_piece": "<pad>",
+            "unk_id": 1,
+            "unk_piece": "<unk>",
+            "bos_id": 2,
+            "bos_piece": "<s>",
+            "eos_id": 3,
+            "eos_piece": "</s>",
+            "control_symbols": ["<cls>", "<sep>"],
+            "input_sentence_size": 1_000_000,
+            "shuffle_input_sentence": True,
+            "add_dummy_prefix": False,
+        }
     ),
     # nlp-waseda RoBERTa: Juman++ words separated by spaces (so `whitespace`), each word gets ▁.
     "nlp-waseda-roberta": UnigramRecipe(
         segmenter="whitespace",
-        flags=dict(
-            vocab_size=32000,
-            pad_id=0,
-            pad_piece="[PAD]",
-            unk_id=1,
-            unk_piece="[UNK]",
-            bos_id=2,
-            bos_piece="[CLS]",
-            eos_id=3,
-            eos_piece="[SEP]",
-            user_defined_symbols=["[MASK]"],
-        ),
+        flags={
+            "vocab_size": 32000,
+            "pad_id": 0,
+            "pad_piece": "[PAD]",
+            "unk_id": 1,
+            "unk_piece": "[UNK]",
+            "bos_id": 2,
+            "bos_piece": "[CLS]",
+            "eos_id": 3,
+            "eos_piece": "[SEP]",
+            "user_defined_symbols": ["[MASK]"],
+        },
     ),
 }
 
 
 def unigram_recipe(
-    preset: str | None = None, segmenter: str | None = None, nfkc: bool | None = None, **flags
+    preset: str | None = None, segmenter: str | None = None, nfkc: bool | None = None, **flags: Any
 ) -> UnigramRecipe:
     if preset is None:
         base = UnigramRecipe()
@@ -331,7 +332,7 @@ def unigram_recipe(
     )
 
 
-def _spm():
+def _spm() -> Any:
     try:
         import sentencepiece
     except ImportError:
@@ -340,8 +341,8 @@ def _spm():
 
 
 def write_training_text(
-    files: Sequence[str | os.PathLike],
-    out,
+    files: Sequence[str | os.PathLike[str]],
+    out: IO[str],
     segmenter: Segmenter | None,
     *,
     nfkc: bool = False,
@@ -355,7 +356,7 @@ def write_training_text(
     n = 0
     buf: list[str] = []
 
-    def flush():
+    def flush() -> None:
         nonlocal n
         texts = [unicodedata.normalize("NFKC", t) for t in buf] if nfkc else buf
         rows = [" ".join(ws) for ws in segmenter.segment_batch(texts, threads)] if segmenter else texts
@@ -377,7 +378,7 @@ def write_training_text(
     return n
 
 
-def sentencepiece_flags(recipe: UnigramRecipe, input_path: str, model_prefix: str) -> dict:
+def sentencepiece_flags(recipe: UnigramRecipe, input_path: str, model_prefix: str) -> dict[str, Any]:
     """The keyword arguments for `SentencePieceTrainer.train`."""
     flags = dict(recipe.flags)
     for k in ("user_defined_symbols", "control_symbols"):
@@ -387,18 +388,18 @@ def sentencepiece_flags(recipe: UnigramRecipe, input_path: str, model_prefix: st
 
 
 def train_unigram(
-    files: Sequence[str | os.PathLike],
-    output: str | os.PathLike,
+    files: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
     *,
     preset: str | None = None,
     segmenter: str | None = None,
     nfkc: bool | None = None,
     seed: int | None = None,
     threads: int = 0,
-    keep_input: str | os.PathLike | None = None,
+    keep_input: str | os.PathLike[str] | None = None,
     cache: bool = True,
-    **flags,
-) -> dict:
+    **flags: Any,
+) -> dict[str, Any]:
     """Trains a SentencePiece model with Google's trainer on `files` — raw lines, or each line's
     words joined by spaces when a segmenter is given (with `split_by_whitespace`, sentencepiece's
     default, no piece crosses a word boundary and every word starts with ▁). `flags` are

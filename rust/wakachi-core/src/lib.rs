@@ -6,6 +6,7 @@
 
 pub mod encode;
 pub mod error;
+pub mod fsio;
 pub mod instances;
 pub mod lines;
 pub mod loader;
@@ -15,6 +16,7 @@ pub mod progress;
 pub mod segment;
 pub mod shards;
 pub mod split;
+pub mod stop;
 pub mod vocab;
 
 pub use error::{Error, Result};

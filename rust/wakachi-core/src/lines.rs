@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::stop::Stop;
 
 /// A text input.
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ impl LineReader {
 
     fn open(input: &Input) -> Result<Box<dyn BufRead + Send>> {
         let r: Box<dyn Read + Send> = match input {
-            Input::Stdin => Box::new(std::io::stdin()),
+            Input::Stdin => Box::new(SignalAware(std::io::stdin())),
             Input::File(p) => Box::new(std::fs::File::open(p).map_err(|e| Error::io(p, e))?),
         };
         Ok(Box::new(BufReader::with_capacity(1 << 20, r)))
@@ -87,6 +88,18 @@ impl LineReader {
     /// Appends up to `max_lines` lines or about `max_bytes` bytes to `batch`; returns false at
     /// the end of all inputs.
     pub fn next_batch(&mut self, batch: &mut Vec<Line>, max_lines: usize, max_bytes: usize) -> Result<bool> {
+        self.next_batch_until(batch, max_lines, max_bytes, &Stop::never())
+    }
+
+    /// [`Self::next_batch`], asking `stop` whenever a signal interrupts a read of standard input
+    /// (so Ctrl-C ends a run that waits for input): [`Error::Interrupted`] when it says so.
+    pub fn next_batch_until(
+        &mut self,
+        batch: &mut Vec<Line>,
+        max_lines: usize,
+        max_bytes: usize,
+        stop: &Stop<'_>,
+    ) -> Result<bool> {
         let mut taken = 0;
         while batch.len() < max_lines && taken < max_bytes {
             if self.current.is_none() {
@@ -97,7 +110,14 @@ impl LineReader {
             }
             let Some((name, reader, line_no)) = self.current.as_mut() else { continue };
             self.buf.clear();
-            let n = reader.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(name.as_str(), e))?;
+            // read_until keeps what it read before an error in `buf`, so a retry continues the line.
+            let n = loop {
+                match reader.read_until(b'\n', &mut self.buf) {
+                    Ok(_) => break self.buf.len(),
+                    Err(e) if is_signal(&e) => stop.check()?,
+                    Err(e) => return Err(Error::io(name.as_str(), e)),
+                }
+            };
             if n == 0 {
                 self.current = None;
                 continue;
@@ -125,5 +145,34 @@ impl LineReader {
             }
         }
         Ok(true)
+    }
+}
+
+/// A read interrupted by a signal, passed up instead of retried (as `read_until` would) so that
+/// the reader can ask whether to stop.
+#[derive(Debug)]
+struct Signalled;
+
+impl std::fmt::Display for Signalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted by a signal")
+    }
+}
+
+impl std::error::Error for Signalled {}
+
+fn is_signal(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Signalled>())
+}
+
+/// Standard input with `EINTR` reported as [`Signalled`].
+struct SignalAware<R>(R);
+
+impl<R: Read> Read for SignalAware<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(std::io::Error::other(Signalled)),
+            r => r,
+        }
     }
 }

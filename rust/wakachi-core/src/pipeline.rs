@@ -1,17 +1,17 @@
-//! Wiring stages over many cores. This is the only module that owns threads: a local rayon pool
-//! of an explicit size; work is cut into indexed chunks and results are put back in input order,
-//! so output is identical for 1 or N threads.
+//! Threads, and the one loop that streams lines through them. This is the only module that owns
+//! threads: a local rayon pool of an explicit size; work is cut into indexed chunks and results
+//! are put back in input order, so output is identical for 1 or N threads. The stages' streaming
+//! runs (`segment::segment_inputs`, `encode::encode_inputs`, `vocab::count_words`,
+//! `split::split_inputs`) are [`for_each_batch`] with their own per-chunk work and sink.
 
 use std::io::Write;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::encode::{AnyTokenizer, AnyWorker, Encoding};
 use crate::error::{Error, Result};
 use crate::lines::{Input, Line, LineReader, OnError};
-use crate::segment::{write_line, Segmenter, Span};
-use crate::vocab::{WordCounts, WordOptions};
+use crate::stop::Stop;
 
 /// A local thread pool of `threads` threads (0 = all cores).
 pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
@@ -21,36 +21,53 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))
 }
 
-/// Segments every text, in parallel, results in input order.
-pub fn segment_many<'s, T: AsRef<str> + Sync>(
-    seg: &'s Segmenter,
-    texts: &[T],
-    pool: &rayon::ThreadPool,
-) -> Vec<Vec<Span<'s>>> {
-    map_ordered(
-        texts,
-        pool,
-        || seg.worker(),
-        |w, t| {
-            let mut out = Vec::new();
-            w.segment(t.as_ref(), &mut out);
-            out
-        },
-    )
+/// Most lines read before a batch is processed.
+pub(crate) const BATCH_LINES: usize = 1 << 16;
+/// About the most bytes read before a batch is processed.
+pub(crate) const BATCH_BYTES: usize = 8 << 20;
+
+/// What a batch of [`for_each_batch`] read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchRead {
+    /// Lines in this batch.
+    pub lines: u64,
+    /// Bytes read so far, all batches.
+    pub bytes: u64,
+    /// Lines skipped as invalid UTF-8 so far.
+    pub skipped_invalid_utf8: u64,
 }
 
-/// Encodes every text, in parallel, results in input order.
-pub fn encode_many<T: AsRef<str> + Sync>(tok: &AnyTokenizer, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
-    map_ordered(
-        texts,
-        pool,
-        || tok.worker(),
-        |w, t| {
-            let mut out = Encoding::default();
-            w.encode(t.as_ref(), &mut out);
-            out
-        },
-    )
+/// The streaming loop: reads `inputs` a batch at a time (at most 65,536 lines or about 8 MB),
+/// runs `per_chunk` on `chunk_lines`-line chunks of it in parallel with one `init()` state per
+/// thread, and hands the chunks' results to `sink` in input order; asks `stop` after every batch.
+/// Memory is one batch of lines and its results.
+#[allow(clippy::too_many_arguments)]
+pub fn for_each_batch<S, R, I, F>(
+    inputs: Vec<Input>,
+    on_error: OnError,
+    pool: &rayon::ThreadPool,
+    chunk_lines: usize,
+    init: I,
+    per_chunk: F,
+    stop: &Stop<'_>,
+    sink: &mut dyn FnMut(Vec<R>, BatchRead) -> Result<()>,
+) -> Result<()>
+where
+    R: Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, &[Line]) -> R + Sync + Send,
+{
+    let mut reader = LineReader::new(inputs, on_error);
+    let mut batch: Vec<Line> = Vec::new();
+    while reader.next_batch_until(&mut batch, BATCH_LINES, BATCH_BYTES, stop)? {
+        let results: Vec<R> =
+            pool.install(|| batch.par_chunks(chunk_lines).map_init(&init, |s, lines| per_chunk(s, lines)).collect());
+        let read = BatchRead { lines: batch.len() as u64, bytes: reader.bytes, skipped_invalid_utf8: reader.skipped };
+        sink(results, read)?;
+        batch.clear();
+        stop.check()?;
+    }
+    Ok(())
 }
 
 /// Settings of a line-to-line run (`wakachi segment`, `wakachi encode`).
@@ -77,57 +94,19 @@ pub struct LineReport {
     pub seconds: f64,
 }
 
-/// Most lines read before a batch is processed.
-pub(crate) const BATCH_LINES: usize = 1 << 16;
-/// About the most bytes read before a batch is processed.
-pub(crate) const BATCH_BYTES: usize = 8 << 20;
-/// Lines one thread takes at a time.
+/// Lines one thread takes at a time in a line-to-line run.
 pub(crate) const CHUNK_LINES: usize = 512;
 
-/// Segments `inputs` into `out`, one output line (or, with `features`, one MeCab `EOS` block) per
-/// input line. `progress` is called after every batch.
-pub fn segment_inputs<'s>(
-    seg: &'s Segmenter,
-    inputs: Vec<Input>,
-    job: &LineJob,
-    features: bool,
-    out: &mut dyn Write,
-    progress: &mut dyn FnMut(&LineReport),
-) -> Result<LineReport> {
-    let per_line = |(w, spans): &mut (crate::segment::Worker<'s>, Vec<Span<'s>>), text: &str, buf: &mut Vec<u8>| {
-        w.segment(text, spans);
-        write_line(text, spans, features, buf);
-        spans.len() as u64
-    };
-    stream_lines(inputs, job, out, || (seg.worker(), Vec::new()), per_line, progress)
-}
-
-/// Encodes `inputs` into `out`: per input line, one line of space-separated ids (no special
-/// tokens added). `progress` is called after every batch.
-pub fn encode_inputs<'t>(
-    tok: &'t AnyTokenizer,
-    inputs: Vec<Input>,
-    job: &LineJob,
-    out: &mut dyn Write,
-    progress: &mut dyn FnMut(&LineReport),
-) -> Result<LineReport> {
-    let per_line = |(w, ids): &mut (AnyWorker<'t>, Vec<u32>), text: &str, buf: &mut Vec<u8>| {
-        w.encode_ids(text, ids);
-        write_ids(ids, buf);
-        ids.len() as u64
-    };
-    stream_lines(inputs, job, out, || (tok.worker(), Vec::new()), per_line, progress)
-}
-
-/// The line-to-line loop: reads batches of lines, runs `per_line` (which appends one line's
-/// output to a buffer and returns how many items it wrote) on 512-line chunks in parallel with one
-/// `init()` state per thread, and writes the chunks in input order.
-fn stream_lines<S, I, F>(
+/// A line-to-line run: `per_line` appends one line's output to a buffer and returns how many
+/// items it wrote (one `init()` state per thread); the output is written in input order (a
+/// skipped line counts as blank). `progress` is called after every batch.
+pub fn line_to_line<S, I, F>(
     inputs: Vec<Input>,
     job: &LineJob,
     out: &mut dyn Write,
     init: I,
     per_line: F,
+    stop: &Stop<'_>,
     progress: &mut dyn FnMut(&LineReport),
 ) -> Result<LineReport>
 where
@@ -136,56 +115,27 @@ where
 {
     let pool = pool(job.threads)?;
     let t0 = Instant::now();
-    let mut reader = LineReader::new(inputs, job.on_error);
     let mut report = LineReport::default();
-    let mut batch: Vec<Line> = Vec::new();
-    while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
-        let chunks: Vec<(Vec<u8>, u64)> = pool.install(|| {
-            batch
-                .par_chunks(CHUNK_LINES)
-                .map_init(&init, |state, lines| {
-                    let mut buf = Vec::new();
-                    let items = lines.iter().map(|l| per_line(state, l.as_deref().unwrap_or(""), &mut buf)).sum();
-                    (buf, items)
-                })
-                .collect()
-        });
+    let per_chunk = |state: &mut S, lines: &[Line]| {
+        let mut buf = Vec::new();
+        let items: u64 = lines.iter().map(|l| per_line(state, l.as_deref().unwrap_or(""), &mut buf)).sum();
+        (buf, items)
+    };
+    for_each_batch(inputs, job.on_error, &pool, CHUNK_LINES, init, per_chunk, stop, &mut |chunks, read| {
         for (buf, items) in chunks {
             out.write_all(&buf).map_err(write_error)?;
             report.items += items;
         }
-        report.lines += batch.len() as u64;
-        report.bytes = reader.bytes;
-        report.skipped_invalid_utf8 = reader.skipped;
+        report.lines += read.lines;
+        report.bytes = read.bytes;
+        report.skipped_invalid_utf8 = read.skipped_invalid_utf8;
         report.seconds = t0.elapsed().as_secs_f64();
         progress(&report);
-        batch.clear();
-    }
+        Ok(())
+    })?;
     out.flush().map_err(write_error)?;
     report.seconds = t0.elapsed().as_secs_f64();
     Ok(report)
-}
-
-/// Writes ids separated by single spaces and a newline.
-pub fn write_ids(ids: &[u32], out: &mut Vec<u8>) {
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        let mut n = *id;
-        let mut digits = [0u8; 10];
-        let mut k = digits.len();
-        loop {
-            k -= 1;
-            digits[k] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend_from_slice(&digits[k..]);
-    }
-    out.push(b'\n');
 }
 
 /// Applies `f` to every item in parallel with one `init()` state per worker thread (e.g. an
@@ -217,78 +167,11 @@ where
     })
 }
 
+/// An error writing the output: a closed pipe is [`Error::BrokenPipe`] (not a failure of ours).
 pub(crate) fn write_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Error::BrokenPipe
     } else {
         Error::io("<output>", e)
     }
-}
-
-/// Figures of a word count for vocabulary training.
-#[derive(Debug, Clone, Default)]
-pub struct CountReport {
-    /// Input lines.
-    pub lines: u64,
-    /// Input bytes.
-    pub bytes: u64,
-    /// Words counted.
-    pub words: u64,
-    /// Distinct words.
-    pub distinct: u64,
-    /// Lines skipped as invalid UTF-8.
-    pub skipped_invalid_utf8: u64,
-    /// Wall time so far.
-    pub seconds: f64,
-}
-
-const COUNT_CHUNK_LINES: usize = 2048;
-
-/// Counts the training words of `inputs` (one text per line) on `threads` threads; memory is
-/// one batch of lines plus one entry per distinct word. `progress` is called after every batch.
-pub fn count_words(
-    seg: &Segmenter,
-    inputs: Vec<Input>,
-    opts: WordOptions,
-    threads: usize,
-    on_error: OnError,
-    progress: &mut dyn FnMut(&CountReport),
-) -> Result<(WordCounts, CountReport)> {
-    let pool = pool(threads)?;
-    let t0 = Instant::now();
-    let mut reader = LineReader::new(inputs, on_error);
-    let mut report = CountReport::default();
-    let mut counts = WordCounts::new();
-    let mut batch: Vec<Line> = Vec::new();
-    while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
-        let part = pool.install(|| {
-            batch
-                .par_chunks(COUNT_CHUNK_LINES)
-                .map_init(
-                    || (seg.worker(), Vec::new()),
-                    |(w, spans), lines| {
-                        let mut c = WordCounts::new();
-                        for line in lines.iter().flatten() {
-                            c.add_line(line, opts, w, spans);
-                        }
-                        c
-                    },
-                )
-                .reduce(WordCounts::new, |mut a, b| {
-                    a.merge(b);
-                    a
-                })
-        });
-        report.words += part.total();
-        counts.merge(part);
-        report.lines += batch.len() as u64;
-        report.bytes = reader.bytes;
-        report.distinct = counts.len() as u64;
-        report.skipped_invalid_utf8 = reader.skipped;
-        report.seconds = t0.elapsed().as_secs_f64();
-        progress(&report);
-        batch.clear();
-    }
-    report.seconds = t0.elapsed().as_secs_f64();
-    Ok((counts, report))
 }

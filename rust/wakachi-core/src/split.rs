@@ -26,9 +26,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::lines::{Input, Line, LineReader, OnError};
-use crate::pipeline::{pool, write_error};
+use crate::lines::{Input, Line, OnError};
+use crate::pipeline::{for_each_batch, pool, write_error, CHUNK_LINES};
 use crate::segment::{Segmenter, Span, Worker};
+use crate::stop::Stop;
 
 /// How lines are cut into sentences.
 pub enum Rule<'s> {
@@ -257,8 +258,6 @@ pub struct SplitReport {
     pub seconds: f64,
 }
 
-use crate::pipeline::{BATCH_BYTES, BATCH_LINES, CHUNK_LINES};
-
 /// The output of a run of lines: sentences, and where in them document breaks fall.
 #[derive(Default)]
 struct Chunk {
@@ -330,36 +329,39 @@ pub fn split_inputs(
     inputs: Vec<Input>,
     job: &SplitJob,
     out: &mut dyn Write,
+    stop: &Stop<'_>,
     progress: &mut dyn FnMut(&SplitReport),
 ) -> Result<SplitReport> {
     let pool = pool(job.threads)?;
     let t0 = Instant::now();
     let mut report = SplitReport::default();
     let mut w = DocWriter { out, documents: job.documents, open: false, closed: 0 };
-    let mut batch: Vec<Line> = Vec::new();
     for input in inputs {
         let (bytes0, skipped0) = (report.bytes, report.skipped_invalid_utf8);
-        let mut reader = LineReader::new(vec![input], job.on_error);
-        while reader.next_batch(&mut batch, BATCH_LINES, BATCH_BYTES)? {
-            let chunks: Vec<Chunk> = pool.install(|| {
-                batch
-                    .par_chunks(CHUNK_LINES)
-                    .map_init(|| rule.splitter(), |sp, lines| split_chunk(sp, lines, &job.limits))
-                    .collect()
-            });
-            for c in &chunks {
-                w.write(c)?;
-                report.sentences += c.sentences;
-                report.dropped_by_length += c.dropped;
-            }
-            report.lines += batch.len() as u64;
-            report.bytes = bytes0 + reader.bytes;
-            report.skipped_invalid_utf8 = skipped0 + reader.skipped;
-            report.documents = w.closed;
-            report.seconds = t0.elapsed().as_secs_f64();
-            progress(&report);
-            batch.clear();
-        }
+        let per_chunk = |sp: &mut Splitter<'_>, lines: &[Line]| split_chunk(sp, lines, &job.limits);
+        for_each_batch(
+            vec![input],
+            job.on_error,
+            &pool,
+            CHUNK_LINES,
+            || rule.splitter(),
+            per_chunk,
+            stop,
+            &mut |chunks, read| {
+                for c in &chunks {
+                    w.write(c)?;
+                    report.sentences += c.sentences;
+                    report.dropped_by_length += c.dropped;
+                }
+                report.lines += read.lines;
+                report.bytes = bytes0 + read.bytes;
+                report.skipped_invalid_utf8 = skipped0 + read.skipped_invalid_utf8;
+                report.documents = w.closed;
+                report.seconds = t0.elapsed().as_secs_f64();
+                progress(&report);
+                Ok(())
+            },
+        )?;
         w.close()?;
     }
     w.out.flush().map_err(write_error)?;

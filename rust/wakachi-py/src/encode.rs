@@ -7,11 +7,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
 use wakachi_core::encode::sentencepiece::Flavour;
-use wakachi_core::encode::{AnyTokenizer, BertJapanese, Encoding, SentencePiece};
+use wakachi_core::encode::{self as core_encode, AnyTokenizer, BertJapanese, Encoding, SentencePiece};
 use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
-use crate::error::to_py;
+use crate::work::run;
 
 /// A `BertJapaneseTokenizer` or SentencePiece tokenizer (immutable, shareable across threads).
 #[pyclass(name = "_Tokenizer", module = "wakachi._core", frozen)]
@@ -23,7 +23,7 @@ pub struct PyTokenizer {
 /// `("path", "/dicdir")`, or `None` when it uses no MeCab.
 #[pyfunction]
 pub fn tokenizer_mecab_dic(py: Python<'_>, dir: PathBuf) -> PyResult<Option<(&'static str, String)>> {
-    let cfg = py.detach(|| TokenizerConfig::read(&dir)).map_err(to_py)?;
+    let cfg = run(py, |_| TokenizerConfig::read(&dir))?;
     Ok(match cfg.mecab_dic {
         Some(DictRef::Named(n)) => Some(("name", n)),
         Some(DictRef::Path(p)) => Some(("path", p.display().to_string())),
@@ -43,9 +43,7 @@ impl PyTokenizer {
     #[staticmethod]
     #[pyo3(signature = (dir, dicdir, cache_dir))]
     fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
-        let inner = py
-            .detach(|| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))
-            .map_err(to_py)?;
+        let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))?;
         Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
     }
 
@@ -53,15 +51,13 @@ impl PyTokenizer {
     /// BertGenerationTokenizer, or no config: the bare model).
     #[staticmethod]
     fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let inner =
-            py.detach(|| {
-                if path.is_dir() {
-                    SentencePiece::from_dir(&path)
-                } else {
-                    SentencePiece::from_model_file(&path)
-                }
-            })
-            .map_err(to_py)?;
+        let inner = run(py, |_| {
+            if path.is_dir() {
+                SentencePiece::from_dir(&path)
+            } else {
+                SentencePiece::from_model_file(&path)
+            }
+        })?;
         Ok(PyTokenizer { inner: AnyTokenizer::SentencePiece(Box::new(inner)) })
     }
 
@@ -105,11 +101,10 @@ impl PyTokenizer {
 
     #[pyo3(signature = (texts, threads=0))]
     fn encode_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
-        py.detach(|| {
+        run(py, |_| {
             let pool = pipeline::pool(threads)?;
-            Ok(pipeline::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
+            Ok(core_encode::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
         })
-        .map_err(to_py)
     }
 
     #[pyo3(signature = (texts, threads=0))]
@@ -119,11 +114,10 @@ impl PyTokenizer {
         texts: Vec<String>,
         threads: usize,
     ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
-        py.detach(|| {
+        run(py, |_| {
             let pool = pipeline::pool(threads)?;
-            Ok(pipeline::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| (e.ids, e.word_ids)).collect())
+            Ok(core_encode::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| (e.ids, e.word_ids)).collect())
         })
-        .map_err(to_py)
     }
 
     /// Encodes files (or stdin when `paths` is empty) to stdout; returns the run's figures.
@@ -137,11 +131,10 @@ impl PyTokenizer {
         progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let tok = &self.inner;
-        let run = move |inputs, job: &_, out: &mut dyn std::io::Write, progress: &mut dyn FnMut(&_)| {
-            pipeline::encode_inputs(tok, inputs, job, out, progress)
-        };
         let files = crate::stream::Files { paths, threads, skip_invalid, progress };
-        crate::stream::to_stdout(py, "encode", "tokens", files, Box::new(run))
+        crate::stream::to_stdout(py, "encode", "tokens", files, move |inputs, job, out, stop, progress| {
+            core_encode::encode_inputs(tok, inputs, job, out, stop, progress)
+        })
     }
 }
 

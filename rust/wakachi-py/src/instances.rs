@@ -12,8 +12,6 @@ use wakachi_core::instances::uer::{self, UerConfig};
 use wakachi_core::instances::{documents_from_parts, rng, Document, Instance, Specials};
 use wakachi_core::Result;
 
-use crate::error::to_py;
-
 type Ids = Vec<Vec<Vec<u32>>>;
 type Starts = Vec<Vec<Vec<bool>>>;
 
@@ -40,7 +38,7 @@ fn run<'py>(
     starts: Starts,
     f: impl FnOnce(Vec<Document>) -> Result<Vec<Instance>> + Send,
 ) -> PyResult<Bound<'py, PyList>> {
-    let out = py.detach(|| f(documents_from_parts(ids, starts)?)).map_err(to_py)?;
+    let out = crate::work::run(py, |_| f(documents_from_parts(ids, starts)?))?;
     to_dicts(py, out)
 }
 

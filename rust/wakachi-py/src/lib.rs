@@ -1,5 +1,6 @@
-//! Python bindings of wakachi-core. Every entry converts its arguments, runs the core without
-//! the GIL, and converts the result; no algorithm lives here.
+//! Python bindings of wakachi-core. Every entry converts its arguments, runs the core through
+//! `work::run` (GIL released, Ctrl-C polled, errors mapped by `error`), and converts the result;
+//! no algorithm lives here.
 
 mod encode;
 mod error;
@@ -12,6 +13,7 @@ mod split;
 mod stream;
 mod unigram;
 mod vocab;
+mod work;
 
 use pyo3::prelude::*;
 

@@ -13,6 +13,7 @@ use wakachi_core::loader::{Batch, Loader, LoaderConfig, Next, State};
 use wakachi_core::Error;
 
 use crate::error::to_py;
+use crate::work::run;
 
 /// An owned `int64` array exported through the buffer protocol (writable, C-contiguous, 1-D).
 #[pyclass(name = "_Buffer", module = "wakachi._core", frozen)]
@@ -122,7 +123,7 @@ impl PyLoader {
     fn new(py: Python<'_>, config_json: &str) -> PyResult<PyLoader> {
         let cfg: LoaderConfig =
             serde_json::from_str(config_json).map_err(|e| to_py(Error::Config(format!("loader config: {e}"))))?;
-        let inner = py.detach(|| Loader::open(cfg)).map_err(to_py)?;
+        let inner = run(py, |_| Loader::open(cfg))?;
         Ok(PyLoader { inner: Mutex::new(inner) })
     }
 
@@ -183,5 +184,5 @@ impl PyLoader {
 #[pyfunction]
 #[pyo3(signature = (path, dicdir=None))]
 pub fn tokenizer_fingerprint(py: Python<'_>, path: std::path::PathBuf, dicdir: Option<std::path::PathBuf>) -> PyResult<String> {
-    py.detach(|| wakachi_core::pack::encoder::fingerprint(&path, dicdir.as_deref())).map_err(to_py)
+    run(py, |_| wakachi_core::pack::encoder::fingerprint(&path, dicdir.as_deref()))
 }

@@ -8,9 +8,9 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyList, PyString};
 use wakachi_core::pipeline;
-use wakachi_core::segment::{Jieba, JiebaOptions, Mecab, MecabOptions, Segmenter, Span};
+use wakachi_core::segment::{self as core_segment, Jieba, JiebaOptions, Mecab, MecabOptions, Segmenter, Span};
 
-use crate::error::to_py;
+use crate::work::run;
 
 /// A word segmenter (immutable, shareable across threads).
 #[pyclass(name = "_Segmenter", module = "wakachi._core", frozen)]
@@ -76,7 +76,7 @@ impl PySegmenter {
     #[staticmethod]
     #[pyo3(signature = (dicdir, cache_dir))]
     fn mecab(py: Python<'_>, dicdir: PathBuf, cache_dir: Option<PathBuf>) -> PyResult<Self> {
-        let m = py.detach(|| Mecab::open(&dicdir, &MecabOptions { cache_dir })).map_err(to_py)?;
+        let m = run(py, |_| Mecab::open(&dicdir, &MecabOptions { cache_dir }))?;
         let report = Some(m.report.clone());
         Ok(PySegmenter { inner: Arc::new(Segmenter::Mecab(Box::new(m))), report })
     }
@@ -85,14 +85,17 @@ impl PySegmenter {
     #[staticmethod]
     #[pyo3(signature = (hmm, user_dict=None))]
     fn jieba(py: Python<'_>, hmm: bool, user_dict: Option<PathBuf>) -> PyResult<Self> {
-        let j = py.detach(|| Jieba::open(&JiebaOptions { hmm, user_dict })).map_err(to_py)?;
+        let j = run(py, |_| Jieba::open(&JiebaOptions { hmm, user_dict }))?;
         Ok(PySegmenter { inner: Arc::new(Segmenter::Jieba(Box::new(j))), report: None })
     }
 
     /// A segmenter that needs no model: `whitespace` or `char`.
     #[staticmethod]
     fn simple(spec: &str) -> PyResult<Self> {
-        Ok(PySegmenter { inner: Arc::new(Segmenter::from_simple_spec(spec).map_err(to_py)?), report: None })
+        Ok(PySegmenter {
+            inner: Arc::new(Segmenter::from_simple_spec(spec).map_err(crate::error::to_py)?),
+            report: None,
+        })
     }
 
     /// How the dictionary was loaded (MeCab only).
@@ -136,7 +139,7 @@ impl PySegmenter {
         threads: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let seg = &self.inner;
-        let spans = py.detach(|| Ok(pipeline::segment_many(seg, &texts, &pipeline::pool(threads)?))).map_err(to_py)?;
+        let spans = run(py, |_| Ok(core_segment::segment_many(seg, &texts, &pipeline::pool(threads)?)))?;
         let mut cache = StrCache::new(py);
         let lists = texts.iter().zip(&spans).map(|(t, s)| cache.list(t, s)).collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, lists)
@@ -145,12 +148,11 @@ impl PySegmenter {
     #[pyo3(signature = (texts, threads=0))]
     fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<TokenTuple>>> {
         let seg = &self.inner;
-        py.detach(|| {
+        run(py, |_| {
             let pool = pipeline::pool(threads)?;
-            let spans = pipeline::segment_many(seg, &texts, &pool);
+            let spans = core_segment::segment_many(seg, &texts, &pool);
             Ok(texts.iter().zip(&spans).map(|(t, s)| tokens(t, s)).collect())
         })
-        .map_err(to_py)
     }
 
     /// Segments files (or stdin when `paths` is empty) to stdout; returns the run's figures.
@@ -165,21 +167,19 @@ impl PySegmenter {
         progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let seg = &self.inner;
-        let run = move |inputs, job: &_, out: &mut dyn std::io::Write, progress: &mut dyn FnMut(&_)| {
-            pipeline::segment_inputs(seg, inputs, job, features, out, progress)
-        };
         let files = crate::stream::Files { paths, threads, skip_invalid, progress };
-        crate::stream::to_stdout(py, "segment", "words", files, Box::new(run))
+        crate::stream::to_stdout(py, "segment", "words", files, move |inputs, job, out, stop, progress| {
+            core_segment::segment_inputs(seg, inputs, job, features, out, stop, progress)
+        })
     }
 }
 
 /// Writes the MeCab dictionary in `dicdir` as UTF-8 source files into `outdir`.
 #[pyfunction]
 pub fn decompile_mecab(py: Python<'_>, dicdir: PathBuf, outdir: PathBuf) -> PyResult<usize> {
-    py.detach(|| {
+    run(py, |_| {
         let d = Mecab::read_dict(&dicdir)?;
         wakachi_core::segment::mecab::source::write_dicdir(&d, &outdir)?;
         Ok(d.lex.len())
     })
-    .map_err(to_py)
 }

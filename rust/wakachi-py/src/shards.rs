@@ -1,11 +1,10 @@
-//! Bindings of `wakachi_core::shards`: convert arguments, run the core without the GIL, convert
+//! Bindings of `wakachi_core::shards`: convert arguments, run the core (`work::run`), convert
 //! results.
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use wakachi_core::shards::manifest::ShardEntry;
@@ -14,7 +13,8 @@ use wakachi_core::shards::{
 };
 use wakachi_core::Error;
 
-use crate::error::to_py;
+use crate::error::{to_py, ConfigError, InputError, WakachiError};
+use crate::work::run;
 
 /// A shard run (`wakachi_core::shards::ShardOutput`).
 #[pyclass(name = "_ShardWriter", module = "wakachi._core")]
@@ -57,16 +57,19 @@ fn value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
 }
 
-fn row(columns: &[String], d: &Bound<'_, PyDict>) -> PyResult<Vec<Value>> {
+/// Row `index` of a `push` as values in column order.
+fn row(index: usize, columns: &[String], d: &Bound<'_, PyDict>) -> PyResult<Vec<Value>> {
     if d.len() != columns.len() {
         let keys: Vec<String> = d.keys().extract()?;
-        return Err(PyValueError::new_err(format!("row has keys {keys:?}, the schema's columns are {columns:?}")));
+        return Err(InputError::new_err(format!(
+            "row {index} has keys {keys:?}, the schema's columns are {columns:?}"
+        )));
     }
     columns
         .iter()
         .map(|c| match d.get_item(c)? {
-            Some(v) => value(&v),
-            None => Err(PyValueError::new_err(format!("row has no column {c:?}"))),
+            Some(v) => value(&v).map_err(|e| InputError::new_err(format!("row {index}, column {c:?}: {e}"))),
+            None => Err(InputError::new_err(format!("row {index} has no column {c:?}"))),
         })
         .collect()
 }
@@ -83,26 +86,30 @@ fn entry_dict<'py>(py: Python<'py>, e: &ShardEntry) -> PyResult<Bound<'py, PyDic
 }
 
 fn json(m: &shards::Manifest) -> PyResult<String> {
-    serde_json::to_string(m).map_err(|e| PyValueError::new_err(e.to_string()))
+    serde_json::to_string(m).map_err(|e| WakachiError::new_err(format!("manifest as JSON: {e}")))
+}
+
+fn in_use() -> PyErr {
+    WakachiError::new_err("the shard writer is in use by another thread")
+}
+
+fn finished() -> PyErr {
+    WakachiError::new_err("the shard writer is finished (finish() was called)")
 }
 
 impl PyShardWriter {
-    fn error(&self, e: Error) -> PyErr {
-        let stored = self.callback_error.lock().ok().and_then(|mut s| s.take());
-        match (e, stored) {
-            (Error::Interrupted, Some(err)) => err,
-            (e, _) => to_py(e),
-        }
+    /// The exception the on-shard callback raised (it stopped the run), else `e`.
+    fn raised(&self, e: PyErr) -> PyErr {
+        self.callback_error.lock().ok().and_then(|mut s| s.take()).unwrap_or(e)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut ShardOutput) -> PyResult<T>) -> PyResult<T> {
         // try_lock: a second Python thread waiting here would hold the GIL that the on-shard
         // callback of the first needs.
-        let mut g =
-            self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?;
+        let mut g = self.inner.try_lock().map_err(|_| in_use())?;
         match g.as_mut() {
             Some(out) => f(out),
-            None => Err(PyValueError::new_err("the writer is finished")),
+            None => Err(finished()),
         }
     }
 }
@@ -137,29 +144,27 @@ impl PyShardWriter {
         let schema = schema(format, columns, vocab_size, tokens_column, pad_id).map_err(to_py)?;
         let names = schema.columns.iter().map(|c| c.name.clone()).collect();
         let settings: serde_json::Value =
-            serde_json::from_str(settings_json).map_err(|e| PyValueError::new_err(format!("settings_json: {e}")))?;
+            serde_json::from_str(settings_json).map_err(|e| ConfigError::new_err(format!("settings_json: {e}")))?;
         let shuffle = shuffle_seed.map(|seed| ShuffleConfig {
             max_buckets,
             checkpoint_rows,
             ..ShuffleConfig::new(seed, memory_budget)
         });
         let tokenizer = tokenizer.to_string();
-        let out = py
-            .detach(|| {
-                let inputs =
-                    inputs.iter().map(|p| InputFingerprint::of_file(p)).collect::<wakachi_core::Result<Vec<_>>>()?;
-                ShardOutput::open(OutputConfig {
-                    dir,
-                    schema,
-                    rows_per_shard,
-                    shuffle,
-                    settings,
-                    tokenizer,
-                    inputs,
-                    overwrite,
-                })
+        let out = run(py, |_| {
+            let inputs =
+                inputs.iter().map(|p| InputFingerprint::of_file(p)).collect::<wakachi_core::Result<Vec<_>>>()?;
+            ShardOutput::open(OutputConfig {
+                dir,
+                schema,
+                rows_per_shard,
+                shuffle,
+                settings,
+                tokenizer,
+                inputs,
+                overwrite,
             })
-            .map_err(to_py)?;
+        })?;
         Ok(PyShardWriter { inner: Mutex::new(Some(out)), columns: names, callback_error: Arc::default() })
     }
 
@@ -187,7 +192,8 @@ impl PyShardWriter {
     }
 
     /// Calls `callback(entry: dict)` after each completed shard; a falsy return other than None
-    /// stops the run (`WakachiError`: interrupted); an exception stops it and is raised.
+    /// stops the run (`KeyboardInterrupt`: interrupted, resumable); an exception stops it and is
+    /// raised.
     fn set_on_shard(&self, callback: Py<PyAny>) -> PyResult<()> {
         let slot = self.callback_error.clone();
         let f = move |e: &ShardEntry| {
@@ -213,16 +219,15 @@ impl PyShardWriter {
 
     /// Adds rows (dicts of column → None | int | list of ints), in input order.
     fn push(&self, py: Python<'_>, rows: Vec<Bound<'_, PyDict>>) -> PyResult<()> {
-        let rows = rows.iter().map(|d| row(&self.columns, d)).collect::<PyResult<Vec<_>>>()?;
-        self.with(|o| py.detach(|| rows.iter().try_for_each(|r| o.push(r))).map_err(|e| self.error(e)))
+        let rows = rows.iter().enumerate().map(|(i, d)| row(i, &self.columns, d)).collect::<PyResult<Vec<_>>>()?;
+        self.with(|o| run(py, |_| rows.iter().try_for_each(|r| o.push(r))).map_err(|e| self.raised(e)))
     }
 
     /// Writes the remaining shards; returns the final manifest as JSON.
     fn finish(&self, py: Python<'_>) -> PyResult<String> {
-        let out =
-            self.inner.try_lock().map_err(|_| PyValueError::new_err("the writer is in use by another thread"))?.take();
-        let out = out.ok_or_else(|| PyValueError::new_err("the writer is finished"))?;
-        let m = py.detach(|| out.finish()).map_err(|e| self.error(e))?;
+        let out = self.inner.try_lock().map_err(|_| in_use())?.take();
+        let out = out.ok_or_else(finished)?;
+        let m = run(py, |_| out.finish()).map_err(|e| self.raised(e))?;
         json(&m)
     }
 }
@@ -239,7 +244,7 @@ fn py_value(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
 /// `manifest.json` beside it when that lists it.
 #[pyfunction]
 pub fn read_shard<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    let r = py.detach(|| shards::read_shard(&path)).map_err(to_py)?;
+    let r = run(py, |_| shards::read_shard(&path))?;
     r.rows
         .iter()
         .map(|row| {
@@ -255,12 +260,12 @@ pub fn read_shard<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Bound<'py
 /// Verifies every shard a directory's manifest lists; returns the manifest as JSON.
 #[pyfunction]
 pub fn verify_shards(py: Python<'_>, dir: PathBuf) -> PyResult<String> {
-    let m = py.detach(|| shards::verify_dir(&dir)).map_err(to_py)?;
+    let m = run(py, |_| shards::verify_dir(&dir))?;
     json(&m)
 }
 
 /// `(size, sha256 hex)` of a file, read streaming.
 #[pyfunction]
 pub fn file_sha256(py: Python<'_>, path: PathBuf) -> PyResult<(u64, String)> {
-    py.detach(|| shards::file_sha256(&path)).map_err(to_py)
+    run(py, |_| shards::file_sha256(&path))
 }

@@ -12,8 +12,8 @@ use wakachi_core::segment::Segmenter;
 use wakachi_core::split::{self, Limits, Rule, SplitJob};
 use wakachi_core::Error;
 
-use crate::error::to_py;
 use crate::segment::PySegmenter;
+use crate::work::run;
 
 fn limits(min_len: usize, max_len: Option<usize>) -> Limits {
     Limits { min_chars: min_len, max_chars: max_len.unwrap_or(usize::MAX) }
@@ -37,12 +37,11 @@ pub fn split_sentences_batch(
 ) -> PyResult<Vec<Vec<String>>> {
     let seg = self::segmenter(segmenter);
     let limits = limits(min_len, max_len);
-    py.detach(|| {
+    run(py, |_| {
         let rule = Rule::new(rule, seg.as_deref())?;
         let pool = wakachi_core::pipeline::pool(threads)?;
         Ok(split::sentences_many(&rule, &texts, &limits, &pool))
     })
-    .map_err(to_py)
 }
 
 /// Splits files (or stdin when `paths` is empty) into `output` (or stdout); returns the figures.
@@ -67,22 +66,20 @@ pub fn split_files<'py>(
     let total = Input::total_bytes(&inputs);
     let on_error = if skip_invalid { OnError::Skip } else { OnError::Strict };
     let job = SplitJob { limits: limits(min_len, max_len), documents, threads, on_error };
-    let r = py
-        .detach(|| {
-            let rule = Rule::new(rule, seg.as_deref())?;
-            let mut out: Box<dyn std::io::Write> = match &output {
-                Some(p) => Box::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
-                None => Box::new(std::io::stdout().lock()),
-            };
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut out);
-            let mut bar = Progress::new("split", total, progress);
-            let r = split::split_inputs(&rule, inputs, &job, &mut out, &mut |r| {
-                bar.update(r.bytes, r.sentences, "sentences")
-            });
-            bar.finish();
-            r
-        })
-        .map_err(to_py)?;
+    let r = run(py, |stop| {
+        let rule = Rule::new(rule, seg.as_deref())?;
+        let mut out: Box<dyn std::io::Write> = match &output {
+            Some(p) => Box::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut out);
+        let mut bar = Progress::new("split", total, progress);
+        let r = split::split_inputs(&rule, inputs, &job, &mut out, stop, &mut |r| {
+            bar.update(r.bytes, r.sentences, "sentences")
+        });
+        bar.finish();
+        r
+    })?;
     let d = PyDict::new(py);
     d.set_item("lines", r.lines)?;
     d.set_item("bytes", r.bytes)?;

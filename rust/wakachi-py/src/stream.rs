@@ -1,6 +1,6 @@
 //! The one way the bindings run a line-to-line job (`segment_files`, `encode_files`): inputs from
-//! paths (stdin when none), stdout as output, a progress line, the GIL released, the figures back
-//! as a dict.
+//! paths (stdin when none), stdout as output, a progress line, through `work::run` (GIL released,
+//! Ctrl-C stops it), the figures back as a dict.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,12 +10,8 @@ use pyo3::types::PyDict;
 use wakachi_core::lines::{Input, OnError};
 use wakachi_core::pipeline::{LineJob, LineReport};
 use wakachi_core::progress::Progress;
-
-use crate::error::to_py;
-
-type Run<'a> = dyn FnOnce(Vec<Input>, &LineJob, &mut dyn Write, &mut dyn FnMut(&LineReport)) -> wakachi_core::Result<LineReport>
-    + Send
-    + 'a;
+use wakachi_core::stop::Stop;
+use wakachi_core::Result;
 
 /// The file arguments every line-to-line binding takes.
 pub struct Files {
@@ -35,22 +31,21 @@ pub fn to_stdout<'py>(
     what: &'static str,
     items_key: &str,
     files: Files,
-    run: Box<Run<'_>>,
+    run: impl FnOnce(Vec<Input>, &LineJob, &mut dyn Write, &Stop<'_>, &mut dyn FnMut(&LineReport)) -> Result<LineReport>
+        + Send,
 ) -> PyResult<Bound<'py, PyDict>> {
     let Files { paths, threads, skip_invalid, progress } = files;
     let inputs = Input::from_paths(paths);
     let total = Input::total_bytes(&inputs);
     let job = LineJob { threads, on_error: if skip_invalid { OnError::Skip } else { OnError::Strict } };
-    let r = py
-        .detach(|| {
-            let mut bar = Progress::new(what, total, progress);
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-            let r = run(inputs, &job, &mut out, &mut |r| bar.update(r.bytes, r.lines, "lines"));
-            bar.finish();
-            r
-        })
-        .map_err(to_py)?;
+    let r = crate::work::run(py, |stop| {
+        let mut bar = Progress::new(what, total, progress);
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        let r = run(inputs, &job, &mut out, stop, &mut |r| bar.update(r.bytes, r.lines, "lines"));
+        bar.finish();
+        r
+    })?;
     let d = PyDict::new(py);
     d.set_item("lines", r.lines)?;
     d.set_item("bytes", r.bytes)?;

@@ -9,7 +9,7 @@ use pyo3::types::PyList;
 use wakachi_core::encode::unigram::{Encoding, Unigram};
 use wakachi_core::pipeline;
 
-use crate::error::to_py;
+use crate::work::run;
 
 /// A SentencePiece Unigram model (immutable, shareable across threads).
 #[pyclass(name = "_Unigram", module = "wakachi._core", frozen)]
@@ -50,7 +50,7 @@ impl PyUnigram {
     /// Loads a `.model` file.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let inner = py.detach(|| Unigram::from_file(&path)).map_err(to_py)?;
+        let inner = run(py, |_| Unigram::from_file(&path))?;
         let ints = (0..inner.vocab_size())
             .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}))
             .collect();
@@ -85,21 +85,7 @@ impl PyUnigram {
         threads: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let m = &self.inner;
-        let ids = py
-            .detach(|| {
-                let pool = pipeline::pool(threads)?;
-                Ok(pipeline::map_ordered(
-                    &texts,
-                    &pool,
-                    || m.worker(),
-                    |w, t| {
-                        let mut ids = Vec::new();
-                        w.encode(t, &mut ids);
-                        ids
-                    },
-                ))
-            })
-            .map_err(to_py)?;
+        let ids = run(py, |_| Ok(m.encode_many(&texts, &pipeline::pool(threads)?)))?;
         let lists = ids.iter().map(|v| self.id_list(py, v)).collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, lists)
     }
@@ -112,20 +98,8 @@ impl PyUnigram {
         threads: usize,
     ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
         let m = &self.inner;
-        py.detach(|| {
-            let pool = pipeline::pool(threads)?;
-            Ok(pipeline::map_ordered(
-                &texts,
-                &pool,
-                || m.worker(),
-                |w, t| {
-                    let mut e = Encoding::default();
-                    w.encode_full(t, &mut e);
-                    (e.ids, e.words)
-                },
-            ))
-        })
-        .map_err(to_py)
+        let all = run(py, |_| Ok(m.encode_full_many(&texts, &pipeline::pool(threads)?)))?;
+        Ok(all.into_iter().map(|e| (e.ids, e.words)).collect())
     }
 
     fn id_to_piece(&self, id: u32) -> Option<String> {

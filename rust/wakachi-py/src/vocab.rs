@@ -1,4 +1,4 @@
-//! Bindings of `wakachi_core::vocab`: convert arguments, run the core without the GIL, convert
+//! Bindings of `wakachi_core::vocab`: convert arguments, run the core (`work::run`), convert
 //! results.
 
 use std::path::PathBuf;
@@ -6,13 +6,11 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::lines::{Input, OnError};
-use wakachi_core::pipeline;
-use wakachi_core::progress::Progress;
 use wakachi_core::segment::Mecab;
-use wakachi_core::vocab::{alphabet, train_wordpiece as train, WordOptions, WordPieceSettings};
+use wakachi_core::vocab::{alphabet, train_wordpiece_files, TrainedVocab, WordOptions, WordPieceSettings};
 
-use crate::error::to_py;
 use crate::segment::PySegmenter;
+use crate::work::run;
 
 /// Counts the words of `paths` with `segmenter` and trains a WordPiece vocabulary on them;
 /// returns the tokens in id order and the run's figures.
@@ -51,22 +49,10 @@ pub fn train_wordpiece<'py>(
     };
     let seg = &segmenter.inner;
     let inputs = Input::from_paths(paths);
-    let total = Input::total_bytes(&inputs);
     let on_error = if skip_invalid { OnError::Skip } else { OnError::Strict };
-    let (vocab, r, train_seconds) = py
-        .detach(|| {
-            settings.check()?;
-            let mut bar = Progress::new("count words", total, progress);
-            let (counts, r) =
-                pipeline::count_words(seg, inputs, WordOptions { nfkc, bert_split }, threads, on_error, &mut |r| {
-                    bar.update(r.bytes, r.lines, "lines")
-                })?;
-            bar.finish();
-            let t = std::time::Instant::now();
-            let vocab = train(&counts, &settings)?;
-            Ok((vocab, r, t.elapsed().as_secs_f64()))
-        })
-        .map_err(to_py)?;
+    let opts = WordOptions { nfkc, bert_split };
+    let TrainedVocab { vocab, count: r, train_seconds } =
+        run(py, |stop| train_wordpiece_files(seg, inputs, opts, &settings, threads, on_error, progress, stop))?;
     let d = PyDict::new(py);
     d.set_item("lines", r.lines)?;
     d.set_item("bytes", r.bytes)?;
@@ -81,5 +67,5 @@ pub fn train_wordpiece<'py>(
 /// cl-tohoku's initial alphabet of the MeCab dictionary in `dicdir`, as one string.
 #[pyfunction]
 pub fn mecab_alphabet(py: Python<'_>, dicdir: PathBuf) -> PyResult<String> {
-    py.detach(|| Ok(alphabet::mecab_alphabet(&Mecab::read_dict(&dicdir)?).into_iter().collect())).map_err(to_py)
+    run(py, |_| Ok(alphabet::mecab_alphabet(&Mecab::read_dict(&dicdir)?).into_iter().collect()))
 }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet;
 use super::config::{Subword, TokenizerConfig, WordTokenizer};
 use super::normalize::{lower, nfkc};
 use super::specials::{Piece, Specials};
-use super::vocab::Vocab;
+use super::vocab_file::Vocab;
 use super::{basic, char, wordpiece};
 use crate::error::{Error, Result};
 use crate::segment::{Mecab, MecabOptions, Segmenter, Span, Worker};

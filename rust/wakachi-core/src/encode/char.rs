@@ -2,7 +2,7 @@
 //! `[UNK]` for characters not in the vocabulary.
 
 use super::normalize::nfkc;
-use super::vocab::Vocab;
+use super::vocab_file::Vocab;
 
 /// Appends the character ids of `word` to `out`.
 pub fn encode_word(vocab: &Vocab, unk: u32, normalize: bool, word: &str, out: &mut Vec<u32>) {

@@ -8,16 +8,18 @@
 //! [`AnyTokenizer`] is either kind, with one encoding interface (ids and word ids).
 
 pub mod basic;
+pub mod batch;
 pub mod bert_japanese;
 pub mod char;
 pub mod config;
 pub mod normalize;
 pub mod specials;
-pub mod vocab;
+pub mod vocab_file;
 pub mod wordpiece;
 
+pub use batch::{encode_inputs, encode_many, write_ids};
 pub use bert_japanese::{BertJapanese, EncodeWorker, Encoding};
-pub use vocab::Vocab;
+pub use vocab_file::Vocab;
 pub mod sentencepiece;
 pub mod unigram;
 

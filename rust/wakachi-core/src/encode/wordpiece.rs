@@ -3,7 +3,7 @@
 //! [`MAX_INPUT_CHARS_PER_WORD`] characters, or one that cannot be covered, becomes one `[UNK]`.
 
 use super::normalize::py_split;
-use super::vocab::Vocab;
+use super::vocab_file::Vocab;
 
 /// transformers' `max_input_chars_per_word`.
 pub const MAX_INPUT_CHARS_PER_WORD: usize = 100;

@@ -18,10 +18,10 @@ use crate::encode::config::Subword;
 use crate::encode::unigram::{self, Unigram};
 use crate::encode::{BertJapanese, EncodeWorker, Encoding};
 use crate::error::{Error, Result};
+use crate::fsio::hex;
 use crate::instances::{Sentence, Specials};
 use crate::segment::MecabOptions;
 use crate::shards::file_sha256;
-use crate::shards::manifest::hex;
 
 /// Which encoder, from where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -44,6 +44,9 @@ use crate::instances::Specials;
 use crate::lines::OnError;
 use crate::shards::{Row, ShardOutput};
 
+/// The longest bert row: masked positions are stored as `uint16` (positions `0..=65535`).
+pub const MAX_BERT_SEQ_LENGTH: usize = 65_536;
+
 /// The tokenizer.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,6 +154,14 @@ impl PackConfig {
         }
         if cfg.run.batch_bytes == 0 || cfg.block_bytes == 0 {
             return Err(Error::Config("batch_bytes and block_bytes must be > 0".into()));
+        }
+        if let FormatConfig::Bert(g) = &cfg.format {
+            if g.max_seq_length > MAX_BERT_SEQ_LENGTH {
+                return Err(Error::Config(format!(
+                    "max_seq_length {} is above {MAX_BERT_SEQ_LENGTH}: bert rows store masked positions as uint16",
+                    g.max_seq_length
+                )));
+            }
         }
         cfg.raw = raw;
         Ok(cfg)

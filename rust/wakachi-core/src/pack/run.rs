@@ -21,6 +21,7 @@ use crate::pipeline::{join3, map_ordered, pool};
 use crate::progress::Progress;
 use crate::segment::MecabOptions;
 use crate::shards::{InputFingerprint, Manifest, OutputConfig, ShardOutput, ShardSchema, ShuffleConfig};
+use crate::stop::Stop;
 
 /// The figures of a finished run.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -68,9 +69,9 @@ pub struct PackReport {
 }
 
 /// Runs `cfg`. `dicdir` is the MeCab dictionary the tokenizer config names (resolved by the
-/// caller); `interrupted` is asked after every batch, on the calling thread (`true` stops the run
-/// with [`Error::Interrupted`], resumable like a kill).
-pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, interrupted: &mut dyn FnMut() -> bool) -> Result<PackReport> {
+/// caller); `stop` is asked after every batch, on the calling thread (a stop ends the run with
+/// [`Error::Interrupted`], resumable like a kill).
+pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<PackReport> {
     let t0 = Instant::now();
     let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
     let enc = PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?;
@@ -83,7 +84,7 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, interrupted: &mut dyn FnMut
     report.resumed_rows = sink.skip;
     if sink.out.needs_input() {
         let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report };
-        stage.drive(cfg, builder, &mut sink, interrupted)?;
+        stage.drive(cfg, builder, &mut sink, stop)?;
     }
     if cfg.output.shuffle.is_some() && cfg.run.progress {
         eprintln!("pack: shuffling and writing shards …");
@@ -139,13 +140,7 @@ struct Stages<'a> {
 
 impl Stages<'_> {
     /// Reads, encodes and builds every batch, then the builder's leftovers.
-    fn drive(
-        &mut self,
-        cfg: &PackConfig,
-        mut builder: Builder,
-        sink: &mut Sink,
-        interrupted: &mut dyn FnMut() -> bool,
-    ) -> Result<()> {
+    fn drive(&mut self, cfg: &PackConfig, mut builder: Builder, sink: &mut Sink, stop: &Stop<'_>) -> Result<()> {
         let total: u64 = cfg.input.files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         let mut progress = Progress::new("pack", Some(total), cfg.run.progress);
         let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
@@ -172,7 +167,7 @@ impl Stages<'_> {
             }
             encoded = now;
             self.update(&reader, sink, &mut progress);
-            if interrupted() {
+            if stop.requested() {
                 progress.finish();
                 return Err(Error::Interrupted);
             }

@@ -4,11 +4,13 @@
 //! own [`Worker`]. Every segmenter returns [`Span`]s: byte ranges into the input plus, for MeCab,
 //! the dictionary's feature string.
 
+pub mod batch;
 pub mod jieba;
 pub mod mecab;
 pub mod simple;
 
 use crate::error::Result;
+pub use batch::{segment_inputs, segment_many};
 pub use jieba::{Jieba, JiebaOptions};
 pub use mecab::{Mecab, MecabOptions};
 

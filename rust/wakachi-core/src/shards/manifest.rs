@@ -4,17 +4,14 @@
 //! run starts, after each completed shard, at each shuffle checkpoint and at the end. It has no
 //! timestamps, so an interrupted-and-resumed run ends with the same manifest as an uninterrupted one.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::schema::ShardSchema;
-use super::writer::write_atomic;
 use crate::error::{Error, Result};
+use crate::fsio::{file_sha256, write_atomic};
 
 /// Version of the manifest and shard layout; bumped on any change that alters bytes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -274,62 +271,6 @@ impl Identity {
         check("inputs", same_inputs);
         d
     }
-}
-
-/// A writer that hashes (sha256) and counts what passes through it.
-pub struct HashingWriter<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> HashingWriter<W> {
-    /// Wraps `inner`.
-    pub fn new(inner: W) -> Self {
-        HashingWriter { inner, hasher: Sha256::new(), bytes: 0 }
-    }
-
-    /// The inner writer, the byte count and the sha256 (hex).
-    pub fn finish(self) -> (W, u64, String) {
-        (self.inner, self.bytes, hex(&self.hasher.finalize()))
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The size and sha256 (hex) of a file, read streaming in 1 MiB blocks.
-pub fn file_sha256(path: &Path) -> Result<(u64, String)> {
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(path, e)),
-        };
-        h.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((size, hex(&h.finalize())))
 }
 
 /// Checks that `dir/entry.file` has the size and sha256 the manifest records.

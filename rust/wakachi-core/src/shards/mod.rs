@@ -8,7 +8,7 @@
 //!
 //! - [`schema`]: columns, token width, row values;
 //! - [`writer`]: rows → Arrow record batch → file, atomically (temp name, fsync, rename, fsync dir);
-//! - [`manifest`]: `manifest.json`, sha256 helpers, input fingerprints;
+//! - [`manifest`]: `manifest.json`, input fingerprints (atomic writes and sha256: [`crate::fsio`]);
 //! - [`shuffle`]: the seeded bucketed on-disk shuffle;
 //! - [`resume`]: what makes a rerun continue an interrupted one, and why the bytes are the same;
 //! - [`output`]: [`ShardOutput`], the run that ties them together;
@@ -45,7 +45,8 @@ pub mod schema;
 pub mod shuffle;
 pub mod writer;
 
-pub use manifest::{file_sha256, InputFingerprint, Manifest, ShardEntry};
+pub use crate::fsio::file_sha256;
+pub use manifest::{InputFingerprint, Manifest, ShardEntry};
 pub use output::{OutputConfig, ShardOutput};
 pub use reader::{read_rows, read_shard, verify_dir, ShardRows};
 pub use schema::{ColumnSpec, Elem, Row, ShardSchema, TokenWidth, Value};

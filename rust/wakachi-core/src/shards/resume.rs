@@ -17,7 +17,8 @@
 //!
 //! On start, [`prepare`] compares the recorded [`Identity`] (writer version, schema, shard size,
 //! shuffle settings, caller settings, tokenizer fingerprint, input contents) with the new one: a
-//! difference is an error naming the fields, unless `overwrite` is set, which starts afresh. Listed
+//! difference is an error naming the fields, unless `overwrite` is set or the directory holds no
+//! completed shard (a run that failed before its first shard), which start afresh. Listed
 //! shards are verified (size and sha256); temporary and orphan files are removed.
 
 use std::path::Path;
@@ -57,6 +58,12 @@ pub fn prepare(dir: &Path, identity: &Identity, overwrite: bool) -> Result<Optio
         return Ok(None);
     };
     let diff = m.identity.differences(identity);
+    if !diff.is_empty() && m.shards.is_empty() && !names(dir)?.iter().any(|n| n.ends_with(".arrow")) {
+        // A run that completed no shard left nothing a user could lose (its shuffle buckets only
+        // serve a rerun with the same identity), e.g. one that stopped on bad input: start afresh.
+        clean(dir)?;
+        return Ok(None);
+    }
     if !diff.is_empty() {
         return Err(Error::Config(format!(
             "{}: holds shards made with other {}; pass overwrite (--overwrite) to replace them, or choose another directory",

@@ -347,7 +347,7 @@ impl Scatter {
         self.state = state;
         self.level = level;
         self.sync()?;
-        super::writer::sync_dir(&self.dir)
+        crate::fsio::sync_dir(&self.dir)
     }
 }
 

@@ -5,8 +5,6 @@
 //! the directory, so a half-written shard is never visible under its final name. The file has no
 //! metadata, timestamps or random ids: the same rows give the same bytes.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,9 +13,9 @@ use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use arrow_schema::{DataType, Field};
 
-use super::manifest::HashingWriter;
 use super::schema::{ShardSchema, Value};
 use crate::error::{Error, Result};
+use crate::fsio::{write_atomic, WrittenFile};
 
 /// One column's rows so far: items (a scalar column has one per row), list offsets, validity.
 #[derive(Debug, Default)]
@@ -138,15 +136,6 @@ fn typed_array(ty: &DataType, items: &[i32], nulls: Option<NullBuffer>) -> Resul
     })
 }
 
-/// A shard written under its final name.
-#[derive(Debug, Clone)]
-pub struct WrittenFile {
-    /// Bytes.
-    pub bytes: u64,
-    /// sha256 of the bytes, lowercase hex.
-    pub sha256: String,
-}
-
 /// Writes `batch` as an Arrow IPC file `dir/name`, atomically.
 pub fn write_shard(dir: &Path, name: &str, batch: &RecordBatch) -> Result<WrittenFile> {
     write_atomic(dir, name, |w| {
@@ -156,30 +145,4 @@ pub fn write_shard(dir: &Path, name: &str, batch: &RecordBatch) -> Result<Writte
         fw.write(batch).map_err(arrow_err)?;
         fw.finish().map_err(arrow_err)
     })
-}
-
-/// Writes `dir/name` through `fill` into `dir/name.tmp`, fsyncs it, renames it to `name` and
-/// fsyncs `dir`. Returns the size and sha256 of what was written.
-pub fn write_atomic(
-    dir: &Path,
-    name: &str,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<WrittenFile> {
-    let tmp = dir.join(format!("{name}.tmp"));
-    let fin = dir.join(name);
-    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut w = BufWriter::with_capacity(1 << 20, HashingWriter::new(file));
-    fill(&mut w).map_err(|e| Error::io(&tmp, e))?;
-    let hw = w.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
-    let (file, bytes, sha256) = hw.finish();
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    drop(file);
-    std::fs::rename(&tmp, &fin).map_err(|e| Error::io(&fin, e))?;
-    sync_dir(dir)?;
-    Ok(WrittenFile { bytes, sha256 })
-}
-
-/// fsyncs a directory so a rename in it is durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
 }

@@ -2,10 +2,17 @@
 //! built from wakachi's segmenters. Memory is one map entry per distinct word, never the words
 //! of the corpus.
 
+use std::time::Instant;
+
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::encode::normalize::{is_bert_control, is_bert_punctuation, is_bert_whitespace, nfkc};
-use crate::segment::{Span, Worker};
+use crate::error::Result;
+use crate::lines::{Input, Line, OnError};
+use crate::pipeline::{for_each_batch, pool};
+use crate::segment::{Segmenter, Span, Worker};
+use crate::stop::Stop;
 
 /// How a line becomes training words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,4 +158,67 @@ mod tests {
         assert_eq!(a.sorted(), [("z", 9), ("x", 3), ("y", 2)]);
         assert_eq!(a.total(), 14);
     }
+}
+
+/// Figures of a word count for vocabulary training.
+#[derive(Debug, Clone, Default)]
+pub struct CountReport {
+    /// Input lines.
+    pub lines: u64,
+    /// Input bytes.
+    pub bytes: u64,
+    /// Words counted.
+    pub words: u64,
+    /// Distinct words.
+    pub distinct: u64,
+    /// Lines skipped as invalid UTF-8.
+    pub skipped_invalid_utf8: u64,
+    /// Wall time so far.
+    pub seconds: f64,
+}
+
+const COUNT_CHUNK_LINES: usize = 2048;
+
+/// Counts the training words of `inputs` (one text per line) on `threads` threads; memory is
+/// one batch of lines plus one entry per distinct word. `progress` is called after every batch.
+pub fn count_words<'s>(
+    seg: &'s Segmenter,
+    inputs: Vec<Input>,
+    opts: WordOptions,
+    threads: usize,
+    on_error: OnError,
+    stop: &Stop<'_>,
+    progress: &mut dyn FnMut(&CountReport),
+) -> Result<(WordCounts, CountReport)> {
+    let pool = pool(threads)?;
+    let t0 = Instant::now();
+    let mut report = CountReport::default();
+    let mut counts = WordCounts::new();
+    let per_chunk = |(w, spans): &mut (Worker<'s>, Vec<Span<'s>>), lines: &[Line]| {
+        let mut c = WordCounts::new();
+        for line in lines.iter().flatten() {
+            c.add_line(line, opts, w, spans);
+        }
+        c
+    };
+    let init = || (seg.worker(), Vec::new());
+    for_each_batch(inputs, on_error, &pool, COUNT_CHUNK_LINES, init, per_chunk, stop, &mut |parts, read| {
+        let part = pool.install(|| {
+            parts.into_par_iter().reduce(WordCounts::new, |mut a, b| {
+                a.merge(b);
+                a
+            })
+        });
+        report.words += part.total();
+        counts.merge(part);
+        report.lines += read.lines;
+        report.bytes = read.bytes;
+        report.distinct = counts.len() as u64;
+        report.skipped_invalid_utf8 = read.skipped_invalid_utf8;
+        report.seconds = t0.elapsed().as_secs_f64();
+        progress(&report);
+        Ok(())
+    })?;
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok((counts, report))
 }

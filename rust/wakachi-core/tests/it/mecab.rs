@@ -143,9 +143,24 @@ fn scrambled_double_array_is_an_error_or_harmless() {
         *b = (i * 131 % 251) as u8;
     }
     std::fs::write(tmp.path().join("sys.dic"), &s).expect("write");
-    // Must not panic; either a named error or a dictionary that loads.
-    if let Err(e) = Mecab::open(tmp.path(), &MecabOptions::default()) {
-        assert!(e.to_string().contains("sys.dic") || e.to_string().contains(&tmp.path().display().to_string()), "{e}");
+    // Must not panic: either an error naming the dictionary, or one that loads and still segments
+    // every text into in-bounds, non-empty spans.
+    match Mecab::open(tmp.path(), &MecabOptions::default()) {
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.contains("sys.dic") || msg.contains(&tmp.path().display().to_string()), "{msg}");
+        }
+        Ok(m) => {
+            let seg = Segmenter::Mecab(Box::new(m));
+            let mut w = seg.worker();
+            let mut spans = Vec::new();
+            for text in ["吾輩は猫である。名前はまだ無い。", "東京都に住んでいます", "abc 123 ＡＢＣ"]
+            {
+                w.segment(text, &mut spans);
+                assert!(!spans.is_empty(), "{text}");
+                assert!(spans.iter().all(|s| s.start < s.end && s.end <= text.len()), "{text}: {spans:?}");
+            }
+        }
     }
 }
 

@@ -159,6 +159,56 @@ fn resumed_shuffled_run_is_byte_identical() {
     assert_eq!(files(a.path()), files(b.path()));
 }
 
+/// What a crash leaves that a dropped writer does not: each bucket file cut at an arbitrary byte
+/// after its last checkpoint (a torn record) and a half-written `manifest.json.tmp`.
+fn tear(dir: &Path, seed: u64) {
+    let m = shards::Manifest::load(dir).unwrap().unwrap();
+    if let shards::manifest::Phase::Scatter { level, buckets, .. } = &m.state {
+        for (i, st) in buckets.iter().enumerate() {
+            let p = dir.join(".wakachi-shuffle").join(format!("L{level:02}-{i:05}.bin"));
+            let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+            if len > st.bytes {
+                let cut = st.bytes + (seed * 7_919 + i as u64 * 104_729) % (len - st.bytes);
+                std::fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(cut).unwrap();
+            }
+        }
+    }
+    std::fs::write(dir.join("manifest.json.tmp"), b"{\"format_version\": 1, \"ident").unwrap();
+}
+
+#[test]
+fn torn_writes_at_many_points_resume_to_the_same_bytes() {
+    let (rows, vocab) = kwdlc_rows(1_050);
+    let a = tempfile::tempdir().unwrap();
+    run(config(a.path(), vocab, Some(small_shuffle(7))), &rows);
+    let want = files(a.path());
+    let mut torn = 0;
+    for (k, stop) in [61usize, 137, 311, 499, 537, 777, 1_049].into_iter().enumerate() {
+        let b = tempfile::tempdir().unwrap();
+        let mut out = ShardOutput::open(config(b.path(), vocab, Some(small_shuffle(7)))).unwrap();
+        rows[..stop].iter().for_each(|r| out.push(r).unwrap());
+        drop(out);
+        let before = files_under(&b.path().join(".wakachi-shuffle"));
+        tear(b.path(), k as u64);
+        torn += usize::from(before != files_under(&b.path().join(".wakachi-shuffle")));
+        let mut out = ShardOutput::open(config(b.path(), vocab, Some(small_shuffle(7)))).unwrap();
+        let done = out.input_rows_done() as usize;
+        assert!(done <= stop, "crash after {stop} rows: {done} done");
+        rows[done..].iter().for_each(|r| out.push(r).unwrap());
+        out.finish().unwrap();
+        assert!(files(b.path()) == want, "crash after {stop} rows: the resumed run differs");
+    }
+    assert!(torn >= 4, "only {torn} of the crashes tore a bucket file");
+}
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    if dir.exists() {
+        files(dir)
+    } else {
+        Vec::new()
+    }
+}
+
 /// The rows of every shard of a directory, in order.
 fn all_rows(dir: &Path) -> Vec<Vec<Value>> {
     let m = shards::verify_dir(dir).unwrap();

@@ -233,6 +233,34 @@ impl Unigram {
         (self.unk_id != NO_UNK).then_some(self.unk_id)
     }
 
+    /// The ids of every text, in parallel, in input order.
+    pub fn encode_many<T: AsRef<str> + Sync>(&self, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Vec<u32>> {
+        crate::pipeline::map_ordered(
+            texts,
+            pool,
+            || self.worker(),
+            |w, t| {
+                let mut ids = Vec::new();
+                w.encode(t.as_ref(), &mut ids);
+                ids
+            },
+        )
+    }
+
+    /// The full encoding (ids, words, offsets) of every text, in parallel, in input order.
+    pub fn encode_full_many<T: AsRef<str> + Sync>(&self, texts: &[T], pool: &rayon::ThreadPool) -> Vec<Encoding> {
+        crate::pipeline::map_ordered(
+            texts,
+            pool,
+            || self.worker(),
+            |w, t| {
+                let mut e = Encoding::default();
+                w.encode_full(t.as_ref(), &mut e);
+                e
+            },
+        )
+    }
+
     /// A worker for the calling thread.
     pub fn worker(&self) -> Worker<'_> {
         Worker { model: self, norm: Normalized::default(), best: Vec::new(), path: Vec::new() }

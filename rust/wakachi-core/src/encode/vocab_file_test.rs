@@ -1,4 +1,4 @@
-//! Unit tests of `vocab.rs`.
+//! Unit tests of `vocab_file.rs`.
 
 use super::*;
 

@@ -145,5 +145,5 @@ fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 #[cfg(test)]
-#[path = "vocab_test.rs"]
+#[path = "vocab_file_test.rs"]
 mod tests;
