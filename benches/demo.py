@@ -131,7 +131,7 @@ def fill_mask(run: Path, lines: list[str]) -> None:
         f"exported -> {model_dir.relative_to(ROOT)} (config.json, model.safetensors, vocab.txt, tokenizer_config.json)"
     )
     fill = pipeline("fill-mask", model=str(model_dir), device="cpu")
-    text = next(l for l in lines if 15 < len(l) < 60)
+    text = next(line for line in lines if 15 < len(line) < 60)
     words = Segmenter.mecab("unidic-lite")(text)
     target = next((w for w in words if len(w) >= 2), words[0])
     masked = text.replace(target, fill.tokenizer.mask_token, 1)

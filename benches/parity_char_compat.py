@@ -35,7 +35,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import google_reference  # noqa: E402
 import wordpiece_fixtures as wf  # noqa: E402
-
 from wakachi.pack import pack  # noqa: E402
 from wakachi.shards import load_manifest, read_shard  # noqa: E402
 
@@ -88,13 +87,13 @@ def ours(tok: Path, shard: Path, out: Path) -> list[dict]:
     for entry in load_manifest(out)["shards"]:
         rows += read_shard(out / entry["file"])
     return [
-        dict(
-            input_ids=[int(x) for x in r["input_ids"]],
-            token_type_ids=[int(x) for x in r["segment_ids"]],
-            next_sentence_label=int(r["next_sentence_label"]),
-            masked_lm_positions=[int(x) for x in r["masked_positions"]],
-            masked_lm_ids=[int(x) for x in r["masked_ids"]],
-        )
+        {
+            "input_ids": [int(x) for x in r["input_ids"]],
+            "token_type_ids": [int(x) for x in r["segment_ids"]],
+            "next_sentence_label": int(r["next_sentence_label"]),
+            "masked_lm_positions": [int(x) for x in r["masked_positions"]],
+            "masked_lm_ids": [int(x) for x in r["masked_ids"]],
+        }
         for r in rows
     ]
 
@@ -120,13 +119,13 @@ def reference(tok: Path, shard: Path) -> list[dict]:
     )
     cid = google_reference.character_id
     return [
-        dict(
-            input_ids=[cid(t, ids) for t in i["masked_tokens"]],
-            token_type_ids=i["segment_ids"],
-            next_sentence_label=int(i["is_random_next"]),
-            masked_lm_positions=i["masked_positions"],
-            masked_lm_ids=[cid(t, ids) for t in i["masked_labels"]],
-        )
+        {
+            "input_ids": [cid(t, ids) for t in i["masked_tokens"]],
+            "token_type_ids": i["segment_ids"],
+            "next_sentence_label": int(i["is_random_next"]),
+            "masked_lm_positions": i["masked_positions"],
+            "masked_lm_ids": [cid(t, ids) for t in i["masked_labels"]],
+        }
         for i in inst
     ]
 
@@ -134,13 +133,13 @@ def reference(tok: Path, shard: Path) -> list[dict]:
 def cltohoku(src: Path, tok: Path, shard: Path, out: Path) -> list[dict]:
     cmd = [sys.executable, str(ORACLE), str(src), str(tok), str(shard), str(out)]
     cmd += ["--seq", str(SEQ), "--maxpred", str(MAX_PRED), "--dupe", str(DUPE), "--seed", str(SEED)]
-    subprocess.run(cmd + ["--subword", "character"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*cmd, "--subword", "character"], check=True, stdout=subprocess.DEVNULL)
     return [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
 
 
 def compare(a: list[dict], b: list[dict]) -> str:
-    same = sum(x == y for x, y in zip(a, b))
-    first = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), None)
+    same = sum(x == y for x, y in zip(a, b, strict=True))
+    first = next((k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y), None)
     ok = same == len(a) == len(b)
     return f"{same:,}/{len(b):,}" + ("" if ok else f" (ours {len(a):,}; first difference #{first})"), ok
 

@@ -26,10 +26,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import unigram_models as um  # noqa: E402
-
-from wakachi import Tokenizer  # noqa: E402
-from wakachi.unigram import load_albert_dir  # noqa: E402
+import unigram_models as um
+from wakachi import Tokenizer
+from wakachi.unigram import load_albert_dir
 
 KINDS = {
     "albert-keep": lambda lang: um.albert_dir(lang, "keep"),
@@ -83,7 +82,7 @@ def check(kind: str, lang: str) -> bool:
         t3 = time.perf_counter()
         t_ref, t_ours, t_cli = t_ref + t1 - t0, t_ours + t2 - t1, t_cli + t3 - t2
         assert len(want) == len(got) == len(out) == len(lines), f"{f.name}: line counts differ"
-        for k, (w, g, c) in enumerate(zip(want, got, out)):
+        for k, (w, g, c) in enumerate(zip(want, got, out, strict=True)):
             same_api += g == w
             same_cli += c == w
             if g != w or c != w:

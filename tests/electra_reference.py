@@ -24,6 +24,6 @@ def electra_reference(docs, seed, max_seq_length, short_seq_prob, short_min_leng
                 a = [t for x in chunk[:a_end] for t in x]
                 b = [t for x in chunk[a_end:] for t in x]
                 google_reference.truncate(a, b, budget, rng)
-                out.append(([cls] + a + [sep] + b + [sep], [0] * (len(a) + 2) + [1] * (len(b) + 1)))
+                out.append(([cls, *a, sep, *b, sep], [0] * (len(a) + 2) + [1] * (len(b) + 1)))
                 chunk, length = [], 0
     return out

@@ -168,7 +168,7 @@ def cltohoku_char_docs(char_dir, kwdlc):
 def test_char_compat_rows_equal_cltohoku(char_dir, kwdlc, cltohoku_char_docs, tmp_path):
     docs = cltohoku_char_docs
     # The slice has unknown characters inside words, with known characters after them.
-    pairs = [(a, b) for d in docs for s in d for a, b in zip(s, s[1:])]
+    pairs = [(a, b) for d in docs for s in d for a, b in itertools.pairwise(s)]
     assert sum(a == "[UNK]" and b.startswith("##") for a, b in pairs) > 100
     seq, dupe, seed = 128, 3, 12345
     report = run(char_dir, tmp_path / "out", [kwdlc], compat=True, dupe_factor=dupe, seed=seed, rows_per_shard=10_000)
@@ -186,19 +186,19 @@ def test_char_compat_rows_equal_cltohoku(char_dir, kwdlc, cltohoku_char_docs, tm
         do_whole_word_mask=True,
     )
     want = [
-        dict(
-            input_ids=[google_reference.character_id(t, ids) for t in i["masked_tokens"]],
-            segment_ids=i["segment_ids"],
-            word_starts=[int(not t.startswith("##")) for t in i["tokens"]],
-            masked_positions=i["masked_positions"],
-            masked_ids=[google_reference.character_id(t, ids) for t in i["masked_labels"]],
-            next_sentence_label=int(i["is_random_next"]),
-        )
+        {
+            "input_ids": [google_reference.character_id(t, ids) for t in i["masked_tokens"]],
+            "segment_ids": i["segment_ids"],
+            "word_starts": [int(not t.startswith("##")) for t in i["tokens"]],
+            "masked_positions": i["masked_positions"],
+            "masked_ids": [google_reference.character_id(t, ids) for t in i["masked_labels"]],
+            "next_sentence_label": int(i["is_random_next"]),
+        }
         for i in ref
     ]
     got = [{k: [int(x) for x in v] if isinstance(v, list) else v for k, v in r.items()} for r in rows(tmp_path / "out")]
     assert report["instances"] == len(want) == len(got) > 1000
-    diff = [k for k, (g, w) in enumerate(zip(got, want)) if g != w]
+    diff = [k for k, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
     assert not diff, f"{len(diff)} of {len(want)} rows differ, first #{diff[0]}: {got[diff[0]]} != {want[diff[0]]}"
     # Masked groups that start at an unknown character and run on.
     unk = ids["[UNK]"]
@@ -216,7 +216,12 @@ def test_char_word_starts_of_every_format_follow_cltohoku(char_dir, kwdlc, cltoh
     vocab = (char_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
     ids = {t: i for i, t in enumerate(vocab)}
     specials = {ids["[CLS]"], ids["[SEP]"]}
-    got = [(i, s) for r in rows(tmp_path / "r") for i, s in zip(r["input_ids"], r["word_starts"]) if i not in specials]
+    got = [
+        (i, s)
+        for r in rows(tmp_path / "r")
+        for i, s in zip(r["input_ids"], r["word_starts"], strict=True)
+        if i not in specials
+    ]
     want = [
         (google_reference.character_id(t, ids), not t.startswith("##"))
         for d in cltohoku_char_docs
@@ -224,15 +229,15 @@ def test_char_word_starts_of_every_format_follow_cltohoku(char_dir, kwdlc, cltoh
         for t in s
     ]
     assert len(got) == len(want)
-    first = next((k for k, (g, w) in enumerate(zip(got, want)) if (int(g[0]), bool(g[1])) != w), None)
+    first = next((k for k, (g, w) in enumerate(zip(got, want, strict=True)) if (int(g[0]), bool(g[1])) != w), None)
     assert first is None, f"token {first} differs: {got[first]} != {want[first]}"
     run(char_dir, tmp_path / "b", [kwdlc], rows_per_shard=10_000)
     unk, n_unk = ids["[UNK]"], 0
     for r in rows(tmp_path / "b"):
         original = list(r["input_ids"])
-        for p, i in zip(r["masked_positions"], r["masked_ids"]):
+        for p, i in zip(r["masked_positions"], r["masked_ids"], strict=True):
             original[p] = i
-        for i, s in zip(original, r["word_starts"]):
+        for i, s in zip(original, r["word_starts"], strict=True):
             if i == unk:
                 n_unk += 1
                 assert s
@@ -717,11 +722,11 @@ def test_cli_uer_reads_one_document_a_line(tok_dir, tok, tmp_path):
     sp = settings["tokenizer"]["specials"]
     want = []
     for line in lines:
-        doc = [sp["cls"]] + tok.encode(line) + [sp["sep"]]
+        doc = [sp["cls"], *tok.encode(line), sp["sep"]]
         want += [doc[k : k + seq] + [sp["pad"]] * (seq - len(doc[k : k + seq])) for k in range(0, len(doc), seq)]
     got = [[int(x) for x in r["input_ids"]] for r in rows(tmp_path / "o")]
     assert len(got) == len(want) > len(lines)
-    first = next((k for k, (g, w) in enumerate(zip(got, want)) if g != w), None)
+    first = next((k for k, (g, w) in enumerate(zip(got, want, strict=True)) if g != w), None)
     assert first is None, f"row {first} differs: {got[first]} != {want[first]}"
     assert sum(1 for line in lines if not line) > 10  # blank lines are documents of their own
 
@@ -741,7 +746,7 @@ def test_cli_electra_compat_draws_as_izumi_lab(tok_dir, tok, kwdlc, tmp_path):
     want = electra_reference([d for d in docs if d], 42, 128, 0.05, 5, sp["cls"], sp["sep"])
     got = [([int(x) for x in r["input_ids"]], [int(x) for x in r["segment_ids"]]) for r in rows(tmp_path / "o")]
     assert len(got) == len(want) > 400
-    first = next((k for k, (g, w) in enumerate(zip(got, want)) if g != w), None)
+    first = next((k for k, (g, w) in enumerate(zip(got, want, strict=True)) if g != w), None)
     assert first is None, f"row {first} differs: {got[first]} != {want[first]}"
     # The default (streaming) mode draws per document: other rows.
     run(tok_dir, tmp_path / "s", [kwdlc], format="electra", seed=42, shuffle=False)

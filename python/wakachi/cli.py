@@ -545,9 +545,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except KeyboardInterrupt:
-        print("wakachi: interrupted", file=sys.stderr)
-        return 130
     except (WakachiError, OSError) as e:
         print(f"wakachi: error: {e}", file=sys.stderr)
         return 1

@@ -35,7 +35,6 @@ from its config). Other tokenizer classes are refused.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import json
 import os
 from dataclasses import dataclass, field

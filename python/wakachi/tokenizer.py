@@ -5,8 +5,8 @@ for whole-word masking."""
 
 from __future__ import annotations
 
-import importlib
 import errno
+import importlib
 import json
 import os
 from collections.abc import Iterable, Sequence

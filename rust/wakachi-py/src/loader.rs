@@ -70,8 +70,11 @@ impl PyBuffer {
             (*view).format =
                 if flags & ffi::PyBUF_FORMAT != 0 { FORMAT.as_ptr() as *mut _ } else { std::ptr::null_mut() };
             (*view).shape = if flags & ffi::PyBUF_ND != 0 { me.shape.as_ptr() as *mut _ } else { std::ptr::null_mut() };
-            (*view).strides =
-                if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES { me.strides.as_ptr() as *mut _ } else { std::ptr::null_mut() };
+            (*view).strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
+                me.strides.as_ptr() as *mut _
+            } else {
+                std::ptr::null_mut()
+            };
             (*view).suboffsets = std::ptr::null_mut();
             (*view).internal = std::ptr::null_mut();
             (*view).obj = slf.into_any().into_ptr();
@@ -183,6 +186,10 @@ impl PyLoader {
 /// The fingerprint `pack` records for a tokenizer (its files and its MeCab dictionary's).
 #[pyfunction]
 #[pyo3(signature = (path, dicdir=None))]
-pub fn tokenizer_fingerprint(py: Python<'_>, path: std::path::PathBuf, dicdir: Option<std::path::PathBuf>) -> PyResult<String> {
+pub fn tokenizer_fingerprint(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    dicdir: Option<std::path::PathBuf>,
+) -> PyResult<String> {
     run(py, |_| wakachi_core::pack::encoder::fingerprint(&path, dicdir.as_deref()))
 }

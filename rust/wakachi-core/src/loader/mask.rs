@@ -94,13 +94,7 @@ impl MaskVocab {
 
 /// Masks `ids` in place. Returns the chosen positions, ascending, with their original ids.
 /// `starts` may be empty (no word starts stored: every token its own word).
-pub fn mask_row(
-    ids: &mut [u32],
-    starts: &[bool],
-    cfg: &MaskConfig,
-    vocab: &MaskVocab,
-    key: &[u64],
-) -> Vec<(u32, u32)> {
+pub fn mask_row(ids: &mut [u32], starts: &[bool], cfg: &MaskConfig, vocab: &MaskVocab, key: &[u64]) -> Vec<(u32, u32)> {
     let mut rng = StreamRng::for_key(key);
     // Words as (first position, length) over consecutive candidate positions.
     let mut words: Vec<(u32, u32)> = Vec::new();

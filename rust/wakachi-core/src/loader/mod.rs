@@ -177,7 +177,7 @@ impl Loader {
         if cfg.micro_batches == 0 || cfg.global_batch == 0 {
             return conf("global_batch and micro_batches must be > 0".into());
         }
-        if cfg.global_batch % (cfg.world_size * cfg.micro_batches) != 0 {
+        if !cfg.global_batch.is_multiple_of(cfg.world_size * cfg.micro_batches) {
             return conf(format!(
                 "the global batch of {} rows does not divide into {} ranks × {} micro-batches",
                 cfg.global_batch, cfg.world_size, cfg.micro_batches
@@ -215,7 +215,8 @@ impl Loader {
             ));
         }
         let [cls, sep, mask_id, pad] = info.specials;
-        let mut special: Vec<u32> = [cls, sep, mask_id, pad].into_iter().chain(cfg.special_ids.iter().copied()).collect();
+        let mut special: Vec<u32> =
+            [cls, sep, mask_id, pad].into_iter().chain(cfg.special_ids.iter().copied()).collect();
         special.sort_unstable();
         special.dedup();
         if let Some(&bad) = special.iter().find(|&&id| id >= info.vocab_size) {
@@ -225,7 +226,14 @@ impl Loader {
             return conf("every id of the vocabulary is special: nothing to mask".into());
         }
         let vocab = MaskVocab { mask_id, pad_id: pad, vocab_size: info.vocab_size, special };
-        Ok(Loader { cfg: Arc::new(cfg), source: Arc::new(source), vocab: Arc::new(vocab), info, state: State::default(), worker: None })
+        Ok(Loader {
+            cfg: Arc::new(cfg),
+            source: Arc::new(source),
+            vocab: Arc::new(vocab),
+            info,
+            state: State::default(),
+            worker: None,
+        })
     }
 
     /// What the directory holds.
@@ -245,7 +253,9 @@ impl Loader {
 
     /// Moves the stream to `state` (from a checkpoint, possibly of another world size).
     pub fn set_state(&mut self, state: State) -> Result<()> {
-        if state.samples % self.cfg.global_batch != 0 || state.samples / self.cfg.global_batch > self.steps_per_epoch() {
+        if !state.samples.is_multiple_of(self.cfg.global_batch)
+            || state.samples / self.cfg.global_batch > self.steps_per_epoch()
+        {
             return Err(Error::Config(format!(
                 "loader state (epoch {}, {} rows) does not fall on a global batch of {} rows in an epoch of {} batches: \
                  resume with the global batch size of the run that saved it",
@@ -297,7 +307,8 @@ impl Loader {
         let handle = std::thread::Builder::new()
             .name("wakachi-loader".into())
             .spawn(move || {
-                let mut producer = Producer { cfg: &cfg, source: &source, vocab: &vocab, cache: Vec::new(), epoch: u64::MAX };
+                let mut producer =
+                    Producer { cfg: &cfg, source: &source, vocab: &vocab, cache: Vec::new(), epoch: u64::MAX };
                 let mut state = state;
                 loop {
                     if flag.load(Ordering::Relaxed) {
@@ -324,7 +335,8 @@ fn info(source: &Source) -> Result<Info> {
     let format_obj = settings.get("format").and_then(|f| f.as_object()).ok_or_else(|| bad("format"))?;
     let (format, fcfg) = format_obj.iter().next().ok_or_else(|| bad("format"))?;
     let sp = settings.pointer("/tokenizer/specials").ok_or_else(|| bad("tokenizer.specials"))?;
-    let get = |k: &str| sp.get(k).and_then(|v| v.as_u64()).map(|v| v as u32).ok_or_else(|| bad(&format!("specials.{k}")));
+    let get =
+        |k: &str| sp.get(k).and_then(|v| v.as_u64()).map(|v| v as u32).ok_or_else(|| bad(&format!("specials.{k}")));
     let specials = [get("cls")?, get("sep")?, get("mask")?, get("pad")?];
     let len_key = if format == "gpt2" {
         "block_size"
@@ -333,8 +345,8 @@ fn info(source: &Source) -> Result<Info> {
     } else {
         "max_seq_length"
     };
-    let mut max_row_len = fcfg.get(len_key).and_then(|v| v.as_u64()).ok_or_else(|| bad(&format!("format.{format}.{len_key}")))?
-        as usize;
+    let mut max_row_len =
+        fcfg.get(len_key).and_then(|v| v.as_u64()).ok_or_else(|| bad(&format!("format.{format}.{len_key}")))? as usize;
     if format == "gpt2" {
         max_row_len += 1;
     }

@@ -47,7 +47,10 @@ impl Source {
     /// footer and schema against the manifest; with `verify_sha256` also its full sha256.
     pub fn open(dir: &Path, verify_sha256: bool) -> Result<Source> {
         let manifest = Manifest::load(dir)?.ok_or_else(|| {
-            Error::shard(dir.join(crate::shards::manifest::MANIFEST), "missing: not a shard directory written by `wakachi pack`")
+            Error::shard(
+                dir.join(crate::shards::manifest::MANIFEST),
+                "missing: not a shard directory written by `wakachi pack`",
+            )
         })?;
         if !matches!(manifest.state, Phase::Complete { .. }) {
             return Err(Error::shard(
@@ -56,7 +59,10 @@ impl Source {
             ));
         }
         if manifest.shards.is_empty() {
-            return Err(Error::shard(dir.join(crate::shards::manifest::MANIFEST), "lists no shards (the input gave no rows)"));
+            return Err(Error::shard(
+                dir.join(crate::shards::manifest::MANIFEST),
+                "lists no shards (the input gave no rows)",
+            ));
         }
         let schema = &manifest.identity.schema;
         let mut maps = Vec::with_capacity(manifest.shards.len());
@@ -131,15 +137,20 @@ impl MappedShard {
         if footer_len + 10 > len {
             return Err(bad(format!("footer of {footer_len} bytes in a file of {len}")));
         }
-        let footer = arrow_ipc::root_as_footer(&buffer[len - 10 - footer_len..len - 10]).map_err(|e| bad(e.to_string()))?;
+        let footer =
+            arrow_ipc::root_as_footer(&buffer[len - 10 - footer_len..len - 10]).map_err(|e| bad(e.to_string()))?;
         let fb_schema = footer.schema().ok_or_else(|| bad("footer without a schema".into()))?;
         let file_schema = std::panic::catch_unwind(|| try_fb_to_schema(fb_schema))
             .map_err(|_| bad("unreadable schema".into()))?
             .map_err(|e| bad(e.to_string()))?;
         if file_schema != *schema.arrow_schema() {
-            return Err(Error::shard(path, format!("Arrow schema {file_schema} is not the manifest's {}", schema.arrow_schema())));
+            return Err(Error::shard(
+                path,
+                format!("Arrow schema {file_schema} is not the manifest's {}", schema.arrow_schema()),
+            ));
         }
-        let blocks: Vec<arrow_ipc::Block> = footer.recordBatches().map(|b| b.iter().copied().collect()).unwrap_or_default();
+        let blocks: Vec<arrow_ipc::Block> =
+            footer.recordBatches().map(|b| b.iter().copied().collect()).unwrap_or_default();
         if blocks.len() != 1 {
             return Err(bad(format!("{} record batches, a shard holds one", blocks.len())));
         }
@@ -154,7 +165,8 @@ impl MappedShard {
     }
 
     fn decode(&self) -> Result<RecordBatch> {
-        let bad = |m: String| Error::shard(&self.path, format!("not a readable Arrow IPC file (truncated or corrupt?): {m}"));
+        let bad =
+            |m: String| Error::shard(&self.path, format!("not a readable Arrow IPC file (truncated or corrupt?): {m}"));
         let res = std::panic::catch_unwind(|| -> std::result::Result<RecordBatch, String> {
             let footer_len = {
                 let len = self.buffer.len();
@@ -163,11 +175,15 @@ impl MappedShard {
                 read_footer_length(trailer).map_err(|e| e.to_string())?
             };
             let len = self.buffer.len();
-            let footer = arrow_ipc::root_as_footer(&self.buffer[len - 10 - footer_len..len - 10]).map_err(|e| e.to_string())?;
-            let schema = try_fb_to_schema(footer.schema().ok_or("footer without a schema")?).map_err(|e| e.to_string())?;
+            let footer =
+                arrow_ipc::root_as_footer(&self.buffer[len - 10 - footer_len..len - 10]).map_err(|e| e.to_string())?;
+            let schema =
+                try_fb_to_schema(footer.schema().ok_or("footer without a schema")?).map_err(|e| e.to_string())?;
             let decoder = FileDecoder::new(Arc::new(schema), self.version);
             let b = &self.blocks[0];
-            let data = self.buffer.slice_with_length(b.offset() as usize, b.metaDataLength() as usize + b.bodyLength() as usize);
+            let data = self
+                .buffer
+                .slice_with_length(b.offset() as usize, b.metaDataLength() as usize + b.bodyLength() as usize);
             decoder.read_record_batch(b, &data).map_err(|e| e.to_string())?.ok_or_else(|| "no record batch".to_string())
         });
         match res {
@@ -244,11 +260,14 @@ pub struct RowData {
     pub nsp: Option<i8>,
 }
 
+/// A list column's offsets and values.
+type ListParts = (OffsetBuffer<i32>, Arc<dyn Array>);
+
 impl ShardData {
     fn new(path: &Path, batch: RecordBatch, vocab_size: u32) -> Result<ShardData> {
         let bad = |c: &str, m: &str| Error::shard(path, format!("column {c}: {m}"));
         let col = |name: &str| batch.column_by_name(name).cloned();
-        let list = |name: &str| -> Result<Option<(OffsetBuffer<i32>, Arc<dyn Array>)>> {
+        let list = |name: &str| -> Result<Option<ListParts>> {
             let Some(a) = col(name) else { return Ok(None) };
             let l = a.as_list_opt::<i32>().ok_or_else(|| bad(name, "not a list column"))?;
             if l.null_count() > 0 {
@@ -266,7 +285,9 @@ impl ShardData {
         };
         let ids = tokens("input_ids")?.ok_or_else(|| bad("input_ids", "missing"))?;
         let segments = match list("segment_ids")? {
-            Some((o, v)) if *v.data_type() == DataType::UInt8 => Some((o, v.as_primitive::<UInt8Type>().values().clone())),
+            Some((o, v)) if *v.data_type() == DataType::UInt8 => {
+                Some((o, v.as_primitive::<UInt8Type>().values().clone()))
+            }
             Some(_) => return Err(bad("segment_ids", "not uint8")),
             None => None,
         };
@@ -276,13 +297,17 @@ impl ShardData {
             None => None,
         };
         let masked_positions = match list("masked_positions")? {
-            Some((o, v)) if *v.data_type() == DataType::UInt16 => Some((o, v.as_primitive::<UInt16Type>().values().clone())),
+            Some((o, v)) if *v.data_type() == DataType::UInt16 => {
+                Some((o, v.as_primitive::<UInt16Type>().values().clone()))
+            }
             Some(_) => return Err(bad("masked_positions", "not uint16")),
             None => None,
         };
         let masked_ids = tokens("masked_ids")?;
         let nsp = match col("next_sentence_label") {
-            Some(a) => Some(a.as_primitive_opt::<Int8Type>().ok_or_else(|| bad("next_sentence_label", "not int8"))?.clone()),
+            Some(a) => {
+                Some(a.as_primitive_opt::<Int8Type>().ok_or_else(|| bad("next_sentence_label", "not int8"))?.clone())
+            }
             None => None,
         };
         Ok(ShardData { path: path.to_path_buf(), vocab_size, ids, segments, starts, masked_positions, masked_ids, nsp })
