@@ -8,6 +8,7 @@ import sys
 from wakachi import WakachiError, __version__
 from wakachi.segment import Segmenter
 from wakachi.train.cli import add_parsers as add_train_parsers
+from wakachi.corpus import add_parsers as add_corpus_parsers
 
 
 def _report_lines(args: argparse.Namespace, what: str, report: dict, counts: str, blank: bool = True) -> None:
@@ -287,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     ins.set_defaults(func=_inspect)
     _add_vocab_parser(sub)
     add_train_parsers(sub)  # train, export, plot
+    add_corpus_parsers(sub)  # corpus wikipedia, corpus deal
 
     pk = sub.add_parser("pack", help="corpus files to pretraining instances in Arrow shards (resumable)")
     pk.add_argument("-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir")

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod encode;
+pub mod corpus;
 pub mod error;
 pub mod instances;
 pub mod lines;

@@ -1,6 +1,7 @@
 //! Python bindings of wakachi-core. Every entry converts its arguments, runs the core without
 //! the GIL, and converts the result; no algorithm lives here.
 
+mod corpus;
 mod encode;
 mod error;
 mod instances;
@@ -39,6 +40,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<loader::PyLoader>()?;
     m.add_class::<loader::PyBuffer>()?;
     m.add_function(wrap_pyfunction!(loader::tokenizer_fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_clean, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_wikipedia, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_deal, m)?)?;
     error::register(m)?;
     Ok(())
 }
