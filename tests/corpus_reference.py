@@ -160,3 +160,22 @@ def build_dump(n_pages: int = 600, seed: int = 13) -> list[str]:
         out.append(json.dumps({"index": {"_type": "page", "_id": str(i)}}))
         out.append(json.dumps(rec, ensure_ascii=rng.random() < 0.5))
     return out
+
+
+def build_full_dump(seed: int = 13) -> list[str]:
+    """Like `build_dump`, but every non-blank line of every Japanese corpus appears once, in order."""
+    from split_reference import JA_FILES
+
+    rng = random.Random(seed)
+    pool = [l for name in JA_FILES for l in corpus_lines(name) if l.strip()]
+    out, i, page = [], 0, 0
+    while i < len(pool):
+        k = rng.randrange(0, 25)
+        title = rng.choice(["東京都", "C++ (プログラミング言語)", "Ｗｉｋｉ", f"項目{page}", "?", "a.b*c"])
+        text = _page_text(rng, pool[i : i + k], title)
+        rec = {"namespace": 0, "title": None if rng.random() < 0.05 else title, "text": text}
+        out.append(json.dumps({"index": {"_type": "page", "_id": str(page)}}))
+        out.append(json.dumps(rec, ensure_ascii=rng.random() < 0.5))
+        i += k
+        page += 1
+    return out
