@@ -19,10 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from corpus_reference import build_full_dump, deal_reference, wikipedia_reference  # noqa: E402
-from split_reference import mecab_tagger  # noqa: E402
-
-from wakachi.corpus import deal, wikipedia  # noqa: E402
+from corpus_reference import build_full_dump, deal_reference, wikipedia_reference
+from split_reference import mecab_tagger
+from wakachi.corpus import deal, wikipedia
 
 
 def compare(name: str, ours: list[str], ref: list[str]) -> bool:
@@ -93,7 +92,9 @@ def main() -> int:
         src.write_bytes(gzip.compress(out.read_bytes()))
         t = time.perf_counter()
         d = deal([src], tmp / "dealt", 8, seed=0, threads=args.threads)
-        print(f"deal: {d['lines']:,} lines, {d['documents']:,} documents into 8 files in {time.perf_counter() - t:.2f} s")
+        print(
+            f"deal: {d['lines']:,} lines, {d['documents']:,} documents into 8 files in {time.perf_counter() - t:.2f} s"
+        )
         dealt = [(tmp / "dealt" / f"corpus_{i:02d}.txt").read_text("utf-8").split("\n")[:-1] for i in range(1, 9)]
         refd = deal_reference([ours], 8, 0)
         ok &= all(compare(f"deal corpus_{i + 1:02d} vs reference", a, b) for i, (a, b) in enumerate(zip(dealt, refd)))

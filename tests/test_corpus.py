@@ -92,7 +92,9 @@ def test_clean_matches_re_on_random_strings():
             text = rng.choice(["x", "地理 > y", "", " "]) + " > " + title + text
         if clean_page(text, title) != clean_reference(text, title):
             bad.append((text, title))
-    assert not bad, f"{len(bad)} differ, first: {bad[0]!r}: ours {clean_page(*bad[0])!r}, re {clean_reference(*bad[0])!r}"
+    assert not bad, (
+        f"{len(bad)} differ, first: {bad[0]!r}: ours {clean_page(*bad[0])!r}, re {clean_reference(*bad[0])!r}"
+    )
 
 
 def test_clean_on_corpus_lines():
@@ -296,7 +298,20 @@ def test_deal_cli(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("一。\n二。\n\n三。\n\n", encoding="utf-8")
     p = subprocess.run(
-        [sys.executable, "-m", "wakachi", "corpus", "deal", str(src), "-n", "2", "--seed", "1", "-o", str(tmp_path / "o")],
+        [
+            sys.executable,
+            "-m",
+            "wakachi",
+            "corpus",
+            "deal",
+            str(src),
+            "-n",
+            "2",
+            "--seed",
+            "1",
+            "-o",
+            str(tmp_path / "o"),
+        ],
         capture_output=True,
         text=True,
     )

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from wakachi import WakachiError, __version__
+from wakachi.corpus import add_parsers as add_corpus_parsers
 from wakachi.segment import Segmenter
 from wakachi.train.cli import add_parsers as add_train_parsers
-from wakachi.corpus import add_parsers as add_corpus_parsers
 
 
 def _report_lines(args: argparse.Namespace, what: str, report: dict, counts: str, blank: bool = True) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from wakachi import _core
 from wakachi.segment import Segmenter
@@ -214,9 +214,7 @@ def add_parsers(sub) -> None:
     d.add_argument("-n", "--num-files", type=int, required=True, help="number of output files")
     d.add_argument("--seed", type=int, default=0, help="seed of random.Random (default 0, cl-tohoku's)")
     d.add_argument("-o", "--output", required=True, help="output directory (created if missing)")
-    d.add_argument(
-        "--compress", choices=COMPRESSIONS, default="none", help="compress the outputs (default none: .txt)"
-    )
+    d.add_argument("--compress", choices=COMPRESSIONS, default="none", help="compress the outputs (default none: .txt)")
     d.add_argument("--prefix", default="corpus_", help="output name prefix (default corpus_ -> corpus_01.txt)")
     _common(d)
     d.set_defaults(func=_deal)

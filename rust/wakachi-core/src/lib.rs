@@ -4,8 +4,8 @@
 //! shards. This crate has no Python types; the `wakachi-py` crate only converts and delegates.
 #![deny(missing_docs)]
 
-pub mod encode;
 pub mod corpus;
+pub mod encode;
 pub mod error;
 pub mod instances;
 pub mod lines;

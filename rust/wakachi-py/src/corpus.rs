@@ -89,7 +89,8 @@ pub fn corpus_wikipedia<'py>(
     let r = py
         .detach(|| {
             let rule = Rule::new("cl-tohoku", Some(&seg))?;
-            let xz_threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+            let xz_threads =
+                if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
             let mut bar = Progress::new("corpus wikipedia", total, progress);
             let mut tick = |r: &wiki::WikiReport| {
                 bar.update_counts(r.file_bytes, &[(r.pages, "pages"), (r.sentences, "sentences")])

@@ -86,7 +86,12 @@ fn logical_lines(mut line: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Deals the documents of `inputs` into `num_files` files in `dir` (created if missing).
-pub fn deal(inputs: &[PathBuf], dir: &Path, job: &DealJob, progress: &mut dyn FnMut(&DealReport)) -> Result<DealReport> {
+pub fn deal(
+    inputs: &[PathBuf],
+    dir: &Path,
+    job: &DealJob,
+    progress: &mut dyn FnMut(&DealReport),
+) -> Result<DealReport> {
     if job.num_files == 0 {
         return Err(Error::Config("--num-files must be at least 1".into()));
     }
