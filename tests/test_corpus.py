@@ -318,3 +318,19 @@ def test_deal_cli(tmp_path):
     assert p.returncode == 0, p.stderr
     got = [(tmp_path / "o" / f"corpus_0{i}.txt").read_text("utf-8").split("\n")[:-1] for i in (1, 2)]
     assert got == deal_reference([["一。", "二。", "", "三。", ""]], 2, 1)
+
+
+def test_wikipedia_lone_surrogate_escapes_as_python(tmp_path):
+    """Python's json keeps lone surrogates (then isprintable drops them); serde_json refuses them."""
+    lines = [
+        r'{"title": "東\ud800京", "text": "地理 > 東\ud800京 東京は\udc00日本の首都である。絵文字\ud83d\ude00も残る文です。"}',
+        r'{"title": "t", "text": "か\ud800\u3099は結合しない文である。\\ud800は文字列のままである。"}',
+        r'{"title": "\udfff", "text": "a > \udfff 表題は一致しないままの文。"}',
+    ]
+    src = tmp_path / "s.json"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "s.txt"
+    r = wikipedia([src], out)
+    ref = wikipedia_reference(lines, mecab_tagger("unidic-lite"))
+    assert_same_lines(out.read_text("utf-8").split("\n")[:-1], ref, "surrogates")
+    assert r["pages"] == 3 and r["sentences"] >= 4

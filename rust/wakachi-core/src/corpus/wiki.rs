@@ -214,7 +214,10 @@ fn process_line(sp: &mut Splitter<'_>, ranges: &mut Vec<Range<usize>>, line: &[u
     }
     let rec: Record = match serde_json::from_str(text) {
         Ok(r) => r,
-        Err(e) => return Outcome::Bad(format!("not a JSON object: {e}")),
+        Err(e) => match without_lone_surrogates(text).map(|t| serde_json::from_str(&t)) {
+            Some(Ok(r)) => r,
+            _ => return Outcome::Bad(format!("not a JSON object: {e}")),
+        },
     };
     if rec.index {
         return Outcome::Index;
@@ -227,6 +230,53 @@ fn process_line(sp: &mut Splitter<'_>, ranges: &mut Vec<Range<usize>>, line: &[u
     let mut buf = Vec::new();
     let (sentences, dropped_len, dropped_disp) = page_sentences(sp, &cleaned, limits, ranges, &mut buf);
     Outcome::Page { buf, sentences, dropped_len, dropped_disp }
+}
+
+/// `line` with every `\uXXXX` escape of a lone surrogate (which Python's `json` accepts and
+/// serde_json refuses) replaced by `\uffff`, or `None` if there is none. What Python does next —
+/// NFKC leaves the surrogate alone, `isprintable` drops it, a title holding one never matches the
+/// text — is what it does with U+FFFF (a noncharacter: unchanged by NFKC, combining class 0, not
+/// printable).
+fn without_lone_surrogates(line: &str) -> Option<String> {
+    let b = line.as_bytes();
+    let hex_at = |i: usize| -> Option<u32> {
+        let h = b.get(i..i + 4)?;
+        u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    };
+    let (mut out, mut copied, mut i) = (String::new(), 0, 0);
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if b.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let lone = match hex_at(i + 2) {
+            Some(0xD800..=0xDBFF) => {
+                let low = b.get(i + 6..i + 8) == Some(&b"\\u"[..]) && matches!(hex_at(i + 8), Some(0xDC00..=0xDFFF));
+                if low {
+                    i += 12;
+                    continue;
+                }
+                true
+            }
+            Some(0xDC00..=0xDFFF) => true,
+            _ => false,
+        };
+        if lone {
+            out.push_str(&line[copied..i]);
+            out.push_str("\\uffff");
+            copied = i + 6;
+        }
+        i += 6;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&line[copied..]);
+    Some(out)
 }
 
 /// Input lines of one file with their 1-based numbers.
