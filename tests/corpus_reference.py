@@ -179,3 +179,17 @@ def build_full_dump(seed: int = 13) -> list[str]:
         i += k
         page += 1
     return out
+
+
+def kuten_reference(data: str, drop_containing: str | None = None) -> list[str]:
+    """colorfulscoop's layout (get_jawiki.sh): drop lines containing a string, put a line break after
+    every 。, drop empty lines."""
+    lines = data.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    out = []
+    for line in lines:
+        if drop_containing is not None and drop_containing in line:
+            continue
+        out.extend(p for p in line.replace("。", "。\n").split("\n") if p != "")
+    return out

@@ -334,3 +334,31 @@ def test_wikipedia_lone_surrogate_escapes_as_python(tmp_path):
     ref = wikipedia_reference(lines, mecab_tagger("unidic-lite"))
     assert_same_lines(out.read_text("utf-8").split("\n")[:-1], ref, "surrogates")
     assert r["pages"] == 3 and r["sentences"] >= 4
+
+
+def test_kuten_matches_reference(tmp_path):
+    from corpus_reference import kuten_reference
+    from wakachi.corpus import kuten
+
+    lines = []
+    for name in ("aozora_ja.txt", "jglue_wikipedia.txt", "ja_debian.txt"):
+        lines += ['<doc id="1" url="x" title="t">'] + corpus_lines(name)[:3000] + ["</doc>", ""]
+    lines += ["docker は。doc を含む。", " 。。 \r", "end。"]
+    data = "\n".join(lines)  # no final newline
+    for ext in ("", ".gz", ".xz"):
+        src = tmp_path / f"in.txt{ext}"
+        src.write_bytes(packed_bytes(data.encode(), ext) if ext else data.encode())
+        for drop in (None, "doc"):
+            out = tmp_path / "out.txt.zst"
+            r = kuten([src], out, drop_containing=drop)
+            ref = kuten_reference(data, drop)
+            got = read_text(out).split("\n")
+            assert got.pop() == ""
+            assert_same_lines(got, ref, f"kuten {ext} {drop}")
+            assert r["sentences"] == len(ref) > 5000
+            assert r["dropped_lines"] == (0 if drop is None else sum("doc" in line for line in lines))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"a\xff\n")
+    with pytest.raises(InputError, match=r"bad.txt:1: invalid UTF-8"):
+        kuten([bad], tmp_path / "b.txt")
+    assert kuten([bad], tmp_path / "b.txt", errors="skip")["skipped_invalid_utf8"] == 1

@@ -9,6 +9,8 @@
   of ``\\displaystyle``; one sentence per line, a blank line after each page that kept one.
 * ``deal`` — cl-tohoku's ``merge_split_corpora.py``: documents (blank-line separated) dealt to
   N files at random with CPython's ``random.Random(seed)``, lines whitespace-normalised.
+* ``kuten`` — colorfulscoop/gpt-ja's ``get_jawiki.sh`` layout for GPT-2: lines containing a string
+  dropped (theirs: ``doc``), a cut after every 。, empty lines dropped; no document breaks.
 
 Outputs are compressed by extension (``.gz``, ``.zst``, ``.xz``; anything else plain) and written
 under ``NAME.partial``, renamed when complete: a killed run leaves no finished-looking output and
@@ -109,6 +111,27 @@ def deal(
     )
 
 
+def kuten(
+    paths: Sequence[str | os.PathLike],
+    output: str | os.PathLike | None,
+    *,
+    drop_containing: str | None = None,
+    errors: str = "strict",
+    progress: bool = False,
+) -> dict:
+    """colorfulscoop's layout of `paths` into `output` (stdout when None or ``-``): lines containing
+    `drop_containing` dropped (``"doc"`` for their WikiExtractor output), each line cut after every
+    。, empty pieces dropped. Returns lines, bytes, dropped_lines, sentences, skipped_invalid_utf8
+    and seconds."""
+    return _core.corpus_kuten(
+        [os.fspath(p) for p in paths],
+        None if output is None else os.fspath(output),
+        drop_containing or None,
+        _errors(errors),
+        progress,
+    )
+
+
 def _summary(what: str, r: dict, counts: str) -> str:
     mb = r["bytes"] / 1e6
     secs = max(r["seconds"], 1e-9)
@@ -165,8 +188,21 @@ def _deal(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
+def _kuten(args: argparse.Namespace) -> int:
+    sys.stdout.flush()
+    r = kuten(args.files, args.output, drop_containing=args.drop_containing, errors=args.errors, progress=args.progress)
+    skipped = r["skipped_invalid_utf8"]
+    if not args.quiet or skipped:
+        msg = _summary("kuten", r, f"{r['dropped_lines']:,} lines dropped, {r['sentences']:,} lines written")
+        if skipped:
+            msg += f"; skipped {skipped:,} lines of invalid UTF-8"
+        print(msg, file=sys.stderr)
+    return 0
+
+
+def _common(p: argparse.ArgumentParser, threads: bool = True) -> None:
+    if threads:
+        p.add_argument("-j", "--threads", type=int, default=0, help="threads (default: all cores)")
     p.add_argument(
         "--errors",
         choices=["strict", "skip"],
@@ -218,3 +254,16 @@ def add_parsers(sub) -> None:
     d.add_argument("--prefix", default="corpus_", help="output name prefix (default corpus_ -> corpus_01.txt)")
     _common(d)
     d.set_defaults(func=_deal)
+
+    k = csub.add_parser("kuten", help="cut after every 。, no document breaks (colorfulscoop's gpt2-small-ja corpus)")
+    k.add_argument("files", nargs="+", help="input files (plain, .gz, .zst, .xz), e.g. WikiExtractor output")
+    k.add_argument(
+        "-o", "--output", required=True, help="output file, compressed by extension (.gz, .zst, .xz); - for stdout"
+    )
+    k.add_argument(
+        "--drop-containing",
+        metavar="STR",
+        help="drop input lines containing STR first (colorfulscoop: doc, as their grep -v doc)",
+    )
+    _common(k, threads=False)
+    k.set_defaults(func=_kuten)

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::corpus::deal::{self, DealJob};
 use wakachi_core::corpus::output::{AtomicOutput, Compression};
-use wakachi_core::corpus::{clean, wiki};
+use wakachi_core::corpus::{clean, kuten, wiki};
 use wakachi_core::lines::OnError;
 use wakachi_core::progress::Progress;
 use wakachi_core::segment::Segmenter;
@@ -170,6 +170,52 @@ pub fn corpus_deal<'py>(
     d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
     d.set_item("lines_per_file", r.lines_per_file)?;
     d.set_item("outputs", r.outputs)?;
+    d.set_item("seconds", r.seconds)?;
+    Ok(d)
+}
+
+/// colorfulscoop's layout: drop lines containing `drop_containing`, cut after every 。, drop empty
+/// lines; into `output` (`None` or `-`: stdout).
+#[pyfunction]
+#[pyo3(signature = (paths, output, drop_containing=None, skip_invalid=false, progress=false))]
+pub fn corpus_kuten<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    output: Option<PathBuf>,
+    drop_containing: Option<String>,
+    skip_invalid: bool,
+    progress: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let job = kuten::KutenJob { drop_containing, on_error: on_error(skip_invalid) };
+    let total = file_bytes(&paths);
+    let output = output.filter(|p| p.as_os_str() != "-");
+    let r = py
+        .detach(|| {
+            let mut bar = Progress::new("corpus kuten", total, progress);
+            let mut tick = |r: &kuten::KutenReport| bar.update(r.file_bytes, r.sentences, "lines");
+            let r = match &output {
+                Some(p) => {
+                    let mut out = Atomic(AtomicOutput::create(p, 1)?);
+                    let r = kuten::kuten(&paths, &job, &mut out, &mut tick)?;
+                    out.0.finish()?;
+                    r
+                }
+                None => {
+                    let mut out = std::io::BufWriter::with_capacity(1 << 20, Stdout(std::io::stdout()));
+                    kuten::kuten(&paths, &job, &mut out, &mut tick)?
+                }
+            };
+            bar.finish();
+            Ok::<_, Error>(r)
+        })
+        .map_err(to_py)?;
+    let d = PyDict::new(py);
+    d.set_item("lines", r.lines)?;
+    d.set_item("bytes", r.text_bytes)?;
+    d.set_item("file_bytes", r.file_bytes)?;
+    d.set_item("dropped_lines", r.dropped_lines)?;
+    d.set_item("sentences", r.sentences)?;
+    d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
     d.set_item("seconds", r.seconds)?;
     Ok(d)
 }

@@ -43,6 +43,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(corpus::corpus_clean, m)?)?;
     m.add_function(wrap_pyfunction!(corpus::corpus_wikipedia, m)?)?;
     m.add_function(wrap_pyfunction!(corpus::corpus_deal, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_kuten, m)?)?;
     error::register(m)?;
     Ok(())
 }
