@@ -362,3 +362,28 @@ def test_kuten_matches_reference(tmp_path):
     with pytest.raises(InputError, match=r"bad.txt:1: invalid UTF-8"):
         kuten([bad], tmp_path / "b.txt")
     assert kuten([bad], tmp_path / "b.txt", errors="skip")["skipped_invalid_utf8"] == 1
+
+
+def test_ctrl_c_stops_and_leaves_nothing(dump, tmp_path):
+    """SIGINT stops a run after its current batch: exit 130, no output, no partial file."""
+    import signal
+    import time
+
+    _, lines = dump
+    big = tmp_path / "big.json"
+    big.write_text("\n".join(lines * 30) + "\n", encoding="utf-8")
+    out = tmp_path / "big.txt.gz"
+    cmd = [sys.executable, "-m", "wakachi", "corpus", "wikipedia", str(big), "-o", str(out), "-j", "1"]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / "big.txt.gz.partial"
+    deadline = time.time() + 60
+    while not partial.exists() and p.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    if p.returncode == 0:
+        pytest.skip("the run finished before the signal")
+    assert p.returncode == 130, err
+    assert "interrupted" in err
+    assert not out.exists() and not partial.exists()

@@ -38,6 +38,25 @@ pub fn corpus_clean(text: &str, title: Option<&str>) -> String {
     clean::clean(text, title)
 }
 
+/// Checks for Ctrl-C (taking the GIL for a moment); keeps the signal's exception to raise.
+fn interrupted(signal: &mut Option<PyErr>) -> bool {
+    Python::attach(|py| match py.check_signals() {
+        Ok(()) => false,
+        Err(e) => {
+            *signal = Some(e);
+            true
+        }
+    })
+}
+
+/// The error to raise: the signal's own exception for a run stopped by it.
+fn raise(e: Error, signal: Option<PyErr>) -> PyErr {
+    match (e, signal) {
+        (Error::Interrupted, Some(s)) => s,
+        (e, _) => to_py(e),
+    }
+}
+
 /// A stdout that can move between threads.
 struct Stdout(std::io::Stdout);
 
@@ -86,6 +105,7 @@ pub fn corpus_wikipedia<'py>(
         on_error: on_error(skip_invalid),
     };
     let output = output.filter(|p| p.as_os_str() != "-");
+    let mut signal = None;
     let r = py
         .detach(|| {
             let rule = Rule::new("cl-tohoku", Some(&seg))?;
@@ -93,7 +113,8 @@ pub fn corpus_wikipedia<'py>(
                 if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
             let mut bar = Progress::new("corpus wikipedia", total, progress);
             let mut tick = |r: &wiki::WikiReport| {
-                bar.update_counts(r.file_bytes, &[(r.pages, "pages"), (r.sentences, "sentences")])
+                bar.update_counts(r.file_bytes, &[(r.pages, "pages"), (r.sentences, "sentences")]);
+                interrupted(&mut signal)
             };
             let r = match &output {
                 Some(p) => {
@@ -110,7 +131,7 @@ pub fn corpus_wikipedia<'py>(
             bar.finish();
             Ok::<_, Error>(r)
         })
-        .map_err(to_py)?;
+        .map_err(|e| raise(e, signal.take()))?;
     let d = PyDict::new(py);
     d.set_item("lines", r.lines)?;
     d.set_item("bytes", r.text_bytes)?;
@@ -152,16 +173,18 @@ pub fn corpus_deal<'py>(
         on_error: on_error(skip_invalid),
     };
     let total = file_bytes(&paths);
+    let mut signal = None;
     let r = py
         .detach(|| {
             let mut bar = Progress::new("corpus deal", total, progress);
             let r = deal::deal(&paths, &output_dir, &job, &mut |r| {
-                bar.update_counts(r.file_bytes, &[(r.lines, "lines"), (r.documents, "documents")])
+                bar.update_counts(r.file_bytes, &[(r.lines, "lines"), (r.documents, "documents")]);
+                interrupted(&mut signal)
             });
             bar.finish();
             r
         })
-        .map_err(to_py)?;
+        .map_err(|e| raise(e, signal.take()))?;
     let d = PyDict::new(py);
     d.set_item("lines", r.lines)?;
     d.set_item("bytes", r.text_bytes)?;
@@ -189,10 +212,14 @@ pub fn corpus_kuten<'py>(
     let job = kuten::KutenJob { drop_containing, on_error: on_error(skip_invalid) };
     let total = file_bytes(&paths);
     let output = output.filter(|p| p.as_os_str() != "-");
+    let mut signal = None;
     let r = py
         .detach(|| {
             let mut bar = Progress::new("corpus kuten", total, progress);
-            let mut tick = |r: &kuten::KutenReport| bar.update(r.file_bytes, r.sentences, "lines");
+            let mut tick = |r: &kuten::KutenReport| {
+                bar.update(r.file_bytes, r.sentences, "lines");
+                interrupted(&mut signal)
+            };
             let r = match &output {
                 Some(p) => {
                     let mut out = Atomic(AtomicOutput::create(p, 1)?);
@@ -208,7 +235,7 @@ pub fn corpus_kuten<'py>(
             bar.finish();
             Ok::<_, Error>(r)
         })
-        .map_err(to_py)?;
+        .map_err(|e| raise(e, signal.take()))?;
     let d = PyDict::new(py);
     d.set_item("lines", r.lines)?;
     d.set_item("bytes", r.text_bytes)?;

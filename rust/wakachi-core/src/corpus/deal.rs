@@ -86,6 +86,8 @@ fn logical_lines(mut line: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Deals the documents of `inputs` into `num_files` files in `dir` (created if missing).
+/// `progress` is called after every flush; when it returns true the run stops with
+/// [`Error::Interrupted`] (and the partial files are removed).
 pub fn deal(
     inputs: &[PathBuf],
     dir: &Path,
@@ -160,7 +162,9 @@ pub fn deal(
                 held = 0;
                 report.file_bytes = compressed.load(Ordering::Relaxed);
                 report.seconds = t0.elapsed().as_secs_f64();
-                progress(&report);
+                if progress(&report) {
+                    return Err(Error::Interrupted);
+                }
             }
         }
         if any && !last_blank {
@@ -175,7 +179,6 @@ pub fn deal(
     pool.install(|| outs.into_par_iter().try_for_each(AtomicOutput::finish))?;
     report.file_bytes = compressed.load(Ordering::Relaxed);
     report.seconds = t0.elapsed().as_secs_f64();
-    progress(&report);
     Ok(report)
 }
 
@@ -214,7 +217,7 @@ mod tests {
         std::fs::write(&b, "x\n\ny").unwrap();
         for c in [Compression::None, Compression::Gz, Compression::Zst, Compression::Xz] {
             let out = dir.path().join(format!("out{}", c.suffix()));
-            let r = deal(&[a.clone(), b.clone()], &out, &job(3, 5, c), &mut |_| {}).unwrap();
+            let r = deal(&[a.clone(), b.clone()], &out, &job(3, 5, c), &mut |_| false).unwrap();
             let got: Vec<String> = r.outputs.iter().map(|p| read(p)).collect();
             assert_eq!(got, ["a b\nc\nd\n\n", "\nx\n\n", "e f\n\ny\n\n"]);
             assert_eq!(r.lines_per_file, [4, 3, 4]);
@@ -228,8 +231,9 @@ mod tests {
         let a = dir.path().join("a.txt");
         std::fs::write(&a, "a\n\n").unwrap();
         for (n, want) in [(8, 7), (64, 50)] {
-            let r = deal(&[a.clone()], &dir.path().join(format!("o{n}")), &job(n, 0, Compression::None), &mut |_| {})
-                .unwrap();
+            let r =
+                deal(&[a.clone()], &dir.path().join(format!("o{n}")), &job(n, 0, Compression::None), &mut |_| false)
+                    .unwrap();
             assert_eq!(r.lines_per_file.iter().position(|&k| k > 0), Some(want));
         }
     }
@@ -240,12 +244,12 @@ mod tests {
         let a = dir.path().join("a.txt");
         std::fs::write(&a, b"ok\n\n\xff\n").unwrap();
         let out = dir.path().join("out");
-        let e = deal(&[a.clone()], &out, &job(2, 0, Compression::Gz), &mut |_| {}).unwrap_err();
+        let e = deal(&[a.clone()], &out, &job(2, 0, Compression::Gz), &mut |_| false).unwrap_err();
         assert!(e.to_string().contains("a.txt:3: invalid UTF-8"), "{e}");
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
         let mut j = job(2, 0, Compression::Gz);
         j.on_error = OnError::Skip;
-        let r = deal(&[a], &out, &j, &mut |_| {}).unwrap();
+        let r = deal(&[a], &out, &j, &mut |_| false).unwrap();
         assert_eq!((r.skipped_invalid_utf8, r.lines), (1, 2));
     }
 }

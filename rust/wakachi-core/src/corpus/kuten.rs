@@ -57,12 +57,13 @@ pub fn cut_after_kuten(line: &str, out: &mut Vec<u8>) -> u64 {
     n
 }
 
-/// Runs the layout over `inputs` into `out`; `progress` is called about every 8 MB.
+/// Runs the layout over `inputs` into `out`; `progress` is called about every 8 MB, and when it
+/// returns true the run stops with [`Error::Interrupted`].
 pub fn kuten(
     inputs: &[PathBuf],
     job: &KutenJob,
     out: &mut dyn Write,
-    progress: &mut dyn FnMut(&KutenReport),
+    progress: &mut dyn FnMut(&KutenReport) -> bool,
 ) -> Result<KutenReport> {
     let t0 = Instant::now();
     let compressed = Arc::new(AtomicU64::new(0));
@@ -109,7 +110,9 @@ pub fn kuten(
                 next_report += 8 << 20;
                 r.file_bytes = compressed.load(Ordering::Relaxed);
                 r.seconds = t0.elapsed().as_secs_f64();
-                progress(&r);
+                if progress(&r) {
+                    return Err(Error::Interrupted);
+                }
             }
         }
     }
@@ -131,7 +134,7 @@ mod tests {
         std::fs::write(&p, "<doc id=\"1\">\n吾輩は猫。名前は無い。\n\n 。。 \r\nまだ\n</doc>\nend。").unwrap();
         let job = KutenJob { drop_containing: Some("doc".into()), on_error: OnError::Strict };
         let mut out = Vec::new();
-        let r = kuten(&[p], &job, &mut out, &mut |_| {}).unwrap();
+        let r = kuten(&[p], &job, &mut out, &mut |_| false).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "吾輩は猫。\n名前は無い。\n 。\n。\n \r\nまだ\nend。\n");
         assert_eq!((r.lines, r.dropped_lines, r.sentences), (7, 2, 7));
     }

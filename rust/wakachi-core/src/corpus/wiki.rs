@@ -331,13 +331,13 @@ impl Reader {
 }
 
 /// Runs cl-tohoku's Wikipedia preparation over `inputs` into `out`. `progress` is called after
-/// every batch.
+/// every batch; when it returns true the run stops with [`Error::Interrupted`].
 pub fn wikipedia(
     rule: &Rule<'_>,
     inputs: Vec<PathBuf>,
     job: &WikiJob,
     out: &mut (dyn Write + Send),
-    progress: &mut dyn FnMut(&WikiReport),
+    progress: &mut dyn FnMut(&WikiReport) -> bool,
 ) -> Result<WikiReport> {
     let pool = pool(job.threads)?;
     let t0 = Instant::now();
@@ -371,7 +371,9 @@ pub fn wikipedia(
         report.text_bytes = reader.text_bytes;
         report.file_bytes = reader.compressed.load(std::sync::atomic::Ordering::Relaxed);
         report.seconds = t0.elapsed().as_secs_f64();
-        progress(&report);
+        if progress(&report) {
+            return Err(Error::Interrupted);
+        }
     }
     write_outcomes(&done, out)?;
     out.flush().map_err(write_error)?;
@@ -458,16 +460,16 @@ mod tests {
         std::fs::write(&dump, pages.join("\n")).unwrap();
         let job = WikiJob { limits: Limits { min_chars: 10, max_chars: 1000 }, threads: 2, on_error: OnError::Strict };
         let mut out = Vec::new();
-        let r = wikipedia(&rule, vec![dump.clone()], &job, &mut out, &mut |_| {}).unwrap();
+        let r = wikipedia(&rule, vec![dump.clone()], &job, &mut out, &mut |_| false).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "東京は日本の首都である。\n\nABCは全角の英字である。\n\n");
         assert_eq!((r.index_lines, r.pages, r.pages_kept, r.sentences), (2, 3, 2, 2));
         assert_eq!((r.dropped_by_length, r.dropped_displaystyle), (2, 1));
 
         std::fs::write(&dump, format!("{}\n{{\"title\": \"t\"}}\n", pages[1])).unwrap();
-        let e = wikipedia(&rule, vec![dump.clone()], &job, &mut Vec::new(), &mut |_| {}).unwrap_err();
+        let e = wikipedia(&rule, vec![dump.clone()], &job, &mut Vec::new(), &mut |_| false).unwrap_err();
         assert!(e.to_string().ends_with("dump.json:2: no \"text\" field"), "{e}");
         let skip = WikiJob { on_error: OnError::Skip, ..job };
-        let r = wikipedia(&rule, vec![dump], &skip, &mut Vec::new(), &mut |_| {}).unwrap();
+        let r = wikipedia(&rule, vec![dump], &skip, &mut Vec::new(), &mut |_| false).unwrap();
         assert_eq!((r.skipped_bad_records, r.sentences), (1, 1));
     }
 }
