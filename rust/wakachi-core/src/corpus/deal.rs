@@ -92,7 +92,7 @@ pub fn deal(
     inputs: &[PathBuf],
     dir: &Path,
     job: &DealJob,
-    progress: &mut dyn FnMut(&DealReport),
+    progress: &mut dyn FnMut(&DealReport) -> bool,
 ) -> Result<DealReport> {
     if job.num_files == 0 {
         return Err(Error::Config("--num-files must be at least 1".into()));
