@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 pub enum Compression {
     /// Plain text.
     None,
-    /// gzip (level 6, as Python's `gzip.open` default is 9 but slow; any gzip reader reads it).
+    /// gzip (level 6, zlib's default; Python's `gzip.open` uses 9, slower for little gain).
     Gz,
     /// Zstandard (level 3).
     Zst,
