@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wakachi import ConfigError, WakachiError, __version__
+from wakachi.corpus import add_parsers as add_corpus_parsers
 from wakachi.segment import Segmenter
 from wakachi.train.cli import add_parsers as add_train_parsers
 
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_vocab_parser(sub)
     _add_pack_parser(sub)
     add_train_parsers(sub)  # train, export, plot
+    add_corpus_parsers(sub)  # corpus wikipedia, corpus deal
 
     d = sub.add_parser("dict", help="MeCab dictionary tools")
     dsub = d.add_subparsers(dest="dict_command", required=True, metavar="COMMAND")

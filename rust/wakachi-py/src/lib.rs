@@ -2,6 +2,7 @@
 //! `work::run` (GIL released, Ctrl-C polled, errors mapped by `error`), and converts the result;
 //! no algorithm lives here.
 
+mod corpus;
 mod encode;
 mod error;
 mod instances;
@@ -41,6 +42,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<loader::PyLoader>()?;
     m.add_class::<loader::PyBuffer>()?;
     m.add_function(wrap_pyfunction!(loader::tokenizer_fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_clean, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_wikipedia, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_deal, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus::corpus_kuten, m)?)?;
     error::register(m)?;
     Ok(())
 }
