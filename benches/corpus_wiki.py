@@ -25,8 +25,8 @@ from wakachi.corpus import deal, wikipedia
 
 
 def compare(name: str, ours: list[str], ref: list[str]) -> bool:
-    same = sum(a == b for a, b in zip(ours, ref))
-    first = next((i for i, (a, b) in enumerate(zip(ours, ref)) if a != b), None)
+    same = sum(a == b for a, b in zip(ours, ref, strict=True))
+    first = next((i for i, (a, b) in enumerate(zip(ours, ref, strict=True)) if a != b), None)
     print(f"{name}: {same:,} identical of {len(ref):,} reference lines ({len(ours):,} ours)", end="")
     print("" if first is None else f"; first difference at line {first + 1}: {ours[first]!r} vs {ref[first]!r}")
     return first is None and len(ours) == len(ref)
@@ -45,7 +45,7 @@ def main() -> int:
         dump = tmp / "jawiki-test-cirrussearch-content.json.gz"
         with gzip.open(dump, "wt", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
-        mb = sum(len(l.encode()) + 1 for l in lines) / 1e6
+        mb = sum(len(ln.encode()) + 1 for ln in lines) / 1e6
         print(f"dump: {len(lines) // 2:,} pages, {mb:.1f} MB of JSON ({dump.stat().st_size / 1e6:.1f} MB gzip)")
 
         out = tmp / "ours.txt"
@@ -97,7 +97,10 @@ def main() -> int:
         )
         dealt = [(tmp / "dealt" / f"corpus_{i:02d}.txt").read_text("utf-8").split("\n")[:-1] for i in range(1, 9)]
         refd = deal_reference([ours], 8, 0)
-        ok &= all(compare(f"deal corpus_{i + 1:02d} vs reference", a, b) for i, (a, b) in enumerate(zip(dealt, refd)))
+        ok &= all(
+            compare(f"deal corpus_{i + 1:02d} vs reference", a, b)
+            for i, (a, b) in enumerate(zip(dealt, refd, strict=True))
+        )
         if args.cltohoku:
             (tmp / "merged").mkdir()
             subprocess.run(

@@ -140,7 +140,7 @@ def _page_text(rng: random.Random, sentences: list[str], title: str) -> str:
 def build_dump(n_pages: int = 600, seed: int = 13) -> list[str]:
     """JSON lines in CirrusSearch's layout: a bulk header before each page record."""
     rng = random.Random(seed)
-    pool = [l for name in SOURCES for l in corpus_lines(name) if l.strip()]
+    pool = [ln for name in SOURCES for ln in corpus_lines(name) if ln.strip()]
     out = []
     for i in range(n_pages):
         k = rng.randrange(0, 25)
@@ -167,7 +167,7 @@ def build_full_dump(seed: int = 13) -> list[str]:
     from split_reference import JA_FILES
 
     rng = random.Random(seed)
-    pool = [l for name in JA_FILES for l in corpus_lines(name) if l.strip()]
+    pool = [ln for name in JA_FILES for ln in corpus_lines(name) if ln.strip()]
     out, i, page = [], 0, 0
     while i < len(pool):
         k = rng.randrange(0, 25)

@@ -27,6 +27,10 @@ __all__ = [
     "_Tokenizer",
     "_Unigram",
     "__version__",
+    "corpus_clean",
+    "corpus_deal",
+    "corpus_kuten",
+    "corpus_wikipedia",
     "decompile_mecab",
     "electra_instances",
     "file_sha256",
@@ -279,11 +283,10 @@ def mecab_alphabet(dicdir: _Path) -> str: ...
 
 @final
 class _Buffer:
-    """An owned int64 array exporting the buffer protocol (`torch.frombuffer` wraps it)."""
+    """An owned int64 array exporting the buffer protocol (`torch.frombuffer` wraps it; the slot
+    is C-level, so Python < 3.12 shows no `__buffer__` method)."""
 
     def __len__(self) -> int: ...
-    def __buffer__(self, flags: int, /) -> memoryview: ...
-    def __release_buffer__(self, buffer: memoryview, /) -> None: ...
 
 @final
 class _Loader:
@@ -294,3 +297,32 @@ class _Loader:
     def next_step(self) -> tuple[int, int, list[dict[str, Any]]] | None: ...
 
 def tokenizer_fingerprint(path: _Path, dicdir: _Path | None = None) -> str: ...
+def corpus_clean(text: str, title: str | None = None) -> str: ...
+def corpus_wikipedia(
+    paths: Sequence[_Path],
+    output: _Path | None,
+    segmenter: _Segmenter,
+    min_len: int = 10,
+    max_len: int | None = None,
+    threads: int = 0,
+    skip_invalid: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]: ...
+def corpus_deal(
+    paths: Sequence[_Path],
+    output_dir: _Path,
+    num_files: int,
+    seed: int = 0,
+    compression: str = "none",
+    prefix: str = "corpus_",
+    threads: int = 0,
+    skip_invalid: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]: ...
+def corpus_kuten(
+    paths: Sequence[_Path],
+    output: _Path | None,
+    drop_containing: str | None = None,
+    skip_invalid: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]: ...

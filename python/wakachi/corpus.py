@@ -26,6 +26,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from wakachi import _core
 from wakachi.segment import Segmenter
@@ -45,8 +46,8 @@ def _errors(errors: str) -> bool:
 
 
 def wikipedia(
-    paths: Sequence[str | os.PathLike],
-    output: str | os.PathLike | None,
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | None,
     *,
     segmenter: Segmenter | str = "mecab:unidic-lite",
     min_len: int = 10,
@@ -55,7 +56,7 @@ def wikipedia(
     errors: str = "strict",
     progress: bool = False,
     cache: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """cl-tohoku's Wikipedia corpus from CirrusSearch dumps (plain, .gz, .zst, .xz) into `output`
     (stdout when None or ``-``). Defaults are ``make_corpus_wiki.py``'s (its README's run used
     ``max_len=200`` and mecab-ipadic-NEologd). Returns the figures: lines, bytes, index_lines,
@@ -78,8 +79,8 @@ def wikipedia(
 
 
 def deal(
-    paths: Sequence[str | os.PathLike],
-    output_dir: str | os.PathLike,
+    paths: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
     num_files: int,
     *,
     seed: int = 0,
@@ -88,7 +89,7 @@ def deal(
     threads: int = 0,
     errors: str = "strict",
     progress: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Deals the documents of `paths` into ``output_dir/{prefix}{i:02}.txt[.gz|.zst|.xz]``,
     i = 1..num_files, as ``merge_split_corpora.py`` (seed 0 there). Returns lines, bytes,
     documents, lines_per_file, outputs, skipped_invalid_utf8 and seconds."""
@@ -112,13 +113,13 @@ def deal(
 
 
 def kuten(
-    paths: Sequence[str | os.PathLike],
-    output: str | os.PathLike | None,
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | None,
     *,
     drop_containing: str | None = None,
     errors: str = "strict",
     progress: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """colorfulscoop's layout of `paths` into `output` (stdout when None or ``-``): lines containing
     `drop_containing` dropped (``"doc"`` for their WikiExtractor output), each line cut after every
     。, empty pieces dropped. Returns lines, bytes, dropped_lines, sentences, skipped_invalid_utf8
@@ -132,7 +133,7 @@ def kuten(
     )
 
 
-def _summary(what: str, r: dict, counts: str) -> str:
+def _summary(what: str, r: dict[str, Any], counts: str) -> str:
     mb = r["bytes"] / 1e6
     secs = max(r["seconds"], 1e-9)
     return f"wakachi corpus {what}: {r['lines']:,} lines, {mb:.2f} MB, {counts} in {secs:.2f} s ({mb / secs:.2f} MB/s)"
@@ -213,7 +214,7 @@ def _common(p: argparse.ArgumentParser, threads: bool = True) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: Any) -> None:
     """Adds ``corpus wikipedia`` and ``corpus deal`` to the ``wakachi`` command."""
     c = sub.add_parser("corpus", help="prepare corpora as the reference pipelines did (Wikipedia, dealing)")
     csub = c.add_subparsers(dest="corpus_command", required=True)

@@ -28,8 +28,9 @@ class UnigramModel:
     masking of pre-segmented text). The first piece is always in word 0.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str] | _core._Unigram):
         """Loads a `.model` file (as `from_file`)."""
+        self._core: _core._Unigram
         if isinstance(path, _core._Unigram):  # from the bindings
             self._core = path
         elif isinstance(path, (str, os.PathLike)):

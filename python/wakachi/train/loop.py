@@ -32,7 +32,7 @@ from wakachi.train.metrics import MetricsLog, Progress, plot_metrics
 from wakachi.train.models import TERMS, build, counts, flops_per_token
 
 
-class TrainingDiverged(WakachiError):  # type: ignore[misc]
+class TrainingDiverged(WakachiError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
 
 

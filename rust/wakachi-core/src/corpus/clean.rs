@@ -92,7 +92,7 @@ impl NextOf {
 
     fn find(&mut self, s: &str, from: usize) -> Option<usize> {
         if let Some((asked, found)) = self.memo {
-            if asked <= from && found.map_or(true, |f| f >= from) {
+            if asked <= from && found.is_none_or(|f| f >= from) {
                 return found;
             }
         }

@@ -231,9 +231,13 @@ mod tests {
         let a = dir.path().join("a.txt");
         std::fs::write(&a, "a\n\n").unwrap();
         for (n, want) in [(8, 7), (64, 50)] {
-            let r =
-                deal(&[a.clone()], &dir.path().join(format!("o{n}")), &job(n, 0, Compression::None), &mut |_| false)
-                    .unwrap();
+            let r = deal(
+                std::slice::from_ref(&a),
+                &dir.path().join(format!("o{n}")),
+                &job(n, 0, Compression::None),
+                &mut |_| false,
+            )
+            .unwrap();
             assert_eq!(r.lines_per_file.iter().position(|&k| k > 0), Some(want));
         }
     }
@@ -244,7 +248,7 @@ mod tests {
         let a = dir.path().join("a.txt");
         std::fs::write(&a, b"ok\n\n\xff\n").unwrap();
         let out = dir.path().join("out");
-        let e = deal(&[a.clone()], &out, &job(2, 0, Compression::Gz), &mut |_| false).unwrap_err();
+        let e = deal(std::slice::from_ref(&a), &out, &job(2, 0, Compression::Gz), &mut |_| false).unwrap_err();
         assert!(e.to_string().contains("a.txt:3: invalid UTF-8"), "{e}");
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
         let mut j = job(2, 0, Compression::Gz);

@@ -346,8 +346,7 @@ pub fn wikipedia(
     let mut report = WikiReport::default();
     let mut current = reader.next_batch()?;
     let mut done: Vec<Outcome> = Vec::new();
-    loop {
-        let Some(batch) = current.take() else { break };
+    while let Some(batch) = current.take() {
         let (next, written, outcomes) = join3(
             &pool,
             || reader.next_batch(),
