@@ -143,7 +143,7 @@ class Loader:
             self.rank = r if self.rank is None else self.rank
             self.world_size = w if self.world_size is None else self.world_size
         # A first open reads the manifest (format, lengths); the real one carries the objective.
-        probe = self._open({"kind": "none"})
+        probe = self._open({"kind": "none"}, verify=False)
         info = probe.info()
         fmt = info["format"]
         kind = default_objective(fmt) if self.masking == "auto" else self.masking
@@ -152,13 +152,13 @@ class Loader:
             m = self.mask or default_masking(fmt, int(info["max_row_len"]))
             self.mask = m
             objective["mask"] = m.to_core()
-        self._core_loader = probe if kind == "none" else self._open(objective)
+        self._core_loader = probe if kind == "none" and not self.verify else self._open(objective)
         info = self._core_loader.info()
         info["settings"] = json.loads(info["settings"])
         self.info = ShardInfo(**info)
         self.masking = kind
 
-    def _open(self, objective: dict[str, Any]) -> Any:
+    def _open(self, objective: dict[str, Any], verify: bool | None = None) -> Any:
         cfg = {
             "dir": os.fspath(self.shards),
             "global_batch": self.batch_size,
@@ -172,7 +172,7 @@ class Loader:
             "pad_multiple": self.pad_multiple,
             "objective": objective,
             "special_ids": [int(i) for i in self.special_ids],
-            "verify_sha256": self.verify,
+            "verify_sha256": self.verify if verify is None else verify,
             "prefetch": self.prefetch,
         }
         for name in ("batch_size", "micro_batches", "pad_multiple", "prefetch"):

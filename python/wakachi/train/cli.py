@@ -17,7 +17,7 @@ The same command after an interruption (Ctrl-C, SIGTERM, kill -9) resumes from t
 
 
 def _overrides(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from wakachi.train.config import parse_override
+    from wakachi.train.config import nested, parse_override
 
     out = [parse_override(s) for s in args.set or []]
     flat = {
@@ -35,15 +35,7 @@ def _overrides(args: argparse.Namespace) -> list[dict[str, Any]]:
         "run.checkpoint_every": args.checkpoint_every,
         "run.device": args.device,
     }
-    for key, v in flat.items():
-        if v is not None:
-            node: dict[str, Any] = {}
-            root = node
-            parts = key.split(".")
-            for p in parts[:-1]:
-                node = node.setdefault(p, {})
-            node[parts[-1]] = v
-            out.append(root)
+    out += [nested(key, v) for key, v in flat.items() if v is not None]
     return out
 
 

@@ -178,9 +178,14 @@ def parse_override(text: str) -> dict[str, Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    return nested(key.strip(), value)
+
+
+def nested(key: str, value: Any) -> dict[str, Any]:
+    """`{"a": {"b": value}}` for `key` "a.b"."""
     out: dict[str, Any] = {}
     node = out
-    parts = key.strip().split(".")
+    parts = key.split(".")
     for p in parts[:-1]:
         node = node.setdefault(p, {})
     node[parts[-1]] = value
