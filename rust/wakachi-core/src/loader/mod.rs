@@ -307,8 +307,14 @@ impl Loader {
         let handle = std::thread::Builder::new()
             .name("wakachi-loader".into())
             .spawn(move || {
-                let mut producer =
-                    Producer { cfg: &cfg, source: &source, vocab: &vocab, cache: Vec::new(), epoch: u64::MAX };
+                let mut producer = Producer {
+                    cfg: &cfg,
+                    source: &source,
+                    vocab: &vocab,
+                    cache: Vec::new(),
+                    epoch: u64::MAX,
+                    order: None,
+                };
                 let mut state = state;
                 loop {
                     if flag.load(Ordering::Relaxed) {
@@ -369,7 +375,10 @@ struct Producer<'a> {
     vocab: &'a MaskVocab,
     /// Recently read shards of `epoch` with their row permutation (at most three).
     cache: Vec<(usize, Arc<ShardData>, Arc<Vec<u32>>)>,
+    /// The epoch whose order and shards are held (`u64::MAX`: none yet).
     epoch: u64,
+    /// That epoch's shard order, computed once per epoch.
+    order: Option<Arc<EpochOrder>>,
 }
 
 impl Producer<'_> {
@@ -383,12 +392,17 @@ impl Producer<'_> {
         if self.cfg.epochs.is_some_and(|n| state.epoch >= n) {
             return Ok(None);
         }
-        let rows: Vec<u64> = (0..self.source.num_shards()).map(|i| self.source.shard_rows(i)).collect();
-        let order = EpochOrder::new(self.cfg.seed, state.epoch, &rows, self.cfg.shuffle);
-        if self.epoch != state.epoch {
-            self.cache.clear();
-            self.epoch = state.epoch;
-        }
+        let order = match &self.order {
+            Some(o) if self.epoch == state.epoch => o.clone(),
+            _ => {
+                let rows: Vec<u64> = (0..self.source.num_shards()).map(|i| self.source.shard_rows(i)).collect();
+                let o = Arc::new(EpochOrder::new(self.cfg.seed, state.epoch, &rows, self.cfg.shuffle));
+                self.order = Some(o.clone());
+                self.cache.clear();
+                self.epoch = state.epoch;
+                o
+            }
+        };
         let index = state.samples / g;
         let range = rank_slice(index, g, self.cfg.rank, self.cfg.world_size);
         let micro = (range.end - range.start) / self.cfg.micro_batches;
