@@ -14,6 +14,7 @@ from typing import Any
 
 from wakachi import ConfigError, WakachiError, __version__
 from wakachi.corpus import add_parsers as add_corpus_parsers
+from wakachi.recipe.cli import add_parsers as add_recipe_parsers
 from wakachi.segment import Segmenter
 from wakachi.train.cli import add_parsers as add_train_parsers
 
@@ -349,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pack_parser(sub)
     add_train_parsers(sub)  # train, export, plot
     add_corpus_parsers(sub)  # corpus wikipedia, corpus deal
+    add_recipe_parsers(sub)  # recipe list|show, run
 
     d = sub.add_parser("dict", help="MeCab dictionary tools")
     dsub = d.add_subparsers(dest="dict_command", required=True, metavar="COMMAND")

@@ -235,16 +235,20 @@ class ResolvedTokenizer:
     specials: dict[str, int] | None = field(default=None)
 
 
-def resolve_tokenizer(path: str | os.PathLike[str], specials: dict[str, int] | None = None) -> ResolvedTokenizer:
+def resolve_tokenizer(
+    path: str | os.PathLike[str], specials: dict[str, int] | None = None, *, need_mask: bool = True
+) -> ResolvedTokenizer:
     """What `tokenizer` names (the kinds `wakachi.Tokenizer` reads): a BertJapaneseTokenizer dir, a
-    `.model` file, or a directory with `spiece.model` (AlbertTokenizer, BertGenerationTokenizer)."""
+    `.model` file, or a directory with `spiece.model` (AlbertTokenizer, BertGenerationTokenizer).
+    `need_mask=False` (gpt2 shards, fingerprints): a `.model` without a mask piece is accepted and
+    its mask id is the pad id, which nothing reads."""
     from wakachi.tokenizer import _resolve, tokenizer_kind
 
     p = Path(path)
     if tokenizer_kind(p) == "bert_japanese":
         return ResolvedTokenizer("bert_japanese", p, _resolve(p), specials)
     if p.is_file():
-        return ResolvedTokenizer("unigram", p, None, specials or _model_specials(p))
+        return ResolvedTokenizer("unigram", p, None, specials or _model_specials(p, need_mask))
     return ResolvedTokenizer("unigram", p / "spiece.model", None, specials or _albert_specials(p))
 
 
@@ -260,7 +264,7 @@ def _ids_of(names: dict[str, str], ids: dict[str, int], size: int, where: Path) 
     return out
 
 
-def _model_specials(path: Path) -> dict[str, int]:
+def _model_specials(path: Path, need_mask: bool = True) -> dict[str, int]:
     """[CLS]/[SEP]/[MASK] (or <s>/</s>/<mask>) and <pad> (or [PAD]) pieces of a `.model`."""
     from wakachi.unigram import UnigramModel
 
@@ -273,11 +277,14 @@ def _model_specials(path: Path) -> dict[str, int]:
         "pad": ("<pad>", "[PAD]"),
     }.items():
         found = next((i for i in map(model.piece_to_id, names) if i is not None), None)
+        if found is None and key == "mask" and not need_mask:
+            continue
         if found is None:
             raise ConfigError(
                 f"{path}: no piece among {names} for {key}; give specials={{cls, sep, mask, pad, vocab_size}}"
             )
         ids[key] = found
+    ids.setdefault("mask", ids["pad"])
     ids["vocab_size"] = max([len(model)] + [i + 1 for i in ids.values()])
     return ids
 
@@ -339,7 +346,7 @@ def pack(config: PackConfig | None = None, /, **settings: Any) -> dict[str, Any]
     cfg = config if config is not None else PackConfig(**settings)
     if config is not None and settings:
         cfg = dataclasses.replace(config, **settings)
-    tok = resolve_tokenizer(cfg.tokenizer, cfg.specials)
+    tok = resolve_tokenizer(cfg.tokenizer, cfg.specials, need_mask=cfg.format != "gpt2")
     core = core_config(cfg, tok)
     return _core.pack_run(json.dumps(core), None if tok.dicdir is None else str(tok.dicdir))
 

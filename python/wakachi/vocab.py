@@ -290,6 +290,7 @@ UNIGRAM_PRESETS = {
             "eos_id": 3,
             "eos_piece": "</s>",
             "control_symbols": ["<cls>", "<sep>"],
+            "user_defined_symbols": [],  # none: piece 6 is the first learned piece, as in their model
             "input_sentence_size": 1_000_000,
             "shuffle_input_sentence": True,
             "add_dummy_prefix": False,

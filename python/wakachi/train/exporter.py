@@ -22,7 +22,7 @@ def tokenizer_fingerprint(path: str | Path) -> str:
     from wakachi import _core
     from wakachi.pack import resolve_tokenizer
 
-    tok = resolve_tokenizer(path)
+    tok = resolve_tokenizer(path, need_mask=False)
     return str(_core.tokenizer_fingerprint(str(tok.path), str(tok.dicdir) if tok.dicdir else None))
 
 
