@@ -39,6 +39,10 @@ def _sp_config(model_file: Path, objective: str, specials: dict[str, int]) -> di
         if sp.unk_id() >= 0:
             cfg["unk_token"] = sp.id_to_piece(sp.unk_id())
         cfg.update(bos_token=piece("cls"), eos_token=piece("sep"), pad_token=piece("pad"))
+        # BertGenerationTokenizer's default sep_token "<::::>" is no piece: it would be added as
+        # an id past the model's vocabulary. Name a piece of the model instead.
+        sep = "<sep>" if sp.piece_to_id("<sep>") != sp.unk_id() else piece("sep")
+        cfg["sep_token"] = sep
         return cfg
     return {
         "tokenizer_class": "AlbertTokenizer",
