@@ -377,6 +377,7 @@ class Runner:
 
         src = list(self.inputs)
         figures: dict[str, Any] = {}
+        dest.parent.mkdir(parents=True, exist_ok=True)
         n = int(c.get("max_lines", 0))
         kind = c.get("kind", "text")
         if n:
@@ -424,6 +425,7 @@ class Runner:
 
         tmp = ddir.with_name(ddir.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
+        ddir.parent.mkdir(parents=True, exist_ok=True)
         r = wc.deal(src, tmp, n, seed=seed, threads=self.threads, progress=self.progress)
         shutil.rmtree(ddir, ignore_errors=True)
         os.replace(tmp, ddir)
