@@ -19,6 +19,8 @@ head -n 1 corpus.txt | venv/bin/wakachi segment -s mecab:unidic-lite
 venv/bin/wakachi vocab wordpiece --vocab-size 2000 --limit-alphabet 1000 -o tok corpus.txt
 venv/bin/wakachi pack --tokenizer tok --format roberta --max-seq-length 64 -o shards corpus.txt
 venv/bin/wakachi inspect shards/shard-00000.arrow --vocab tok/vocab.txt -n 1 | head -n 5
+n=$(venv/bin/wakachi recipe list | grep -c '^[a-z]')   # the recipe files are package data
+[ "$n" -eq 11 ] || { echo "smoke: wakachi recipe list shows $n recipes, not 11"; exit 1; }
 echo "== smoke: the train extra"
 venv/bin/python -m pip install --quiet "$WHEEL[train]"
 venv/bin/wakachi train --shards shards --tokenizer tok --size tiny --steps 5 --batch-size 8 --out run \
@@ -31,4 +33,8 @@ out = fill("吾輩は[MASK]である。", top_k=2)
 assert len(out) == 2, out
 print("fill-mask:", [o["token_str"] for o in out])
 PY
+echo "== smoke: a recipe end to end (tiny scale, a few steps per stage)"
+venv/bin/wakachi run cl-tohoku-bert-base-v3 --scale tiny --quiet --input corpus.txt --out recipe \
+    --set corpus.kind=sentences --set stage.seq128.train.optim.steps=4 --set stage.seq512.train.optim.steps=2
+test -f recipe/model/model.safetensors
 echo "== smoke: ok"

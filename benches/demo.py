@@ -16,7 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
-from wakachi import Segmenter, Tokenizer
+from wakachi import Segmenter
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_ja.txt"
@@ -73,7 +73,9 @@ def run_recipe() -> None:
     for r in results:
         print(f"  {r.name:<14} {r.seconds:7.1f}")
     last_train = [r for r in results if r.name.startswith("train-")][-1]
-    print(f"\nloss plot:      {Path(last_train.figures['plot']).relative_to(ROOT)} (and build/demo/train-seq128/metrics.png)")
+    print(
+        f"\nloss plot:      {Path(last_train.figures['plot']).relative_to(ROOT)} (and build/demo/train-seq128/metrics.png)"
+    )
     print(f"exported model: {(OUT / 'model').relative_to(ROOT)} (AutoModelForMaskedLM, AutoTokenizer, pipeline)")
 
 

@@ -107,9 +107,11 @@ def main() -> None:
             print(f"{name}: {mb_in:.1f} MB in {wall:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     print(f"\npeak RSS of the whole run: {rss:.0f} MB; {threads} threads on {os.cpu_count()} cores\n")
-    print("| recipe | input MB | stage: seconds (MB/s) | data stages at reference size, this machine | at 16 cores (linear scaling assumed) |")
+    print(
+        "| recipe | input MB | stage: seconds (MB/s) | data stages at reference size, this machine | at 16 cores (linear scaling assumed) |"
+    )
     print("|---|---:|---|---|---|")
-    for name, mb_in, stages, wall in rows:
+    for name, mb_in, stages, _wall in rows:
         what, ref_mb = REFERENCE_MB[name]
         per = ", ".join(f"{k}: {v:.1f} ({mb_in / max(v, 1e-9):.2f})" for k, v in stages.items())
         total = sum(stages.values())

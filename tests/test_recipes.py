@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import CORPORA, ROOT, corpus_slice
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from wakachi import _core  # noqa: E402
-from wakachi.recipe import Runner, load, names  # noqa: E402
-from wakachi.recipe.spec import RECIPE_DIR, dumps  # noqa: E402
+from wakachi import _core
+from wakachi.recipe import Runner, load, names
+from wakachi.recipe.spec import RECIPE_DIR, dumps
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
@@ -148,8 +149,13 @@ def test_recipe_vocabularies_follow_the_references(work):
     assert tcfg["do_lower_case"] is False and tcfg["subword_tokenizer_type"] == "wordpiece"
 
     char_out = run_recipe("cl-tohoku-bert-base-char-v3", work)[0]
-    assert _vocab_lines(char_out / "tokenizer-char" / "vocab.txt") == _vocab_lines(char_out / "tokenizer" / "vocab.txt")[:7027]
-    assert json.loads((char_out / "model" / "tokenizer_config.json").read_text())["subword_tokenizer_type"] == "character"
+    assert (
+        _vocab_lines(char_out / "tokenizer-char" / "vocab.txt")
+        == _vocab_lines(char_out / "tokenizer" / "vocab.txt")[:7027]
+    )
+    assert (
+        json.loads((char_out / "model" / "tokenizer_config.json").read_text())["subword_tokenizer_type"] == "character"
+    )
 
     el = _vocab_lines(run_recipe("izumi-electra-small", work)[0] / "tokenizer" / "vocab.txt")
     assert el[:5] == ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"] and el[5] == "<unused0>"
@@ -178,7 +184,9 @@ def test_rerun_skips_and_changes_rerun_from_their_stage(work, tmp_path):
     def runner(*sets: str, inputs: list[str] = inp) -> Runner:
         from wakachi.train.config import parse_override
 
-        return Runner(load(name, "tiny", [parse_override(s) for s in sets]), inputs, out, progress=False, log=lambda s: None)
+        return Runner(
+            load(name, "tiny", [parse_override(s) for s in sets]), inputs, out, progress=False, log=lambda s: None
+        )
 
     again = runner()
     assert set(_states(again).values()) == {"skip"}
@@ -217,7 +225,11 @@ def test_shown_recipe_runs_as_a_file(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     for name in ("cl-tohoku-bert-base-char-v3", "colorfulscoop-gpt2-small"):
         text = subprocess.run(
-            [sys.executable, "-m", "wakachi", "recipe", "show", name], capture_output=True, text=True, check=True, env=env
+            [sys.executable, "-m", "wakachi", "recipe", "show", name],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
         ).stdout
         assert text == (RECIPE_DIR / f"{name}.toml").read_text(encoding="utf-8")
         mine = tmp_path / f"{name}.toml"
@@ -239,7 +251,10 @@ def test_shown_recipe_runs_as_a_file(tmp_path):
         ('[recipe]\nname = "x"\nbase = "uer-roberta-word-tiny"\n[vocab]\nvocab_sise = 3\n', "vocab_sise"),
         ('[recipe]\nbase = "uer-roberta-word-tiny"\n[stage.seq512]\ninit_from = "seq1024"\n', "not an earlier stage"),
         ('[recipe]\nbase = "uer-roberta-word-tiny"\n[corpus]\nkind = "html"\n', "corpus.kind"),
-        ('[recipe]\nbase = "uer-roberta-word-tiny"\n[train.optim]\nweight_decay = "none"\n', "weight_decay must be float"),
+        (
+            '[recipe]\nbase = "uer-roberta-word-tiny"\n[train.optim]\nweight_decay = "none"\n',
+            "weight_decay must be float",
+        ),
         ('[recipe]\nbase = "uer-roberta-word-tiny"\n[stage.seq128.pack]\ndupe = 3\n', "dupe"),
         ('[recipe]\nbase = "uer-roberta-word-tiny"\n[train]\nout = "elsewhere"\n', "set by `wakachi run`"),
         ("[recipe\n", "not valid TOML"),
@@ -364,3 +379,34 @@ def test_recipes_state_the_reference_settings(name):
             node = node[k]
         assert node == want, f"{name}: {key} is {node!r}, the reference has {want!r}"
     assert (RECIPE_DIR / f"{name}.toml").read_text(encoding="utf-8").count("#") >= 3  # sources noted
+
+
+def test_whole_input_corpus_stages_and_dry_run(work, tmp_path):
+    """Without `max_lines` the corpus stage reads the whole dump; `--until` stops; `--dry-run` tells."""
+    from wakachi.train.config import parse_override
+
+    out = tmp_path / "run"
+    recipe = load("cl-tohoku-bert-base-v3", "tiny", [parse_override("corpus.max_lines=0")])
+    runner = Runner(recipe, [str(work / WIKI)], out, progress=False, log=lambda s: None)
+    results = runner.run(until="deal")
+    assert [r.name for r in results] == ["corpus", "deal"]
+    assert results[0].figures["pages"] == 700 and results[0].figures["sentences"] > 0
+    dealt = sorted((out / "corpus" / "deal").iterdir())
+    assert [p.name for p in dealt] == ["corpus_01.txt", "corpus_02.txt"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    cmd = [sys.executable, "-m", "wakachi", "run", "cl-tohoku-bert-base-v3", "--scale", "tiny", "--dry-run"]
+    cmd += ["--input", str(work / WIKI), "--out", str(out), "--set", "corpus.max_lines=0"]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+    states = dict(line.split()[1:3] for line in text.splitlines())
+    assert states == {
+        "corpus": "skip",
+        "deal": "skip",
+        "vocab": "run",
+        "pack-seq128": "run",
+        "train-seq128": "run",
+        "pack-seq512": "run",
+        "train-seq512": "run",
+        "export": "run",
+    }
+    bad = subprocess.run([*cmd[:-2], "--set", "corpus.kind=html"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "corpus.kind" in bad.stderr and "Traceback" not in bad.stderr

@@ -34,7 +34,9 @@ def _list(args: argparse.Namespace) -> int:
     w = max(len(r[0]) for r in rows)
     for n, rep, summ in rows:
         print(f"{n:<{w}}  {rep}\n{'':<{w}}  {summ}")
-    print(f"\n{len(rows)} recipes; `wakachi recipe show NAME` prints one, `wakachi run NAME --input ... --out DIR` runs it")
+    print(
+        f"\n{len(rows)} recipes; `wakachi recipe show NAME` prints one, `wakachi run NAME --input ... --out DIR` runs it"
+    )
     return 0
 
 
@@ -98,9 +100,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--scale", choices=("full", "tiny"), default="full", help="tiny: smaller model, steps and data")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a recipe setting (TOML value)")
     p.add_argument("--threads", type=int, default=0, help="threads for the data stages (0: all cores)")
-    p.add_argument(
-        "--nproc-per-node", type=int, default=1, help="train stages under torchrun with this many processes"
-    )
+    p.add_argument("--nproc-per-node", type=int, default=1, help="train stages under torchrun with this many processes")
     p.add_argument("--until", metavar="STAGE", help="stop after this stage")
     p.add_argument("--dry-run", action="store_true", help="print each stage and whether it would run, resume or skip")
     p.add_argument("--quiet", action="store_true", help="no progress lines")

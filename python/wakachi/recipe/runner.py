@@ -179,9 +179,7 @@ class Runner:
         from_inputs = True
         if kind != "text" or corpus.get("max_lines", 0):
             dest = out / "corpus" / "corpus.txt"
-            stages.append(
-                Stage("corpus", "corpus", corpus, [], files, [dest], lambda: self._corpus(corpus, dest))
-            )
+            stages.append(Stage("corpus", "corpus", corpus, [], files, [dest], lambda: self._corpus(corpus, dest)))
             files, deps, from_inputs = [str(dest)], ["corpus"], False
         if corpus.get("deal_files", 0):
             ddir = out / "corpus" / "deal"
@@ -367,7 +365,9 @@ class Runner:
                 self.say(f"   {st.name}: {secs:.1f} s" + (f" — {_brief(figures)}" if figures else ""))
             if st.name == until:
                 break
-        self.say(f"== {self.recipe.name} ({self.recipe.scale}): {time.perf_counter() - t_all:.1f} s, output in {self.out}")
+        self.say(
+            f"== {self.recipe.name} ({self.recipe.scale}): {time.perf_counter() - t_all:.1f} s, output in {self.out}"
+        )
         return results
 
     # ------------------------------------------------------------------ stages
@@ -431,7 +431,9 @@ class Runner:
         os.replace(tmp, ddir)
         return {"documents": r["documents"], "lines_per_file": r["lines_per_file"]}
 
-    def _vocab(self, v: dict[str, Any], files: list[str], tok_dir: Path, tok_path: Path, char_dir: Path) -> dict[str, Any]:
+    def _vocab(
+        self, v: dict[str, Any], files: list[str], tok_dir: Path, tok_path: Path, char_dir: Path
+    ) -> dict[str, Any]:
         from wakachi import vocab as wv
 
         figures: dict[str, Any] = {}
@@ -504,7 +506,9 @@ class Runner:
             "mb_per_s": round(r["mb_per_s"], 2),
         }
 
-    def _train(self, settings: dict[str, Any], shards: Path, run_dir: Path, init: Path | None, tok: Path) -> dict[str, Any]:
+    def _train(
+        self, settings: dict[str, Any], shards: Path, run_dir: Path, init: Path | None, tok: Path
+    ) -> dict[str, Any]:
         from wakachi.recipe.spec import merge
 
         cfg_dict = merge(
@@ -549,8 +553,9 @@ class Runner:
 
         tmp = model_dir.with_name(model_dir.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
-        from transformers.utils import logging as hf_logging
+        from transformers.utils import logging
 
+        hf_logging: Any = logging
         hf_logging.disable_progress_bar()
         written = export(run, tmp, tok)
         shutil.rmtree(model_dir, ignore_errors=True)
@@ -602,21 +607,22 @@ def check_export(model_dir: Path, check: str, corpus: list[str], say: Callable[[
     fill-mask with one word masked, or text-generation from the line's first characters."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import pipeline
-    from transformers.utils import logging as hf_logging
+    from transformers.utils import logging
 
+    hf_logging: Any = logging
     hf_logging.set_verbosity_error()  # the load report lists the pretraining heads a masked LM does not use
     hf_logging.disable_progress_bar()
 
     text = _probe_text(corpus)
     if check == "text-generation":
-        gen = pipeline("text-generation", model=str(model_dir), device="cpu")
+        gen: Any = pipeline("text-generation", model=str(model_dir), device="cpu")
         prompt = text[: max(4, len(text) // 3)]
         outs = gen(prompt, max_new_tokens=12, do_sample=False)
         result = str(outs[0]["generated_text"])
         say(f"   text-generation: {prompt!r} → {result!r}")
         return {"prompt": prompt, "generated": result}
-    fill = pipeline("fill-mask", model=str(model_dir), device="cpu")
-    tok = fill.tokenizer
+    fill: Any = pipeline("fill-mask", model=str(model_dir), device="cpu")
+    tok: Any = fill.tokenizer
     ids = tok(text, add_special_tokens=False)["input_ids"]
     pieces = tok.convert_ids_to_tokens(ids)
     # Mask the longest piece that is a whole token (not the first, so there is context).
@@ -630,7 +636,7 @@ def check_export(model_dir: Path, check: str, corpus: list[str], say: Callable[[
     if piece and piece in text:  # masked in the original text, as a user would write it
         masked = text.replace(piece, tok.mask_token, 1)
     else:
-        masked = tok.decode(ids[:target] + [tok.mask_token_id] + ids[target + 1 :])
+        masked = tok.decode([*ids[:target], tok.mask_token_id, *ids[target + 1 :]])
     preds = fill(masked, top_k=5)
     say(f"   fill-mask: {masked}   (masked: {pieces[target]})")
     for p in preds:
