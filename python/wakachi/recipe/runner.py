@@ -314,7 +314,9 @@ class Runner:
         return "resume"
 
     # ------------------------------------------------------------------ running
-    def run(self, until: str | None = None) -> list[StageResult]:
+    def run(self, until: str | None = None, data_only: bool = False) -> list[StageResult]:
+        """Runs (or skips, or resumes) the stages in order; `until` stops after that stage,
+        `data_only` runs the corpus, deal, vocab and pack stages only."""
         names = [s.name for s in self.stages]
         if until is not None and until not in names:
             raise ConfigError(f"--until {until!r}: not a stage of this recipe ({', '.join(names)})")
@@ -329,6 +331,8 @@ class Runner:
         results = []
         t_all = time.perf_counter()
         for i, st in enumerate(self.stages, 1):
+            if data_only and st.kind in ("train", "export"):
+                continue
             what = self.state(st)
             head_ = f"== [{i}/{len(self.stages)}] {st.name}"
             if what == "skip":
