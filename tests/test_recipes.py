@@ -192,6 +192,8 @@ def test_rerun_skips_and_changes_rerun_from_their_stage(work, tmp_path):
     assert set(_states(again).values()) == {"skip"}
     results = again.run()
     assert [r.state for r in results] == ["skipped"] * len(results)
+    data = again.run(data_only=True)
+    assert [r.name for r in data] == ["corpus", "vocab", "pack-seq128", "pack-seq512"]
 
     st = _states(runner("stage.seq512.train.optim.steps=6"))
     assert [k for k, v in st.items() if v == "run"] == ["train-seq512", "export"]
