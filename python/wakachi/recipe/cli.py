@@ -102,9 +102,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--threads", type=int, default=0, help="threads for the data stages (0: all cores)")
     p.add_argument("--nproc-per-node", type=int, default=1, help="train stages under torchrun with this many processes")
     p.add_argument("--until", metavar="STAGE", help="stop after this stage")
-    p.add_argument(
-        "--data-only", action="store_true", help="corpus, vocabulary and shards of every stage; no training"
-    )
+    p.add_argument("--data-only", action="store_true", help="corpus, vocabulary and shards of every stage; no training")
     p.add_argument("--dry-run", action="store_true", help="print each stage and whether it would run, resume or skip")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_run)
