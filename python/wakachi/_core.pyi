@@ -2,7 +2,7 @@
 # `make lint` (mypy.stubtest); the public API wraps these in python/wakachi/*.py.
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeAlias, final
 
 _Path: TypeAlias = str | os.PathLike[str]
@@ -290,7 +290,7 @@ class _Buffer:
 
 @final
 class _Loader:
-    def __new__(cls, config_json: str) -> _Loader: ...
+    def __new__(cls, config_json: str, fetch: Callable[[int, list[int]], str] | None = None) -> _Loader: ...
     def info(self) -> dict[str, Any]: ...
     def state(self) -> tuple[int, int]: ...
     def set_state(self, epoch: int, samples: int) -> None: ...

@@ -2,14 +2,15 @@
 //! the buffer protocol so `torch.frombuffer` wraps the core's memory without a copy.
 
 use std::ffi::{c_int, CStr};
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use wakachi_core::loader::{Batch, Loader, LoaderConfig, Next, State};
+use wakachi_core::loader::{Batch, Loader, LoaderConfig, Next, ShardFetch, State};
 use wakachi_core::Error;
 
 use crate::error::to_py;
@@ -93,6 +94,29 @@ pub struct PyLoader {
     inner: Mutex<Loader>,
 }
 
+impl Drop for PyLoader {
+    /// The background thread may be waiting for the GIL in a fetch: stop it without the GIL.
+    fn drop(&mut self) {
+        let loader = self.inner.get_mut().unwrap_or_else(|e| e.into_inner());
+        Python::attach(|py| py.detach(|| loader.stop()));
+    }
+}
+
+/// A Python callable `fetch(index, next) -> path` (`wakachi.storage`) as the core's fetcher;
+/// called on the loader's thread, with the GIL taken for the call only.
+struct PyFetch(Py<PyAny>);
+
+impl ShardFetch for PyFetch {
+    fn fetch(&self, index: usize, file: &str, next: &[usize]) -> wakachi_core::Result<PathBuf> {
+        Python::attach(|py| {
+            self.0.call1(py, (index, next.to_vec())).and_then(|r| r.extract::<PathBuf>(py)).map_err(|e| {
+                let what = e.value(py).to_string();
+                Error::shard(file, format!("could not be fetched: {what}"))
+            })
+        })
+    }
+}
+
 impl PyLoader {
     fn lock(&self) -> std::sync::MutexGuard<'_, Loader> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -121,12 +145,16 @@ fn batch_dict<'py>(py: Python<'py>, b: Batch) -> PyResult<Bound<'py, PyDict>> {
 
 #[pymethods]
 impl PyLoader {
-    /// Opens a shard directory with the loader settings as JSON (every field given).
+    /// Opens a shard directory with the loader settings as JSON (every field given). With
+    /// `fetch`, the directory holds the manifest only and `fetch(index, next)` returns the local
+    /// path of shard `index` when the loader needs it (`next`: the shards read after it).
     #[new]
-    fn new(py: Python<'_>, config_json: &str) -> PyResult<PyLoader> {
+    #[pyo3(signature = (config_json, fetch=None))]
+    fn new(py: Python<'_>, config_json: &str, fetch: Option<Py<PyAny>>) -> PyResult<PyLoader> {
         let cfg: LoaderConfig =
             serde_json::from_str(config_json).map_err(|e| to_py(Error::Config(format!("loader config: {e}"))))?;
-        let inner = run(py, |_| Loader::open(cfg))?;
+        let fetch = fetch.map(|f| Arc::new(PyFetch(f)) as Arc<dyn ShardFetch>);
+        let inner = run(py, |_| Loader::open_with(cfg, fetch))?;
         Ok(PyLoader { inner: Mutex::new(inner) })
     }
 
@@ -159,8 +187,8 @@ impl PyLoader {
         (s.epoch, s.samples)
     }
 
-    fn set_state(&self, epoch: u64, samples: u64) -> PyResult<()> {
-        self.lock().set_state(State { epoch, samples }).map_err(to_py)
+    fn set_state(&self, py: Python<'_>, epoch: u64, samples: u64) -> PyResult<()> {
+        py.detach(|| self.lock().set_state(State { epoch, samples })).map_err(to_py)
     }
 
     /// The next step as `(epoch, index, [batch dict, …])`, or None after the last epoch. Waits

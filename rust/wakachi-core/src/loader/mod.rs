@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 pub use batch::Batch;
 pub use mask::{MaskConfig, MaskRule, MaskVocab};
-pub use source::Source;
+pub use source::{ShardFetch, Source};
 
 use crate::error::{Error, Result};
 use order::{rank_slice, row_permutation, EpochOrder};
@@ -170,6 +170,12 @@ impl Drop for Worker {
 impl Loader {
     /// Opens the directory and checks the settings against it; no batch is built yet.
     pub fn open(cfg: LoaderConfig) -> Result<Loader> {
+        Loader::open_with(cfg, None)
+    }
+
+    /// [`Loader::open`]; with `fetch`, the directory holds only the manifest and each shard is
+    /// fetched when first needed (see [`Source::open_fetched`]).
+    pub fn open_with(cfg: LoaderConfig, fetch: Option<Arc<dyn ShardFetch>>) -> Result<Loader> {
         let conf = |m: String| Err(Error::Config(m));
         if cfg.world_size == 0 || cfg.rank >= cfg.world_size {
             return conf(format!("rank {} is not in a world of {}", cfg.rank, cfg.world_size));
@@ -186,7 +192,10 @@ impl Loader {
         if cfg.pad_multiple == 0 || cfg.prefetch == 0 {
             return conf("pad_multiple and prefetch must be > 0".into());
         }
-        let source = Source::open(&cfg.dir, cfg.verify_sha256)?;
+        let source = match fetch {
+            None => Source::open(&cfg.dir, cfg.verify_sha256)?,
+            Some(f) => Source::open_fetched(&cfg.dir, cfg.verify_sha256, f)?,
+        };
         let info = info(&source)?;
         if let Objective::Static = cfg.objective {
             if info.format != "bert" {
@@ -244,6 +253,11 @@ impl Loader {
     /// Global batches per epoch (the tail that does not fill one is dropped).
     pub fn steps_per_epoch(&self) -> u64 {
         self.source.total_rows() / self.cfg.global_batch
+    }
+
+    /// Stops the background thread (it is started again by the next [`Loader::next_step`]).
+    pub fn stop(&mut self) {
+        self.worker = None;
     }
 
     /// Where the stream stands.
@@ -412,7 +426,7 @@ impl Producer<'_> {
             rows_buf.clear();
             for p in range.start + k * micro..range.start + (k + 1) * micro {
                 let (shard, off) = order.locate(p);
-                let (data, perm) = self.shard(shard, state.epoch)?;
+                let (data, perm) = self.shard(shard, state.epoch, &order)?;
                 let r = perm[off as usize] as usize;
                 let mut row = RowData::default();
                 data.row(r, &mut row)?;
@@ -424,12 +438,13 @@ impl Producer<'_> {
         Ok(Some(Step { epoch: state.epoch, index, batches }))
     }
 
-    fn shard(&mut self, i: usize, epoch: u64) -> Result<(Arc<ShardData>, Arc<Vec<u32>>)> {
+    fn shard(&mut self, i: usize, epoch: u64, order: &EpochOrder) -> Result<(Arc<ShardData>, Arc<Vec<u32>>)> {
         if let Some(k) = self.cache.iter().position(|c| c.0 == i) {
             let c = &self.cache[k];
             return Ok((c.1.clone(), c.2.clone()));
         }
-        let data = Arc::new(self.source.load(i)?);
+        let next = if self.source.fetches() { self.upcoming(i, epoch, order) } else { Vec::new() };
+        let data = Arc::new(self.source.load(i, &next)?);
         let perm = Arc::new(row_permutation(self.cfg.seed, epoch, i, self.source.shard_rows(i), self.cfg.shuffle));
         if self.cache.len() >= 3 {
             self.cache.remove(0);
@@ -437,4 +452,20 @@ impl Producer<'_> {
         self.cache.push((i, data.clone(), perm.clone()));
         Ok((data, perm))
     }
+
+    /// The shards read after shard `i` of `epoch` (up to [`FETCH_AHEAD`], into the next epoch
+    /// when there is one), for a fetched directory to bring in ahead.
+    fn upcoming(&self, i: usize, epoch: u64, order: &EpochOrder) -> Vec<usize> {
+        let at = order.shards.iter().position(|&s| s == i).map_or(order.shards.len(), |k| k + 1);
+        let mut next: Vec<usize> = order.shards[at..].iter().take(FETCH_AHEAD).copied().collect();
+        if next.len() < FETCH_AHEAD && self.cfg.epochs.is_none_or(|n| epoch + 1 < n) {
+            let rows: Vec<u64> = (0..self.source.num_shards()).map(|s| self.source.shard_rows(s)).collect();
+            let following = EpochOrder::new(self.cfg.seed, epoch + 1, &rows, self.cfg.shuffle);
+            next.extend(following.shards.iter().take(FETCH_AHEAD - next.len()));
+        }
+        next
+    }
 }
+
+/// Shards a fetched directory is told to bring in ahead of the one being read.
+pub const FETCH_AHEAD: usize = 2;

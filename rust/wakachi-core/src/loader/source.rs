@@ -1,6 +1,11 @@
 //! A shard directory opened for reading: the manifest, every shard memory-mapped and checked
 //! against it (size, Arrow magic and footer, schema; sha256 on request) before the first batch,
 //! and a shard's columns decoded without copying when it is first needed.
+//!
+//! A directory whose shards are not on the local disk (an object store, read through a bounded
+//! local cache by the Python side) is opened with a [`ShardFetch`]: only the manifest is read up
+//! front, and each shard is fetched, mapped and checked when it is first needed; its mapping is
+//! released when the reader drops the shard, so the cache may delete the file.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -23,6 +28,13 @@ use crate::shards::{file_sha256, Manifest, ShardSchema};
 /// Arrow IPC file magic, at the start (padded to 8) and the end of the file.
 const MAGIC: &[u8; 6] = b"ARROW1";
 
+/// Brings the shards of a directory onto the local disk on demand (`Source::open_fetched`).
+pub trait ShardFetch: Send + Sync {
+    /// Makes shard `index` (file `file` of the manifest) a complete local file and returns its
+    /// path; `next` are the shards to be read after it, in order (to fetch ahead).
+    fn fetch(&self, index: usize, file: &str, next: &[usize]) -> Result<PathBuf>;
+}
+
 /// An opened shard directory.
 pub struct Source {
     /// The directory.
@@ -33,6 +45,10 @@ pub struct Source {
     maps: Vec<MappedShard>,
     /// Row offset of each shard in the directory (shard order as listed), plus the total.
     pub row_starts: Vec<u64>,
+    /// Where shards come from when they are not mapped at open (`maps` is then empty).
+    fetch: Option<Arc<dyn ShardFetch>>,
+    /// Check the sha256 of each fetched shard.
+    verify_sha256: bool,
 }
 
 struct MappedShard {
@@ -46,6 +62,23 @@ impl Source {
     /// Opens `dir`: reads `manifest.json`, maps every listed shard and checks its size, magic,
     /// footer and schema against the manifest; with `verify_sha256` also its full sha256.
     pub fn open(dir: &Path, verify_sha256: bool) -> Result<Source> {
+        let mut source = Source::manifest_only(dir, verify_sha256, None)?;
+        let mut maps = Vec::with_capacity(source.manifest.shards.len());
+        for i in 0..source.manifest.shards.len() {
+            let path = dir.join(&source.manifest.shards[i].file);
+            maps.push(source.map_shard(i, &path)?);
+        }
+        source.maps = maps;
+        Ok(source)
+    }
+
+    /// Opens `dir`, which holds the manifest only: each shard is fetched (and checked as by
+    /// [`Source::open`]) when it is first needed.
+    pub fn open_fetched(dir: &Path, verify_sha256: bool, fetch: Arc<dyn ShardFetch>) -> Result<Source> {
+        Source::manifest_only(dir, verify_sha256, Some(fetch))
+    }
+
+    fn manifest_only(dir: &Path, verify_sha256: bool, fetch: Option<Arc<dyn ShardFetch>>) -> Result<Source> {
         let manifest = Manifest::load(dir)?.ok_or_else(|| {
             Error::shard(
                 dir.join(crate::shards::manifest::MANIFEST),
@@ -64,35 +97,41 @@ impl Source {
                 "lists no shards (the input gave no rows)",
             ));
         }
-        let schema = &manifest.identity.schema;
-        let mut maps = Vec::with_capacity(manifest.shards.len());
         let mut row_starts = Vec::with_capacity(manifest.shards.len() + 1);
         let mut rows = 0u64;
         for entry in &manifest.shards {
-            let path = dir.join(&entry.file);
-            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let size = file.metadata().map_err(|e| Error::io(&path, e))?.len();
-            if size != entry.bytes {
-                return Err(Error::shard(&path, format!("{size} bytes, the manifest says {}", entry.bytes)));
-            }
-            if verify_sha256 {
-                let (_, sha) = file_sha256(&path)?;
-                if sha != entry.sha256 {
-                    return Err(Error::shard(&path, format!("sha256 {sha} is not the manifest's {}", entry.sha256)));
-                }
-            }
-            let mapped = MappedShard::map(&path, &file, schema)?;
-            maps.push(mapped);
             row_starts.push(rows);
             rows += entry.rows;
         }
         row_starts.push(rows);
-        Ok(Source { dir: dir.to_path_buf(), manifest, maps, row_starts })
+        Ok(Source { dir: dir.to_path_buf(), manifest, maps: Vec::new(), row_starts, fetch, verify_sha256 })
+    }
+
+    /// Maps shard `i` from `path` and checks it against its manifest entry.
+    fn map_shard(&self, i: usize, path: &Path) -> Result<MappedShard> {
+        let entry = &self.manifest.shards[i];
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if size != entry.bytes {
+            return Err(Error::shard(path, format!("{size} bytes, the manifest says {}", entry.bytes)));
+        }
+        if self.verify_sha256 {
+            let (_, sha) = file_sha256(path)?;
+            if sha != entry.sha256 {
+                return Err(Error::shard(path, format!("sha256 {sha} is not the manifest's {}", entry.sha256)));
+            }
+        }
+        MappedShard::map(path, &file, &self.manifest.identity.schema)
+    }
+
+    /// Whether shards are fetched on demand (then [`Source::load`] uses its `next` hint).
+    pub fn fetches(&self) -> bool {
+        self.fetch.is_some()
     }
 
     /// Number of shards.
     pub fn num_shards(&self) -> usize {
-        self.maps.len()
+        self.row_starts.len() - 1
     }
 
     /// Rows in shard `i`.
@@ -102,12 +141,22 @@ impl Source {
 
     /// Total rows.
     pub fn total_rows(&self) -> u64 {
-        self.row_starts[self.maps.len()]
+        self.row_starts[self.num_shards()]
     }
 
     /// Decodes shard `i` (zero-copy over the mapping) and checks its rows against the manifest.
-    pub fn load(&self, i: usize) -> Result<ShardData> {
-        let m = &self.maps[i];
+    /// A fetched directory first fetches and maps it (`next`: the shards read after it); the
+    /// mapping then lives as long as the returned data.
+    pub fn load(&self, i: usize, next: &[usize]) -> Result<ShardData> {
+        let fetched;
+        let m = match &self.fetch {
+            None => &self.maps[i],
+            Some(f) => {
+                let path = f.fetch(i, &self.manifest.shards[i].file, next)?;
+                fetched = self.map_shard(i, &path)?;
+                &fetched
+            }
+        };
         let batch = m.decode()?;
         let want = self.shard_rows(i);
         if batch.num_rows() as u64 != want {
