@@ -28,6 +28,10 @@ state = loader.state_dict()                         # {"epoch", "samples", ...}:
   `masked_index`, the flat indices (`row × len + position`) of the predicted positions, so an MLM
   head can run on those rows only; `row_ids`, each row's number in the directory. Padded to the longest row rounded up to `pad_multiple` (8), or to
   `pad_to`. Tensors wrap the core's memory without a copy (`int64`).
+- **URLs** (`s3://bucket/prefix/`, any fsspec URL): the manifest is read into a local cache
+  directory (`cache_dir`) and each shard is downloaded when first needed, the next ones ahead,
+  sha256-checked, in an LRU of `cache_bytes` (see `wakachi.storage`). Batches are the same as
+  from a local copy.
 """
 
 from __future__ import annotations
@@ -132,7 +136,10 @@ class Loader:
     special_ids: Sequence[int] = ()
     verify: bool = False
     prefetch: int = 4
+    cache_dir: str | os.PathLike[str] | None = None
+    cache_bytes: int | None = None
     _core_loader: Any = field(init=False, repr=False)
+    _remote: Any = field(init=False, repr=False, default=None)
     info: ShardInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -142,6 +149,11 @@ class Loader:
             r, w = _dist_rank_world()
             self.rank = r if self.rank is None else self.rank
             self.world_size = w if self.world_size is None else self.world_size
+        from wakachi import storage
+
+        if storage.is_url(self.shards):
+            # A URL: the manifest in a local cache directory, shards fetched into it as needed.
+            self._remote = storage.open_remote(os.fspath(self.shards), self.cache_dir, self.cache_bytes)
         # A first open reads the manifest (format, lengths); the real one carries the objective.
         probe = self._open({"kind": "none"}, verify=False)
         info = probe.info()
@@ -160,7 +172,7 @@ class Loader:
 
     def _open(self, objective: dict[str, Any], verify: bool | None = None) -> Any:
         cfg = {
-            "dir": os.fspath(self.shards),
+            "dir": os.fspath(self.shards) if self._remote is None else self._remote[0],
             "global_batch": self.batch_size,
             "micro_batches": self.micro_batches,
             "rank": self.rank,
@@ -180,7 +192,7 @@ class Loader:
                 raise ConfigError(f"{name} must be a positive integer, not {getattr(self, name)!r}")
         if self.seed < 0:
             raise ConfigError("seed must be >= 0")
-        return _core._Loader(json.dumps(cfg))
+        return _core._Loader(json.dumps(cfg), None if self._remote is None else self._remote[1])
 
     @property
     def steps_per_epoch(self) -> int:

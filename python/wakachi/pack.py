@@ -346,6 +346,15 @@ def pack(config: PackConfig | None = None, /, **settings: Any) -> dict[str, Any]
     cfg = config if config is not None else PackConfig(**settings)
     if config is not None and settings:
         cfg = dataclasses.replace(config, **settings)
+    from wakachi import storage
+
+    if storage.is_url(cfg.output) or any(map(storage.is_url, cfg.inputs)):
+        # Inputs staged locally, output packed into a local staging directory and uploaded.
+        return storage.pack_remote(cfg, _pack_local)
+    return _pack_local(cfg)
+
+
+def _pack_local(cfg: PackConfig) -> dict[str, Any]:
     tok = resolve_tokenizer(cfg.tokenizer, cfg.specials, need_mask=cfg.format != "gpt2")
     core = core_config(cfg, tok)
     return _core.pack_run(json.dumps(core), None if tok.dicdir is None else str(tok.dicdir))
