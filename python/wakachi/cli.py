@@ -380,8 +380,12 @@ def _add_pack_parser(sub: Any) -> None:
     need.add_argument(
         "-t", "--tokenizer", help="BertJapaneseTokenizer dir, SentencePiece .model, or AlbertTokenizer dir"
     )
-    need.add_argument("-o", "--output", help="output directory")
-    need.add_argument("files", nargs="*", metavar="FILE", help="corpus files (.gz, .zst, .xz are decompressed)")
+    need.add_argument(
+        "-o", "--output", help="output directory, or a URL: s3://bucket/prefix/, gs://…, any fsspec URL (wakachi[s3])"
+    )
+    need.add_argument(
+        "files", nargs="*", metavar="FILE", help="corpus files or URLs (.gz, .zst, .xz are decompressed)"
+    )
     pk.add_argument(
         "--format",
         choices=["bert", "roberta", "electra", "gpt2", "uer"],

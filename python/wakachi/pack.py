@@ -385,4 +385,10 @@ def summary(report: dict[str, Any]) -> str:
         (report["skipped_bad_records"], "JSONL record", "skipped as malformed"),
     ]
     extra = "; ".join(f"{plural(n, noun)} {what}" for n, noun, what in skipped if n)
+    up = report.get("upload")
+    if up:
+        s += (
+            f"\nwakachi pack: {report['output_dir']}: uploaded {plural(up['uploaded'], 'shard')}"
+            f" ({up['skipped']:,} already there from an interrupted run) and the manifest"
+        )
     return s + (f"\nwakachi pack: {extra}" if extra else "")

@@ -7,9 +7,9 @@ an S3-compatible server) — wakachi passes nothing of its own. Plain paths neve
 
 **pack** (`wakachi pack -o s3://bucket/prefix/ …`, inputs may be URLs too):
 
-- inputs given as URLs are **staged**: downloaded once into `$WAKACHI_CACHE_DIR/inputs/` (reused
+- inputs given as URLs are **staged**: downloaded once into `<cache>/inputs/` (reused
   while the object's version key, e.g. its ETag, is unchanged), then packed as local files;
-- the core packs into a local **staging directory** (`$WAKACHI_CACHE_DIR/staging/<hash of the URL>`),
+- the core packs into a local **staging directory** (`<cache>/staging/<hash of the URL>`),
   exactly as it packs a local output, so resume works as there; a thread **uploads each shard as
   soon as the manifest lists it** (the core lists a shard only once it is whole), the rest at the
   end, then **`manifest.json` last**: a reader never sees a partial set. Each object is written
@@ -22,12 +22,14 @@ an S3-compatible server) — wakachi passes nothing of its own. Plain paths neve
   `overwrite`; one holding a complete set (`manifest.json`) is refused unless `overwrite`.
 
 **Loader** (`Loader("s3://bucket/prefix/")`, `wakachi train --set data.shards=s3://…`): the manifest
-is downloaded into a local cache directory (`$WAKACHI_CACHE_DIR/shards/<hash of the URL>/rank<LOCAL_RANK>`);
+is downloaded into a local cache directory (`<cache>/shards/<hash of the URL>/rank<LOCAL_RANK>`);
 each shard is downloaded when the loader first needs it, the next two in reading order are
 downloaded ahead in the background, every download is checked against the manifest's size and
 sha256, and the files are kept in an LRU bounded by `cache_bytes` (`$WAKACHI_SHARD_CACHE_BYTES`,
 default 4 GiB; the shard being read, the ones ahead and the three the reader holds are never
-evicted, so the floor is six shards).
+evicted, so the floor is five shards).
+
+`<cache>` is `$WAKACHI_STORAGE_CACHE`, else wakachi's cache directory (`$WAKACHI_CACHE_DIR`, …).
 """
 
 from __future__ import annotations
@@ -86,9 +88,12 @@ def _key(url: str) -> str:
 
 
 def cache_root() -> Path:
+    """`$WAKACHI_STORAGE_CACHE`, else the cache directory (`$WAKACHI_CACHE_DIR`, …): staged inputs,
+    staging directories of uploads and shard caches (a local disk with room for a pack's output)."""
     from wakachi.dictionaries import default_cache_dir
 
-    return default_cache_dir()
+    env = os.environ.get("WAKACHI_STORAGE_CACHE")
+    return Path(env) if env else default_cache_dir()
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -438,7 +443,7 @@ class ShardCache:
         with self._lock:
             self._lru[path.name] = path.stat().st_size
             self._lru.move_to_end(path.name)
-            self._recent = [*(r for r in self._recent if r != i), i][-6:]
+            self._recent = [*(r for r in self._recent if r != i), i][-3:]
             self._evict({self._name(k) for k in (i, *upcoming, *self._recent)})
         return str(path)
 
