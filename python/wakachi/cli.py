@@ -383,9 +383,7 @@ def _add_pack_parser(sub: Any) -> None:
     need.add_argument(
         "-o", "--output", help="output directory, or a URL: s3://bucket/prefix/, gs://…, any fsspec URL (wakachi[s3])"
     )
-    need.add_argument(
-        "files", nargs="*", metavar="FILE", help="corpus files or URLs (.gz, .zst, .xz are decompressed)"
-    )
+    need.add_argument("files", nargs="*", metavar="FILE", help="corpus files or URLs (.gz, .zst, .xz are decompressed)")
     pk.add_argument(
         "--format",
         choices=["bert", "roberta", "electra", "gpt2", "uer"],

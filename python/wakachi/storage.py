@@ -45,7 +45,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from wakachi._core import ConfigError, ShardError
 
@@ -66,7 +66,7 @@ def is_url(path: str | os.PathLike[str]) -> bool:
 def filesystem(url: str) -> tuple[Any, str]:
     """(fsspec filesystem, path within it) of `url`."""
     try:
-        import fsspec
+        import fsspec  # type: ignore[import-untyped]
     except ImportError:
         raise ConfigError(f"{url}: URLs need fsspec (and s3fs for s3://): pip install 'wakachi[s3]'") from None
     try:
@@ -325,11 +325,13 @@ def pack_remote(cfg: Any, run_local: Callable[[Any], dict[str, Any]]) -> dict[st
 class ShardCache:
     """A bounded local cache of a remote shard directory, feeding the loader's core (`fetch`)."""
 
-    _shared: dict[tuple[str, str], ShardCache] = {}
-    _shared_lock = threading.Lock()
+    _shared: ClassVar[dict[tuple[str, str], ShardCache]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     @classmethod
-    def open(cls, url: str, cache_dir: str | os.PathLike[str] | None = None, max_bytes: int | None = None) -> ShardCache:
+    def open(
+        cls, url: str, cache_dir: str | os.PathLike[str] | None = None, max_bytes: int | None = None
+    ) -> ShardCache:
         """The process's cache of `url` (one per URL and directory, shared by its loaders); the
         manifest is downloaded again on each open."""
         if cache_dir is None:
@@ -357,7 +359,7 @@ class ShardCache:
         self.objects.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.manifest: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a done future's callback may run inside `_ensure`
         self._inflight: dict[int, Future[Path]] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wakachi-fetch")
         self._recent: list[int] = []  # the last shards handed to readers (still mapped there)
@@ -425,12 +427,15 @@ class ShardCache:
         if fut is None:
             fut = self._pool.submit(self._download, i)
             self._inflight[i] = fut
-            fut.add_done_callback(lambda _f, i=i: self._done(i))
+            fut.add_done_callback(self._done_callback(i))
         return fut
 
-    def _done(self, i: int) -> None:
-        with self._lock:
-            self._inflight.pop(i, None)
+    def _done_callback(self, i: int) -> Callable[[Future[Path]], None]:
+        def done(_f: Future[Path]) -> None:
+            with self._lock:
+                self._inflight.pop(i, None)
+
+        return done
 
     def fetch(self, i: int, upcoming: Sequence[int] = ()) -> str:
         """The local path of shard `i` (downloaded and verified if needed); starts downloading
