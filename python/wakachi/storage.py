@@ -7,7 +7,8 @@ an S3-compatible server) — wakachi passes nothing of its own. Plain paths neve
 
 **pack** (`wakachi pack -o s3://bucket/prefix/ …`, inputs may be URLs too):
 
-- inputs given as URLs are **staged**: downloaded once into `<cache>/inputs/` (reused
+- inputs given as URLs (`s3://bucket/corpus/part-*.txt` patterns expand to the matching objects,
+  sorted) are **staged**: downloaded once into `<cache>/inputs/` (reused
   while the object's version key, e.g. its ETag, is unchanged), then packed as local files;
 - the core packs into a local **staging directory** (`<cache>/staging/<hash of the URL>`),
   exactly as it packs a local output, so resume works as there; a thread **uploads each shard as
@@ -110,7 +111,7 @@ def stage_inputs(inputs: Sequence[str], root: Path | None = None) -> list[str]:
     """Local paths of `inputs`: URLs downloaded into the cache (kept while the object's version
     key is unchanged, so a rerun packs the same local files), plain paths as they are."""
     out = []
-    for src in inputs:
+    for src in _expand(inputs):
         if not is_url(src):
             out.append(src)
             continue
@@ -132,6 +133,23 @@ def stage_inputs(inputs: Sequence[str], root: Path | None = None) -> list[str]:
             os.replace(tmp, local)
             _atomic_write_bytes(record, json.dumps(version).encode())
         out.append(str(local))
+    return out
+
+
+def _expand(inputs: Sequence[str]) -> list[str]:
+    """URLs with `*`, `?` or `[` expanded to the objects they match, sorted (a pattern matching
+    nothing is an error); other inputs as they are."""
+    out: list[str] = []
+    for src in inputs:
+        if not is_url(src) or not any(c in src for c in "*?["):
+            out.append(src)
+            continue
+        fs, path = filesystem(src)
+        scheme = src.split("://", 1)[0]
+        found = sorted(p for p in fs.glob(path) if fs.isfile(p))
+        if not found:
+            raise ConfigError(f"{src}: matches no object")
+        out += [f"{scheme}://{str(p).split('://', 1)[-1]}" for p in found]
     return out
 
 
