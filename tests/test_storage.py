@@ -13,6 +13,7 @@ test on 127.0.0.1 and stopped at its end, pass or fail.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -138,11 +139,37 @@ def test_pack_s3_to_s3_equals_local_and_the_loader_reads_the_same_batches(s3, di
     store = remote._remote[2]
     assert store.downloads > n, "the second epoch fetched evicted shards again"
     assert len(list((cache / "objects").glob("*.arrow"))) <= 5
-    # two ranks from the URL: their halves are the local ranks' halves
-    for rank in (0, 1):
-        a = batches(Loader(f"s3://{BUCKET}/rob/", rank=rank, world_size=2, batch_size=16, seed=4, cache_dir=cache))
-        b = batches(Loader(local, rank=rank, world_size=2, batch_size=16, seed=4))
-        assert a == b
+    # Two ranks of one node, two processes reading the URL at once through one node cache: each
+    # gets its local twin's half of every batch, and every shard is downloaded once on the node.
+    script = (
+        "import hashlib, json, sys\n"
+        "from wakachi.loader import Loader\n"
+        "ld = Loader(sys.argv[1], rank=int(sys.argv[2]), world_size=2, batch_size=16, seed=4, cache_dir=sys.argv[3])\n"
+        "out = [{k: v.tolist() if hasattr(v, 'tolist') else v for k, v in b.items()} for b in ld]\n"
+        "digest = hashlib.sha256(json.dumps(out).encode()).hexdigest()\n"
+        "print(json.dumps({'digest': digest, 'downloads': ld._remote[2].downloads}))\n"
+    )
+    node = tmp_path / "node-cache"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, f"s3://{BUCKET}/rob/", str(rank), str(node)],
+            env={**os.environ, "LOCAL_RANK": str(rank)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    for rank, res in enumerate(results):
+        want_rank = batches(Loader(local, rank=rank, world_size=2, batch_size=16, seed=4))
+        assert res["digest"] == hashlib.sha256(json.dumps(want_rank).encode()).hexdigest(), rank
+    assert sum(r["downloads"] for r in results) == n
+    assert not any((node / "held").iterdir()), "each process removes its links when it exits"
 
 
 def _train_cli(shards: str, tok: Path, out: Path) -> list[str]:
@@ -157,16 +184,26 @@ def _train_cli(shards: str, tok: Path, out: Path) -> list[str]:
 
 
 def test_train_reads_shards_from_s3(s3, dirs, tmp_path):
+    """`wakachi train --set data.shards=s3://…` trains with the losses of the local directory
+    (both runs at once, one thread each)."""
     s3.put(str(dirs["roberta"]) + "/", f"{BUCKET}/train/", recursive=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    runs = {}
-    for name, shards in (("local", str(dirs["roberta"])), ("s3", f"s3://{BUCKET}/train")):
-        out = tmp_path / name
-        r = subprocess.run(_train_cli(shards, dirs["tok"], out), env=env, capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr[-3000:]
-        runs[name] = [x["loss"] for x in read_metrics(out / "metrics.jsonl")]
-    assert len(runs["s3"]) == 3
-    assert runs["s3"] == runs["local"]
+    runs = {"local": str(dirs["roberta"]), "s3": f"s3://{BUCKET}/train"}
+    procs = {}
+    for name, shards in runs.items():
+        with open(tmp_path / f"{name}.log", "w") as log:
+            procs[name] = subprocess.Popen(_train_cli(shards, dirs["tok"], tmp_path / name), env=env, stderr=log)
+    for name, proc in procs.items():
+        try:
+            proc.wait(timeout=600)
+        finally:
+            proc.kill()
+        err = (tmp_path / f"{name}.log").read_text()
+        assert proc.returncode == 0, err[-3000:]
+        assert f"shards {runs[name]}" in err
+    losses = {name: [x["loss"] for x in read_metrics(tmp_path / name / "metrics.jsonl")] for name in runs}
+    assert len(losses["s3"]) == 3
+    assert losses["s3"] == losses["local"]
 
 
 def test_killed_pack_to_s3_resumes_without_duplicates(s3, dirs, tmp_path):

@@ -23,26 +23,30 @@ an S3-compatible server) — wakachi passes nothing of its own. Plain paths neve
   `overwrite`; one holding a complete set (`manifest.json`) is refused unless `overwrite`.
 
 **Loader** (`Loader("s3://bucket/prefix/")`, `wakachi train --set data.shards=s3://…`): the manifest
-is downloaded into a local cache directory (`<cache>/shards/<hash of the URL>/rank<LOCAL_RANK>`);
-each shard is downloaded when the loader first needs it, the next two in reading order are
-downloaded ahead in the background, every download is checked against the manifest's size and
-sha256, and the files are kept in an LRU bounded by `cache_bytes` (`$WAKACHI_SHARD_CACHE_BYTES`,
-default 4 GiB; the shard being read, the ones ahead and the three the reader holds are never
-evicted, so the floor is five shards).
+is downloaded into a local cache directory (`<cache>/shards/<hash of the URL>`, one per node:
+its ranks share it, see `ShardCache`); each shard is downloaded when a loader first needs it (once
+per node), the next two in reading order are downloaded ahead in the background, every download
+is checked against the manifest's size and sha256, and the files are kept in an LRU bounded by
+`cache_bytes` (`$WAKACHI_SHARD_CACHE_BYTES`, default 4 GiB; the shard being read, the ones ahead
+and the three a reader holds are never evicted, so the floor is five shards, plus up to three a
+process still holds after another evicted them).
 
 `<cache>` is `$WAKACHI_STORAGE_CACHE`, else wakachi's cache directory (`$WAKACHI_CACHE_DIR`, …).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import fcntl
 import hashlib
+import itertools
 import json
 import os
 import shutil
+import socket
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -341,10 +345,20 @@ def pack_remote(cfg: Any, run_local: Callable[[Any], dict[str, Any]]) -> dict[st
 
 
 class ShardCache:
-    """A bounded local cache of a remote shard directory, feeding the loader's core (`fetch`)."""
+    """A bounded local cache of a remote shard directory, feeding the loader's core (`fetch`).
+
+    One directory serves every process of a node that reads the URL (the ranks of a node read the
+    same shards): `objects/<sha256>.arrow` are the shared, verified files, downloaded once per
+    node (an exclusive `flock` on `objects/<sha256>.lock` while one process downloads; the others
+    then find the file); recency is the file's mtime, and eviction, under `cache.lock`, removes
+    the least recently used beyond the budget. A process hands its reader a hard link in its own
+    `held/<host>-<pid>-<n>/` (beside its copy of the manifest), so a shard another process evicts
+    stays whole for the reader that holds it; links beyond the shards it reads or holds are dropped.
+    """
 
     _shared: ClassVar[dict[tuple[str, str], ShardCache]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+    _count: ClassVar[itertools.count[int]] = itertools.count()
 
     @classmethod
     def open(
@@ -353,8 +367,7 @@ class ShardCache:
         """The process's cache of `url` (one per URL and directory, shared by its loaders); the
         manifest is downloaded again on each open."""
         if cache_dir is None:
-            local_rank = os.environ.get("LOCAL_RANK", "0")
-            cache_dir = cache_root() / "shards" / _key(url) / f"rank{local_rank}"
+            cache_dir = cache_root() / "shards" / _key(url)
         if max_bytes is None:
             max_bytes = int(os.environ.get("WAKACHI_SHARD_CACHE_BYTES", DEFAULT_CACHE_BYTES))
         key = (url.rstrip("/"), os.fspath(cache_dir))
@@ -372,23 +385,27 @@ class ShardCache:
             raise ConfigError(f"the shard cache needs a positive byte budget, not {max_bytes}")
         self.url = url.rstrip("/")
         self.fs, self.root = filesystem(url)
-        self.dir = directory
         self.objects = directory / "objects"
         self.objects.mkdir(parents=True, exist_ok=True)
+        host = socket.gethostname()
+        held = directory / "held"
+        held.mkdir(exist_ok=True)
+        for d in held.glob(f"{host}-*"):  # left by processes of this host that are gone
+            with contextlib.suppress(ValueError, IndexError):
+                if not _alive(int(d.name.rsplit("-", 2)[1])):
+                    shutil.rmtree(d, ignore_errors=True)
+        self.dir = held / f"{host}-{os.getpid()}-{next(self._count)}"
+        self.dir.mkdir()
+        self._lockfile = directory / "cache.lock"
         self.max_bytes = max_bytes
         self.manifest: dict[str, Any] = {}
         self._lock = threading.RLock()  # a done future's callback may run inside `_ensure`
         self._inflight: dict[int, Future[Path]] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wakachi-fetch")
         self._recent: list[int] = []  # the last shards handed to readers (still mapped there)
-        # LRU of files present: name → bytes (oldest first); leftovers of earlier runs count.
-        self._lru: OrderedDict[str, int] = OrderedDict()
-        for p in sorted(self.objects.glob("*.arrow"), key=lambda p: p.stat().st_mtime):
-            self._lru[p.name] = p.stat().st_size
-        for p in self.objects.glob("*.tmp*"):
-            p.unlink(missing_ok=True)
         self.downloads = 0
         self.downloaded_bytes = 0
+        atexit.register(self.close)
 
     def refresh_manifest(self) -> None:
         try:
@@ -405,42 +422,57 @@ class ShardCache:
     def _name(self, i: int) -> str:
         return f"{self.manifest['shards'][i]['sha256']}.arrow"
 
-    def _download(self, i: int) -> Path:
-        entry = self.manifest["shards"][i]
-        src = f"{self.root}/{entry['file']}"
-        dest = self.objects / self._name(i)
-        tmp = dest.with_name(f"{dest.name}.tmp{os.getpid()}-{threading.get_ident()}")
-        h = hashlib.sha256()
-        size = 0
+    def _present(self, i: int) -> Path | None:
+        path = self.objects / self._name(i)
         try:
-            with self.fs.open(src, "rb", block_size=CHUNK) as f, open(tmp, "wb") as out:
-                while chunk := f.read(CHUNK):
-                    h.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-            if size != int(entry["bytes"]):
-                raise ShardError(f"{self.url}/{entry['file']}: {size} bytes, the manifest says {entry['bytes']}")
-            if h.hexdigest() != entry["sha256"]:
-                raise ShardError(
-                    f"{self.url}/{entry['file']}: sha256 {h.hexdigest()} is not the manifest's {entry['sha256']}"
-                )
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
+            if path.stat().st_size == int(self.manifest["shards"][i]["bytes"]):
+                return path
+        except FileNotFoundError:
+            pass
+        return None
+
+    def _download(self, i: int) -> Path:
+        """Shard `i` into `objects/`, once per node: under the object's lock, a file another
+        process finished meanwhile is taken as it is."""
+        entry = self.manifest["shards"][i]
+        dest = self.objects / self._name(i)
+        with open(dest.with_suffix(".lock"), "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            found = self._present(i)
+            if found is not None:
+                os.utime(found)
+                return found
+            src = f"{self.root}/{entry['file']}"
+            tmp = dest.with_name(f"{dest.name}.tmp{os.getpid()}-{threading.get_ident()}")
+            h = hashlib.sha256()
+            size = 0
+            try:
+                with self.fs.open(src, "rb", block_size=CHUNK) as f, open(tmp, "wb") as out:
+                    while chunk := f.read(CHUNK):
+                        h.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+                if size != int(entry["bytes"]):
+                    raise ShardError(f"{self.url}/{entry['file']}: {size} bytes, the manifest says {entry['bytes']}")
+                if h.hexdigest() != entry["sha256"]:
+                    raise ShardError(
+                        f"{self.url}/{entry['file']}: sha256 {h.hexdigest()} is not the manifest's {entry['sha256']}"
+                    )
+                os.replace(tmp, dest)
+            finally:
+                tmp.unlink(missing_ok=True)
         with self._lock:
-            self._lru[dest.name] = size
-            self._lru.move_to_end(dest.name)
             self.downloads += 1
             self.downloaded_bytes += size
         return dest
 
     def _ensure(self, i: int) -> Future[Path] | Path:
-        """Under the lock: the file if present, else the (new or running) download's future."""
-        name = self._name(i)
-        if name in self._lru and (self.objects / name).exists():
-            self._lru.move_to_end(name)
-            return self.objects / name
-        self._lru.pop(name, None)
+        """Under the lock: the file if present (its recency renewed), else the download's future."""
+        found = self._present(i)
+        if found is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(found)
+                return found
         fut = self._inflight.get(i)
         if fut is None:
             fut = self._pool.submit(self._download, i)
@@ -456,36 +488,75 @@ class ShardCache:
         return done
 
     def fetch(self, i: int, upcoming: Sequence[int] = ()) -> str:
-        """The local path of shard `i` (downloaded and verified if needed); starts downloading
-        `upcoming` and evicts the least recently used files beyond the budget."""
+        """The local path of shard `i` (downloaded and verified if needed): a link of this
+        process's own, under the manifest's file name; starts downloading `upcoming` and evicts
+        beyond the budget."""
+        file = self.manifest["shards"][i]["file"]
+        held = self.dir / file
+        for _ in range(5):
+            with self._lock:
+                got = self._ensure(i)
+                for j in upcoming:
+                    self._ensure(j)
+            path = got if isinstance(got, Path) else got.result()
+            tmp = self.dir / f"{file}.tmp{threading.get_ident()}"
+            tmp.unlink(missing_ok=True)
+            try:
+                os.link(path, tmp)
+            except FileNotFoundError:
+                continue  # evicted by another process between its download and the link: again
+            os.replace(tmp, held)  # atomic: a reader opening `held` sees a whole shard
+            break
+        else:
+            raise ShardError(f"{self.url}/{file}: evicted by other processes again and again (cache too small?)")
         with self._lock:
-            got = self._ensure(i)
-            for j in upcoming:
-                self._ensure(j)
-        path = got if isinstance(got, Path) else got.result()
-        with self._lock:
-            self._lru[path.name] = path.stat().st_size
-            self._lru.move_to_end(path.name)
-            self._recent = [*(r for r in self._recent if r != i), i][-3:]
-            self._evict({self._name(k) for k in (i, *upcoming, *self._recent)})
-        return str(path)
+            # Links: the last few handed out (a reader opens its link right after this returns,
+            # and may hold three; loaders of this process share the directory). Eviction spares
+            # the reader's three, this one and those ahead.
+            self._recent = [*(r for r in self._recent if r != i), i][-8:]
+            keep = {self.manifest["shards"][k]["file"] for k in self._recent}
+            for link in self.dir.glob("*.arrow"):
+                if link.name not in keep:
+                    link.unlink(missing_ok=True)
+            self._evict({self._name(k) for k in (*upcoming, *self._recent[-3:])})
+        return str(held)
 
     def _evict(self, pinned: set[str]) -> None:
-        total = sum(self._lru.values())
-        for name in list(self._lru):
-            if total <= self.max_bytes:
-                return
-            if name in pinned:
-                continue
-            (self.objects / name).unlink(missing_ok=True)
-            total -= self._lru.pop(name)
+        """Removes the least recently used files of the node's cache beyond the budget, sparing
+        this process's pins (other processes' readers hold their own links)."""
+        with open(self._lockfile, "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            files = []
+            for p in self.objects.glob("*.arrow"):
+                with contextlib.suppress(FileNotFoundError):
+                    st = p.stat()
+                    files.append((st.st_mtime, p, st.st_size))
+            total = sum(f[2] for f in files)
+            for _mtime, p, size in sorted(files):
+                if total <= self.max_bytes:
+                    break
+                if p.name in pinned:
+                    continue
+                p.unlink(missing_ok=True)
+                p.with_suffix(".lock").unlink(missing_ok=True)
+                total -= size
 
     def cached_bytes(self) -> int:
-        with self._lock:
-            return sum(self._lru.values())
+        return sum(p.stat().st_size for p in self.objects.glob("*.arrow"))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def open_remote(
