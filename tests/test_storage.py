@@ -260,3 +260,30 @@ def test_corrupt_object_and_foreign_prefix_are_named(s3, dirs, tmp_path):
         pack(output=f"s3://{BUCKET}/foreign/", **kw)
     with pytest.raises(ConfigError, match="already holds a complete shard set"):
         pack(output=f"s3://{BUCKET}/bad/", **kw)
+
+
+def test_file_url_output_goes_through_temporary_names_and_matches_local(dirs, tmp_path, monkeypatch):
+    """A filesystem without atomic puts (`file://`, as a shared filesystem or HDFS would be):
+    each object is put under a temporary name and renamed; the set equals the local pack."""
+    import fsspec.implementations.local as local_fs
+
+    monkeypatch.setenv("WAKACHI_STORAGE_CACHE", str(tmp_path / "storage-cache"))
+    renamed: list[str] = []
+    mv = local_fs.LocalFileSystem.mv
+
+    def spy(self, path1, path2, *args, **kwargs):
+        renamed.append(Path(path2).name)
+        assert ".tmp" in Path(path1).name
+        return mv(self, path1, path2, *args, **kwargs)
+
+    monkeypatch.setattr(local_fs.LocalFileSystem, "mv", spy)
+    out = tmp_path / "remote"
+    kw = shard_fixtures.FORMATS["roberta"]
+    pack(tokenizer=str(dirs["tok"]), inputs=[str(shard_fixtures.ROOT_DIR / "kwdlc.txt")], output=f"file://{out}", **kw)
+    files = [e["file"] for e in load_manifest(dirs["roberta"])["shards"]]
+    assert renamed == [*files, "manifest.json"]  # the manifest last
+    assert sorted(p.name for p in out.iterdir()) == sorted([*files, "manifest.json"])
+    for name in files:
+        assert (out / name).read_bytes() == (dirs["roberta"] / name).read_bytes()
+    got = batches(Loader(f"file://{out}", batch_size=16, seed=2, cache_dir=tmp_path / "c"))
+    assert got == batches(Loader(dirs["roberta"], batch_size=16, seed=2))

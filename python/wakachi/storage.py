@@ -206,6 +206,8 @@ class Uploader:
     def prepare(self) -> None:
         """Checks the prefix before the run: empty, or an interrupted upload of this same run
         (whose staging directory is still here); `overwrite` clears it, manifest first."""
+        if not self.atomic_put:  # a filesystem with directories (object stores have prefixes)
+            self.fs.makedirs(self.root, exist_ok=True)
         listing = self._listing()
         ours = {n for n in listing if n.startswith("shard-") or n in (MANIFEST, UPLOAD_RECORD)}
         if self.overwrite:
