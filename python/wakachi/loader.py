@@ -29,9 +29,9 @@ state = loader.state_dict()                         # {"epoch", "samples", ...}:
   head can run on those rows only; `row_ids`, each row's number in the directory. Padded to the longest row rounded up to `pad_multiple` (8), or to
   `pad_to`. Tensors wrap the core's memory without a copy (`int64`).
 - **URLs** (`s3://bucket/prefix/`, any fsspec URL): the manifest is read into a local cache
-  directory (`cache_dir`) and each shard is downloaded when first needed, the next ones ahead,
-  sha256-checked, in an LRU of `cache_bytes` (see `wakachi.storage`). Batches are the same as
-  from a local copy.
+  directory (`cache_dir`, by default one per URL that the ranks of a node share) and each shard
+  is downloaded when first needed (once per node), the next ones ahead, sha256-checked, in an LRU
+  of `cache_bytes` (see `wakachi.storage`). Batches are the same as from a local copy.
 """
 
 from __future__ import annotations
