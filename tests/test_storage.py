@@ -125,8 +125,9 @@ def test_pack_s3_to_s3_equals_local_and_the_loader_reads_the_same_batches(s3, di
     assert n >= 10
     assert report["output_dir"] == f"s3://{BUCKET}/rob/" and report["upload"]["uploaded"] == n
     assert_same_shards(objects(s3, "rob"), local)
-    # the staging directory is gone once the manifest is up
+    # the staging directory and the staged input are gone once the manifest is up
     assert not any((tmp_path / "storage-cache" / "staging").iterdir())
+    assert not any((tmp_path / "storage-cache" / "inputs").iterdir())
 
     # A cache of one byte holds only what the reader pins (the shard read, 2 ahead, 3 held).
     cache = tmp_path / "shard-cache"

@@ -8,15 +8,17 @@ an S3-compatible server) — wakachi passes nothing of its own. Plain paths neve
 **pack** (`wakachi pack -o s3://bucket/prefix/ …`, inputs may be URLs too):
 
 - inputs given as URLs (`s3://bucket/corpus/part-*.txt` patterns expand to the matching objects,
-  sorted) are **staged**: downloaded once into `<cache>/inputs/` (reused
-  while the object's version key, e.g. its ETag, is unchanged), then packed as local files;
+  sorted) are **staged**: downloaded into `<cache>/inputs/` and packed as local files (the core
+  reads local files); a rerun after an interruption reuses them while the object's version key
+  (e.g. its ETag) is unchanged, and they are removed when the pack succeeds;
 - the core packs into a local **staging directory** (`<cache>/staging/<hash of the URL>`),
   exactly as it packs a local output, so resume works as there; a thread **uploads each shard as
   soon as the manifest lists it** (the core lists a shard only once it is whole), the rest at the
   end, then **`manifest.json` last**: a reader never sees a partial set. Each object is written
   atomically (object stores: one PUT or a completed multipart upload; other filesystems: a
   temporary name, then a rename). The staging directory holds the whole output until the upload
-  ends (the core verifies its shards on resume), then it is removed.
+  ends (the core verifies its shards on resume), then it is removed (`WAKACHI_KEEP_STAGING=1`
+  keeps it and the staged inputs).
 - a rerun after a kill resumes the staging run, skips the objects already uploaded (same size,
   under the same run's `_wakachi_upload.json`, which names the run's identity) and uploads the
   rest; no duplicate or missing shard. A prefix holding another run's objects is refused unless
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import hashlib
 import itertools
 import json
@@ -112,10 +113,10 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def stage_inputs(inputs: Sequence[str], root: Path | None = None) -> list[str]:
-    """Local paths of `inputs`: URLs downloaded into the cache (kept while the object's version
-    key is unchanged, so a rerun packs the same local files), plain paths as they are."""
+    """Local paths of `inputs` (no patterns): URLs downloaded into the cache (kept while the
+    object's version key is unchanged, so a rerun packs the same local files), paths as they are."""
     out = []
-    for src in _expand(inputs):
+    for src in inputs:
         if not is_url(src):
             out.append(src)
             continue
@@ -318,27 +319,34 @@ def pack_remote(cfg: Any, run_local: Callable[[Any], dict[str, Any]]) -> dict[st
     """`pack` with URL inputs and/or a URL output (see the module docstring)."""
     import dataclasses
 
-    inputs = stage_inputs(cfg.inputs)
+    sources = _expand(cfg.inputs)
+    inputs = stage_inputs(sources)
     local = dataclasses.replace(cfg, inputs=tuple(inputs))
     if not is_url(cfg.output):
-        return run_local(local)
-    staging = staging_dir(cfg.output)
-    up = Uploader(cfg.output, staging, cfg.overwrite)
-    up.prepare()
-    staging.mkdir(parents=True, exist_ok=True)
-    up.start()
-    try:
-        report = run_local(dataclasses.replace(local, output=str(staging), overwrite=cfg.overwrite))
-    finally:
-        up.stop()
-    t0 = time.perf_counter()
-    up.finish()
-    report["output_dir"] = cfg.output
-    report["upload"] = {
-        "uploaded": len(up.uploaded),
-        "skipped": len(up.skipped),
-        "seconds_after_pack": time.perf_counter() - t0,
-    }
+        report = run_local(local)
+    else:
+        staging = staging_dir(cfg.output)
+        up = Uploader(cfg.output, staging, cfg.overwrite)
+        up.prepare()
+        staging.mkdir(parents=True, exist_ok=True)
+        up.start()
+        try:
+            report = run_local(dataclasses.replace(local, output=str(staging), overwrite=cfg.overwrite))
+        finally:
+            up.stop()
+        t0 = time.perf_counter()
+        up.finish()
+        report["output_dir"] = cfg.output
+        report["upload"] = {
+            "uploaded": len(up.uploaded),
+            "skipped": len(up.skipped),
+            "seconds_after_pack": time.perf_counter() - t0,
+        }
+    if not os.environ.get("WAKACHI_KEEP_STAGING"):
+        # Done: a rerun has nothing to resume, so the staged copies of URL inputs go too.
+        for src, path in zip(sources, inputs, strict=True):
+            if is_url(src):
+                shutil.rmtree(Path(path).parent, ignore_errors=True)
     return report
 
 
@@ -439,7 +447,7 @@ class ShardCache:
         entry = self.manifest["shards"][i]
         dest = self.objects / self._name(i)
         with open(dest.with_suffix(".lock"), "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _flock(lock)
             found = self._present(i)
             if found is not None:
                 os.utime(found)
@@ -527,7 +535,7 @@ class ShardCache:
         """Removes the least recently used files of the node's cache beyond the budget, sparing
         this process's pins (other processes' readers hold their own links)."""
         with open(self._lockfile, "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _flock(lock)
             files = []
             for p in self.objects.glob("*.arrow"):
                 with contextlib.suppress(FileNotFoundError):
@@ -549,6 +557,13 @@ class ShardCache:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _flock(f: Any) -> None:
+    """An exclusive lock on an open file, released when it is closed (POSIX)."""
+    import fcntl
+
+    fcntl.flock(f, fcntl.LOCK_EX)
 
 
 def _alive(pid: int) -> bool:
