@@ -254,6 +254,8 @@ def test_corrupt_object_and_foreign_prefix_are_named(s3, dirs, tmp_path):
     loader = Loader(f"s3://{BUCKET}/bad", batch_size=16, shuffle=False, cache_dir=tmp_path / "c")
     with pytest.raises(ShardError, match=r"shard-00001\.arrow.*sha256 [0-9a-f]{64} is not the manifest's"):
         batches(loader)
+    with pytest.raises(ShardError, match=r"nothing/manifest\.json: missing: not a shard directory"):
+        Loader(f"s3://{BUCKET}/nothing", batch_size=16)
     # a complete set, and shard objects of another run, are not overwritten without being told
     s3.pipe_file(f"{BUCKET}/foreign/shard-00000.arrow", b"not ours")
     kw = {"tokenizer": str(dirs["tok"]), "inputs": [str(shard_fixtures.ROOT_DIR / "kwdlc.txt")], **ROBERTA}

@@ -48,12 +48,12 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
-from wakachi._core import ConfigError, ShardError
+from wakachi._core import ConfigError, ShardError, WakachiError
 
 MANIFEST = "manifest.json"
 UPLOAD_RECORD = "_wakachi_upload.json"
@@ -100,6 +100,18 @@ def cache_root() -> Path:
 
     env = os.environ.get("WAKACHI_STORAGE_CACHE")
     return Path(env) if env else default_cache_dir()
+
+
+@contextlib.contextmanager
+def storage_errors(where: str) -> Iterator[None]:
+    """A filesystem driver's own exceptions (botocore's `NoCredentialsError`, `ClientError`…) as
+    one `OSError` naming `where`; wakachi's errors, `OSError`s and Ctrl-C pass as they are."""
+    try:
+        yield
+    except (WakachiError, OSError, KeyboardInterrupt):
+        raise
+    except Exception as e:
+        raise OSError(f"{where}: {type(e).__name__}: {e}") from e
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -319,15 +331,17 @@ def pack_remote(cfg: Any, run_local: Callable[[Any], dict[str, Any]]) -> dict[st
     """`pack` with URL inputs and/or a URL output (see the module docstring)."""
     import dataclasses
 
-    sources = _expand(cfg.inputs)
-    inputs = stage_inputs(sources)
+    with storage_errors("inputs"):
+        sources = _expand(cfg.inputs)
+        inputs = stage_inputs(sources)
     local = dataclasses.replace(cfg, inputs=tuple(inputs))
     if not is_url(cfg.output):
         report = run_local(local)
     else:
         staging = staging_dir(cfg.output)
-        up = Uploader(cfg.output, staging, cfg.overwrite)
-        up.prepare()
+        with storage_errors(cfg.output):
+            up = Uploader(cfg.output, staging, cfg.overwrite)
+            up.prepare()
         staging.mkdir(parents=True, exist_ok=True)
         up.start()
         try:
@@ -335,7 +349,8 @@ def pack_remote(cfg: Any, run_local: Callable[[Any], dict[str, Any]]) -> dict[st
         finally:
             up.stop()
         t0 = time.perf_counter()
-        up.finish()
+        with storage_errors(cfg.output):
+            up.finish()
         report["output_dir"] = cfg.output
         report["upload"] = {
             "uploaded": len(up.uploaded),
@@ -580,5 +595,6 @@ def open_remote(
     url: str, cache_dir: str | os.PathLike[str] | None, max_bytes: int | None
 ) -> tuple[str, Callable[[int, list[int]], str], ShardCache]:
     """For `wakachi.loader.Loader`: the local directory holding the manifest, and the fetcher."""
-    cache = ShardCache.open(url, cache_dir, max_bytes)
+    with storage_errors(url):
+        cache = ShardCache.open(url, cache_dir, max_bytes)
     return str(cache.dir), cache.fetch, cache
