@@ -52,15 +52,16 @@ def env() -> dict[str, str]:
 
 
 def test_two_torchrun_nodes_give_the_losses_of_one_process(dirs, tmp_path):
+    """The single-process run goes at the same time as the two nodes (one thread each)."""
     one = tmp_path / "one"
-    r = subprocess.run([sys.executable, *train_args(dirs, one)], env=env(), capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-
     two = tmp_path / "two"
     port = free_port()
-    agents = []
+    procs: list[subprocess.Popen[bytes]] = []  # the single process, then the node agents
     logs = []
     try:
+        log = open(tmp_path / "one.log", "w+")  # noqa: SIM115 (closed below)
+        logs.append(log)
+        procs.append(subprocess.Popen([sys.executable, *train_args(dirs, one)], env=env(), stdout=log, stderr=log))
         for node in (0, 1):
             log = open(tmp_path / f"node{node}.log", "w+")  # noqa: SIM115 (closed below)
             logs.append(log)
@@ -72,22 +73,25 @@ def test_two_torchrun_nodes_give_the_losses_of_one_process(dirs, tmp_path):
                 "--rdzv-conf", f"is_host={1 if node == 0 else 0}",
                 *train_args(dirs, two),
             ]  # fmt: skip
-            agents.append(subprocess.Popen(cmd, env=env(), stdout=log, stderr=subprocess.STDOUT))
+            procs.append(subprocess.Popen(cmd, env=env(), stdout=log, stderr=subprocess.STDOUT))
         deadline = time.time() + 600
-        while time.time() < deadline and any(a.poll() is None for a in agents):
-            if any(a.poll() not in (None, 0) for a in agents):
+        while time.time() < deadline and any(p.poll() is None for p in procs):
+            if any(p.poll() not in (None, 0) for p in procs):
                 break
             time.sleep(0.2)
     finally:
-        for a in agents:  # stopped on any outcome: a failed agent leaves the other waiting
-            if a.poll() is None:
-                a.kill()
-            a.wait()
+        for p in procs:  # stopped on any outcome: a failed agent leaves the other waiting
+            if p.poll() is None:
+                p.kill()
+            p.wait()
         outputs = []
         for log in logs:
             log.seek(0)
             outputs.append(log.read())
             log.close()
+    single, *agents = procs
+    assert single.returncode == 0, outputs[0][-3000:]
+    outputs = outputs[1:]
     for node, (a, text) in enumerate(zip(agents, outputs, strict=True)):
         assert a.returncode == 0, f"node {node}:\n{text[-3000:]}"
     assert "world 2 × cpu" in outputs[0] + outputs[1], outputs[0][-2000:]
