@@ -205,6 +205,7 @@ class Uploader:
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._start_stamp: tuple[int, int] | None = None
 
     def remote(self, name: str) -> str:
         return f"{self.root}/{name}"
@@ -276,20 +277,30 @@ class Uploader:
                 self.uploaded.append(name)
             self.done.add(name)
 
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.staging / MANIFEST).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
     def _watch(self) -> None:
+        """Uploads the shards the staging manifest lists, once this run's core has rewritten it
+        (a manifest left by an earlier run with other settings is not this run's until the core
+        has accepted it); what is left, `finish` uploads after a successful run."""
         listing = self._listing() if self.resume else None
         try:
-            while True:
-                stopping = self._stop.wait(0.5)
+            while not self._stop.wait(0.5):
+                if self._stamp() == self._start_stamp:
+                    continue
                 m = _read_manifest(self.staging)
                 if m is not None and m.get("shards"):
                     self._sync(m, listing)
-                if stopping:
-                    return
         except BaseException as e:  # handed to the main thread by finish()
             self.error = e
 
     def start(self) -> None:
+        self._start_stamp = self._stamp()
         self._thread = threading.Thread(target=self._watch, name="wakachi-upload", daemon=True)
         self._thread.start()
 
