@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyByteArray, PyDict};
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
+use wakachi_core::encode::inputs::{self, InputsOptions, Padding, Truncation};
 use wakachi_core::encode::sentencepiece::Flavour;
 use wakachi_core::encode::{self as core_encode, AnyTokenizer, BertJapanese, Encoding, SentencePiece};
 use wakachi_core::pipeline;
@@ -31,6 +32,41 @@ pub fn tokenizer_mecab_dic(py: Python<'_>, dir: PathBuf) -> PyResult<Option<(&'s
     })
 }
 
+/// The MeCab dictionary that the JSON text of a `tokenizer_config.json` names (`origin` names it
+/// in errors); as [`tokenizer_mecab_dic`].
+#[pyfunction]
+pub fn config_mecab_dic(origin: PathBuf, config_json: &str) -> PyResult<Option<(&'static str, String)>> {
+    let cfg = TokenizerConfig::parse(origin, config_json).map_err(crate::error::to_py)?;
+    Ok(match cfg.mecab_dic {
+        Some(DictRef::Named(n)) => Some(("name", n)),
+        Some(DictRef::Path(p)) => Some(("path", p.display().to_string())),
+        None => None,
+    })
+}
+
+/// A `bytearray` holding `values` in native byte order (numpy reads it with `frombuffer`).
+fn byte_array<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    values: &[T],
+    bytes: impl Fn(T) -> [u8; N],
+) -> PyResult<Bound<'py, PyByteArray>> {
+    PyByteArray::new_with(py, values.len() * N, |buf| {
+        for (chunk, &v) in buf.chunks_exact_mut(N).zip(values) {
+            chunk.copy_from_slice(&bytes(v));
+        }
+        Ok(())
+    })
+}
+
+fn bert_japanese(tok: &AnyTokenizer) -> PyResult<&BertJapanese> {
+    match tok {
+        AnyTokenizer::BertJapanese(t) => Ok(t),
+        AnyTokenizer::SentencePiece(_) => {
+            Err(pyo3::exceptions::PyTypeError::new_err("only a BertJapaneseTokenizer gives offsets and model inputs"))
+        }
+    }
+}
+
 fn encode_one(tok: &AnyTokenizer, text: &str) -> Encoding {
     let mut e = Encoding::default();
     tok.worker().encode(text, &mut e);
@@ -44,6 +80,24 @@ impl PyTokenizer {
     #[pyo3(signature = (dir, dicdir, cache_dir))]
     fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
         let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))?;
+        Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
+    }
+
+    /// A `BertJapaneseTokenizer` from the JSON text of its config (`origin` names it in errors)
+    /// and its `vocab.txt`.
+    #[staticmethod]
+    #[pyo3(signature = (origin, config_json, vocab, dicdir, cache_dir))]
+    fn from_config(
+        py: Python<'_>,
+        origin: PathBuf,
+        config_json: String,
+        vocab: PathBuf,
+        dicdir: Option<PathBuf>,
+        cache_dir: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let inner = run(py, |_| {
+            BertJapanese::from_config(&origin, &config_json, &vocab, dicdir.as_deref(), &MecabOptions { cache_dir })
+        })?;
         Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
     }
 
@@ -97,6 +151,118 @@ impl PyTokenizer {
             let e = encode_one(&self.inner, text);
             e.ids.iter().map(|&i| self.inner.token(i).unwrap_or_default()).collect()
         })
+    }
+
+    /// The added tokens cut out of the text before word tokenization, `(content, id)`.
+    fn added_tokens(&self) -> PyResult<Vec<(String, u32)>> {
+        Ok(bert_japanese(&self.inner)?.added_tokens())
+    }
+
+    /// Ids, word ids and the `(start, end)` character range of each token in `text`;
+    /// `split_special_tokens` (default: the config's) as in transformers.
+    #[pyo3(signature = (text, split_special_tokens=None))]
+    #[allow(clippy::type_complexity)]
+    fn encode_with_offsets(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        split_special_tokens: Option<bool>,
+    ) -> PyResult<(Vec<u32>, Vec<u32>, Vec<(usize, usize)>)> {
+        let tok = bert_japanese(&self.inner)?;
+        let cut = !split_special_tokens.unwrap_or(tok.config().split_special_tokens);
+        Ok(py.detach(|| {
+            let (mut e, mut offsets) = (Encoding::default(), Vec::new());
+            tok.worker().encode_with_offsets(text, cut, &mut e, &mut offsets);
+            (e.ids, e.word_ids, offsets)
+        }))
+    }
+
+    /// The tokens of `text` with `split_special_tokens` set as given (transformers' `_tokenize`
+    /// when true: added tokens in the text are not kept whole).
+    fn tokenize_split(&self, py: Python<'_>, text: &str, split_special_tokens: bool) -> PyResult<Vec<String>> {
+        let tok = bert_japanese(&self.inner)?;
+        Ok(py.detach(|| {
+            let mut e = Encoding::default();
+            tok.worker().encode_cut(text, !split_special_tokens, &mut e);
+            e.ids.iter().map(|&i| tok.token(i).unwrap_or_default().to_string()).collect()
+        }))
+    }
+
+    /// transformers' model inputs of `firsts` (paired with `seconds`, which may be empty or
+    /// hold `None`): a dict of `bytearray`s (int64: starts, lengths, input_ids, token_type_ids,
+    /// special_tokens_mask, attention_mask, offsets; int32: word_ids, sequence_ids; uint8: pairs)
+    /// and `longest_first_pair_truncated`.
+    #[pyo3(signature = (firsts, seconds, *, add_special_tokens, cls, sep, truncation, max_length, truncate_left,
+                        padding, pad_to_multiple_of, pad_left, pad_id, pad_type_id, offsets, split_special_tokens,
+                        threads))]
+    #[allow(clippy::too_many_arguments)]
+    fn model_inputs<'py>(
+        &self,
+        py: Python<'py>,
+        firsts: Vec<String>,
+        seconds: Vec<Option<String>>,
+        add_special_tokens: bool,
+        cls: u32,
+        sep: u32,
+        truncation: &str,
+        max_length: Option<usize>,
+        truncate_left: bool,
+        padding: &str,
+        pad_to_multiple_of: Option<usize>,
+        pad_left: bool,
+        pad_id: u32,
+        pad_type_id: u32,
+        offsets: bool,
+        split_special_tokens: bool,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let tok = bert_japanese(&self.inner)?;
+        let bad = |what: &str, v: &str| pyo3::exceptions::PyValueError::new_err(format!("unknown {what} {v:?}"));
+        let truncation = match truncation {
+            "do_not_truncate" => Truncation::None,
+            "longest_first" => Truncation::LongestFirst,
+            "only_first" => Truncation::OnlyFirst,
+            "only_second" => Truncation::OnlySecond,
+            t => return Err(bad("truncation", t)),
+        };
+        let padding = match padding {
+            "do_not_pad" => Padding::None,
+            "longest" => Padding::Longest,
+            "max_length" => Padding::MaxLength,
+            p => return Err(bad("padding", p)),
+        };
+        let opts = InputsOptions {
+            add_special_tokens,
+            cls,
+            sep,
+            truncation,
+            max_length,
+            truncate_left,
+            padding,
+            pad_to_multiple_of,
+            pad_left,
+            pad_id,
+            pad_type_id,
+            offsets,
+            cut_added: !split_special_tokens,
+        };
+        let m = run(py, |_| inputs::model_inputs(tok, &firsts, &seconds, &opts, threads))?;
+        let d = PyDict::new(py);
+        let i64s = |v: &[i64]| byte_array(py, v, i64::to_ne_bytes);
+        let usizes: Vec<i64> = m.starts.iter().map(|&x| x as i64).collect();
+        d.set_item("starts", i64s(&usizes)?)?;
+        let lengths: Vec<i64> = m.lengths.iter().map(|&x| x as i64).collect();
+        d.set_item("lengths", i64s(&lengths)?)?;
+        d.set_item("pairs", byte_array(py, &m.pairs, |b| [u8::from(b)])?)?;
+        d.set_item("input_ids", i64s(&m.input_ids)?)?;
+        d.set_item("token_type_ids", i64s(&m.type_ids)?)?;
+        d.set_item("special_tokens_mask", i64s(&m.special_mask)?)?;
+        d.set_item("attention_mask", i64s(&m.attention)?)?;
+        d.set_item("offsets", i64s(&m.offsets)?)?;
+        d.set_item("word_ids", byte_array(py, &m.word_ids, i32::to_ne_bytes)?)?;
+        d.set_item("sequence_ids", byte_array(py, &m.sequence_ids, i32::to_ne_bytes)?)?;
+        d.set_item("longest_first_pair_truncated", m.longest_first_pair_truncated)?;
+        Ok(d)
     }
 
     #[pyo3(signature = (texts, threads=0))]
