@@ -138,15 +138,27 @@ class WakachiEncoding:
 
 
 class _Encodings(Sequence[WakachiEncoding]):
-    """The rows of one call, built on access from the core's flat arrays (picklable)."""
+    """The rows of one call, built on access from the core's flat arrays (picklable): padded
+    `input_ids` (row `i` is `starts[i]:starts[i+1]`), per-token `word_ids`, `sequence_ids` and
+    `offsets` without padding (`token_starts`)."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], starts: np.ndarray, id_tokens: list[str]) -> None:
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        id_tokens: list[str],
+        *,
+        pad_left: bool,
+        add_special_tokens: bool,
+        pad_type_id: int,
+    ) -> None:
         self._arrays = arrays
-        self._starts = starts
         self._id_tokens = id_tokens
+        self._pad_left = pad_left
+        self._add_special_tokens = add_special_tokens
+        self._pad_type_id = pad_type_id
 
     def __len__(self) -> int:
-        return len(self._starts) - 1
+        return len(self._arrays["starts"]) - 1
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
@@ -156,23 +168,41 @@ class _Encodings(Sequence[WakachiEncoding]):
             i += n
         if not 0 <= i < n:
             raise IndexError(i)
-        a, b = int(self._starts[i]), int(self._starts[i + 1])
-        row = {k: v[a:b].tolist() for k, v in self._arrays.items() if k != "offsets"}
-        offs = self._arrays.get("offsets")
-        offsets = [tuple(p) for p in offs[a:b].tolist()] if offs is not None else []
-        ids = row["input_ids"]
-        seq = [None if s < 0 else s for s in row["sequence_ids"]]
+        arr = self._arrays
+        a, b = int(arr["starts"][i]), int(arr["starts"][i + 1])
+        ta, tb = int(arr["token_starts"][i]), int(arr["token_starts"][i + 1])
+        ids = arr["input_ids"][a:b].tolist()
+        real = tb - ta
+        pad = (b - a) - real
+        seq: list[int | None] = [None if s < 0 else s for s in arr["sequence_ids"][ta:tb].tolist()]
+        words: list[int | None] = [None if w < 0 else w for w in arr["word_ids"][ta:tb].tolist()]
+        offs = arr.get("offsets")
+        offsets: list[tuple[int, int]] = [(0, 0)] * real
+        if offs is not None:
+            offsets = [(int(p[0]), int(p[1])) for p in offs[ta:tb].tolist()]
+        n0 = sum(s == 0 for s in seq)
+        pair = any(s == 1 for s in seq) or (self._add_special_tokens and real - n0 == 3)
+        if self._add_special_tokens and pair:
+            types = [0] * (n0 + 2) + [1] * (real - n0 - 2)
+        else:
+            types = [0] * real
+        special = [1 if s is None else 0 for s in seq]
+        attention = [1] * real
+
+        def padded(values: list[Any], fill: Any) -> list[Any]:
+            return [fill] * pad + values if self._pad_left else values + [fill] * pad
+
         n_tokens = len(self._id_tokens)
         return WakachiEncoding(
             ids=ids,
-            type_ids=row["token_type_ids"],
-            attention_mask=row["attention_mask"],
-            special_tokens_mask=row["special_tokens_mask"],
-            word_ids=[None if w < 0 else w for w in row["word_ids"]],
-            sequence_ids=seq,
-            offsets=offsets,
+            type_ids=padded(types, self._pad_type_id),
+            attention_mask=padded(attention, 0),
+            special_tokens_mask=padded(special, 1),
+            word_ids=padded(words, None),
+            sequence_ids=padded(seq, None),
+            offsets=padded(offsets, (0, 0)),
             tokens=[self._id_tokens[t] if 0 <= t < n_tokens else "" for t in ids],
-            n_sequences=2 if any(s == 1 for s in seq) else 1,
+            n_sequences=2 if pair else 1,
         )
 
     def __iter__(self) -> Iterator[WakachiEncoding]:
@@ -458,23 +488,27 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
             pad_type_id=self.pad_token_type_id,
             offsets=return_offsets_mapping,
             split_special_tokens=split,
+            type_ids=bool(return_token_type_ids),
+            special_mask=bool(return_special_tokens_mask),
+            attention=bool(return_attention_mask),
             threads=self.num_threads if rows.batched else 1,
         )
         if res["longest_first_pair_truncated"]:
             _slow_logger.warning(_LONGEST_FIRST_WARNING)
-        starts = np.frombuffer(res["starts"], dtype=np.int64)
-        lengths = np.frombuffer(res["lengths"], dtype=np.int64)
+        arrays = {k: np.frombuffer(v, dtype=np.int64) for k, v in res.items() if k != "longest_first_pair_truncated"}
+        arrays["offsets"] = arrays["offsets"].reshape(-1, 2)
+        if not return_offsets_mapping:
+            del arrays["offsets"]
+        lengths = arrays["lengths"]
         if max_length is None and len(lengths):
             self._eventual_warn_about_too_long_sequence(range(int(lengths.max())), max_length, verbose)
-        arrays = {
-            k: np.frombuffer(res[k], dtype=np.int64)
-            for k in ("input_ids", "token_type_ids", "special_tokens_mask", "attention_mask")
-        }
-        arrays["word_ids"] = np.frombuffer(res["word_ids"], dtype=np.int32)
-        arrays["sequence_ids"] = np.frombuffer(res["sequence_ids"], dtype=np.int32)
-        if return_offsets_mapping:
-            arrays["offsets"] = np.frombuffer(res["offsets"], dtype=np.int64).reshape(-1, 2)
-        encodings = _Encodings(arrays, starts, self._id_tokens())
+        encodings = _Encodings(
+            arrays,
+            self._id_tokens(),
+            pad_left=side == "left",
+            add_special_tokens=add_special_tokens,
+            pad_type_id=self.pad_token_type_id,
+        )
         n_sequences = 2 if rows.seconds[0] is not None else 1
         names = ["input_ids"]
         if return_token_type_ids:
@@ -482,27 +516,27 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
         if return_special_tokens_mask:
             names.append("special_tokens_mask")
         if not rows.batched:
-            return self._single(arrays, names, return_attention_mask, return_length, return_tensors, encodings)
+            return self._single(encodings, names, return_attention_mask, return_length, return_tensors)
         if return_length:
             names.append("length")
         if return_attention_mask:
             names.append("attention_mask")
         if return_offsets_mapping:
             names.append("offset_mapping")
-        data = self._batch_data(arrays, starts, lengths, names, return_tensors)
+        data = self._batch_data(encodings, arrays, names, return_tensors)
         return BatchEncoding(data, encoding=encodings, tensor_type=return_tensors, n_sequences=n_sequences)  # type: ignore[arg-type]
 
     def _batch_data(
         self,
+        encodings: _Encodings,
         arrays: dict[str, np.ndarray],
-        starts: np.ndarray,
-        lengths: np.ndarray,
         names: list[str],
         return_tensors: str | TensorType | None,
     ) -> dict[str, Any]:
         """The batch's values: 2-D arrays or tensors when every row has the same length and
         tensors were asked for, lists of lists otherwise (BatchEncoding converts them as it does
         the slow tokenizer's)."""
+        starts = arrays["starts"]
         n = len(starts) - 1
         widths = np.diff(starts)
         uniform = n > 0 and bool((widths == widths[0]).all())
@@ -510,51 +544,56 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
         data: dict[str, Any] = {}
         for name in names:
             if name == "length":
-                data[name] = lengths.tolist()
-                continue
-            flat = arrays["offsets" if name == "offset_mapping" else name]
-            if uniform and tensor in (TensorType.NUMPY, TensorType.PYTORCH):
-                arr = flat.reshape(n, int(widths[0]), *flat.shape[1:])
-                if tensor == TensorType.PYTORCH:
+                data[name] = arrays["lengths"].tolist()
+            elif name == "offset_mapping":
+                rows = [e.offsets for e in encodings]
+                data[name] = np.array(rows, dtype=np.int64) if uniform and tensor is not None else rows
+                if uniform and tensor == TensorType.PYTORCH:
                     import torch
 
-                    arr = torch.from_numpy(arr)
-                data[name] = arr
-            elif uniform:
-                rows = flat.reshape(n, int(widths[0]), *flat.shape[1:]).tolist()
-                data[name] = [[tuple(p) for p in r] for r in rows] if name == "offset_mapping" else rows
+                    data[name] = torch.from_numpy(data[name])
             else:
-                values = flat.tolist()
-                if name == "offset_mapping":
-                    values = [tuple(p) for p in values]
-                data[name] = [values[int(a) : int(b)] for a, b in zip(starts[:-1], starts[1:], strict=True)]
+                flat = arrays[name]
+                if uniform and tensor in (TensorType.NUMPY, TensorType.PYTORCH):
+                    arr = flat.reshape(n, int(widths[0]))
+                    if tensor == TensorType.PYTORCH:
+                        import torch
+
+                        arr = torch.from_numpy(arr)
+                    data[name] = arr
+                elif uniform:
+                    data[name] = flat.reshape(n, int(widths[0])).tolist()
+                else:
+                    values = flat.tolist()
+                    data[name] = [values[int(a) : int(b)] for a, b in zip(starts[:-1], starts[1:], strict=True)]
         return data
 
     def _single(
         self,
-        arrays: dict[str, np.ndarray],
+        encodings: _Encodings,
         names: list[str],
         return_attention_mask: bool,
         return_length: bool,
         return_tensors: str | TensorType | None,
-        encodings: _Encodings,
     ) -> BatchEncoding:
         """One text (or pair) not in a batch: flat lists, in the slow tokenizer's key order
         (`prepare_for_model`: … attention_mask, then length)."""
-        data: dict[str, Any] = {name: arrays[name].tolist() for name in names}
+        e = encodings[0]
+        arr = encodings._arrays
+        a, b = int(arr["starts"][0]), int(arr["starts"][1])
+        data: dict[str, Any] = {name: arr[name][a:b].tolist() for name in names}
         if return_attention_mask:
-            data["attention_mask"] = arrays["attention_mask"].tolist()
-        if "offsets" in arrays:
-            data["offset_mapping"] = [tuple(p) for p in arrays["offsets"].tolist()]
+            data["attention_mask"] = arr["attention_mask"][a:b].tolist()
+        if "offsets" in arr:
+            data["offset_mapping"] = e.offsets
         if return_length:
-            data["length"] = len(data["input_ids"])
-        n_sequences = 2 if any(s == 1 for s in arrays["sequence_ids"].tolist()) else 1
+            data["length"] = len(e.ids)
         return BatchEncoding(
             data,
             encoding=encodings,  # type: ignore[arg-type]
             tensor_type=return_tensors,
             prepend_batch_axis=True,
-            n_sequences=n_sequences,
+            n_sequences=e.n_sequences,
         )
 
     # --- helpers ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyDict};
+use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
 use wakachi_core::encode::inputs::{self, InputsOptions, Padding, Truncation};
 use wakachi_core::encode::sentencepiece::Flavour;
@@ -12,6 +12,7 @@ use wakachi_core::encode::{self as core_encode, AnyTokenizer, BertJapanese, Enco
 use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
+use crate::loader::PyBuffer;
 use crate::work::run;
 
 /// A `BertJapaneseTokenizer` or SentencePiece tokenizer (immutable, shareable across threads).
@@ -41,20 +42,6 @@ pub fn config_mecab_dic(origin: PathBuf, config_json: &str) -> PyResult<Option<(
         Some(DictRef::Named(n)) => Some(("name", n)),
         Some(DictRef::Path(p)) => Some(("path", p.display().to_string())),
         None => None,
-    })
-}
-
-/// A `bytearray` holding `values` in native byte order (numpy reads it with `frombuffer`).
-fn byte_array<'py, T: Copy, const N: usize>(
-    py: Python<'py>,
-    values: &[T],
-    bytes: impl Fn(T) -> [u8; N],
-) -> PyResult<Bound<'py, PyByteArray>> {
-    PyByteArray::new_with(py, values.len() * N, |buf| {
-        for (chunk, &v) in buf.chunks_exact_mut(N).zip(values) {
-            chunk.copy_from_slice(&bytes(v));
-        }
-        Ok(())
     })
 }
 
@@ -189,12 +176,12 @@ impl PyTokenizer {
     }
 
     /// transformers' model inputs of `firsts` (paired with `seconds`, which may be empty or
-    /// hold `None`): a dict of `bytearray`s (int64: starts, lengths, input_ids, token_type_ids,
-    /// special_tokens_mask, attention_mask, offsets; int32: word_ids, sequence_ids; uint8: pairs)
-    /// and `longest_first_pair_truncated`.
+    /// hold `None`): a dict of int64 `_Buffer`s (`wakachi_core::encode::inputs::ModelInputs`:
+    /// starts, token_starts, lengths, pairs, input_ids, token_type_ids, special_tokens_mask,
+    /// attention_mask, word_ids, sequence_ids, offsets) and `longest_first_pair_truncated`.
     #[pyo3(signature = (firsts, seconds, *, add_special_tokens, cls, sep, truncation, max_length, truncate_left,
                         padding, pad_to_multiple_of, pad_left, pad_id, pad_type_id, offsets, split_special_tokens,
-                        threads))]
+                        type_ids, special_mask, attention, threads))]
     #[allow(clippy::too_many_arguments)]
     fn model_inputs<'py>(
         &self,
@@ -214,6 +201,9 @@ impl PyTokenizer {
         pad_type_id: u32,
         offsets: bool,
         split_special_tokens: bool,
+        type_ids: bool,
+        special_mask: bool,
+        attention: bool,
         threads: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
         let tok = bert_japanese(&self.inner)?;
@@ -245,22 +235,24 @@ impl PyTokenizer {
             pad_type_id,
             offsets,
             cut_added: !split_special_tokens,
+            type_ids,
+            special_mask,
+            attention,
         };
         let m = run(py, |_| inputs::model_inputs(tok, &firsts, &seconds, &opts, threads))?;
         let d = PyDict::new(py);
-        let i64s = |v: &[i64]| byte_array(py, v, i64::to_ne_bytes);
-        let usizes: Vec<i64> = m.starts.iter().map(|&x| x as i64).collect();
-        d.set_item("starts", i64s(&usizes)?)?;
-        let lengths: Vec<i64> = m.lengths.iter().map(|&x| x as i64).collect();
-        d.set_item("lengths", i64s(&lengths)?)?;
-        d.set_item("pairs", byte_array(py, &m.pairs, |b| [u8::from(b)])?)?;
-        d.set_item("input_ids", i64s(&m.input_ids)?)?;
-        d.set_item("token_type_ids", i64s(&m.type_ids)?)?;
-        d.set_item("special_tokens_mask", i64s(&m.special_mask)?)?;
-        d.set_item("attention_mask", i64s(&m.attention)?)?;
-        d.set_item("offsets", i64s(&m.offsets)?)?;
-        d.set_item("word_ids", byte_array(py, &m.word_ids, i32::to_ne_bytes)?)?;
-        d.set_item("sequence_ids", byte_array(py, &m.sequence_ids, i32::to_ne_bytes)?)?;
+        let counts = |v: &[usize]| PyBuffer::new(v.iter().map(|&x| x as i64).collect());
+        d.set_item("starts", counts(&m.starts))?;
+        d.set_item("token_starts", counts(&m.token_starts))?;
+        d.set_item("lengths", counts(&m.lengths))?;
+        d.set_item("pairs", PyBuffer::new(m.pairs.iter().map(|&b| i64::from(b)).collect()))?;
+        d.set_item("input_ids", PyBuffer::new(m.input_ids))?;
+        d.set_item("token_type_ids", PyBuffer::new(m.type_ids))?;
+        d.set_item("special_tokens_mask", PyBuffer::new(m.special_mask))?;
+        d.set_item("attention_mask", PyBuffer::new(m.attention))?;
+        d.set_item("word_ids", PyBuffer::new(m.word_ids))?;
+        d.set_item("sequence_ids", PyBuffer::new(m.sequence_ids))?;
+        d.set_item("offsets", PyBuffer::new(m.offsets))?;
         d.set_item("longest_first_pair_truncated", m.longest_first_pair_truncated)?;
         Ok(d)
     }

@@ -62,13 +62,24 @@ pub struct InputsOptions {
     pub offsets: bool,
     /// Keep added tokens in the text whole (not `split_special_tokens`).
     pub cut_added: bool,
+    /// Fill `type_ids`.
+    pub type_ids: bool,
+    /// Fill `special_mask`.
+    pub special_mask: bool,
+    /// Fill `attention`.
+    pub attention: bool,
 }
 
-/// The rows, flat: row `i` is `starts[i]..starts[i + 1]` of every per-token array.
+/// The rows, flat: row `i` is `starts[i]..starts[i + 1]` of the padded arrays (`input_ids`,
+/// `type_ids`, `special_mask`, `attention`; the last three only when asked for) and
+/// `token_starts[i]..token_starts[i + 1]` of the per-token arrays without padding (`word_ids`,
+/// `sequence_ids`, `offsets`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModelInputs {
-    /// Row starts (rows + 1 entries).
+    /// Row starts in the padded arrays (rows + 1 entries).
     pub starts: Vec<usize>,
+    /// Row starts in the unpadded arrays (rows + 1 entries).
+    pub token_starts: Vec<usize>,
     /// Each row's length before padding.
     pub lengths: Vec<usize>,
     /// Whether each row holds two sequences (`[CLS] a [SEP] b [SEP]`).
@@ -81,12 +92,12 @@ pub struct ModelInputs {
     pub special_mask: Vec<i64>,
     /// 1 for tokens, 0 for padding.
     pub attention: Vec<i64>,
-    /// Word index of each token in its sequence; -1 for special tokens and padding.
-    pub word_ids: Vec<i32>,
-    /// 0 or 1 (which sequence); -1 for special tokens and padding.
-    pub sequence_ids: Vec<i32>,
+    /// Word index of each token in its sequence; -1 for special tokens (no padding).
+    pub word_ids: Vec<i64>,
+    /// 0 or 1 (which sequence); -1 for special tokens (no padding).
+    pub sequence_ids: Vec<i64>,
     /// Character `[start, end)` of each token in its text, two entries per token (0, 0 for special
-    /// tokens and padding); empty unless offsets were asked for.
+    /// tokens; no padding); empty unless offsets were asked for.
     pub offsets: Vec<i64>,
     /// Some pair was truncated with `longest_first` (transformers logs a warning then).
     pub longest_first_pair_truncated: bool,
@@ -215,7 +226,7 @@ pub fn model_inputs<T: AsRef<str> + Sync>(
 
 /// Truncates, adds the special tokens and pads.
 fn assemble(rows: Vec<(Seq, Option<Seq>)>, opts: &InputsOptions) -> ModelInputs {
-    let mut m = ModelInputs { starts: vec![0], ..ModelInputs::default() };
+    let mut m = ModelInputs { starts: vec![0], token_starts: vec![0], ..ModelInputs::default() };
     let mut built = Vec::with_capacity(rows.len());
     for (mut a, mut b) in rows {
         let specials = match (opts.add_special_tokens, b.is_some()) {
@@ -235,8 +246,7 @@ fn assemble(rows: Vec<(Seq, Option<Seq>)>, opts: &InputsOptions) -> ModelInputs 
             (true, false) => 2,
             (true, true) => 3,
         };
-        let len = a.len() + b.as_ref().map_or(0, Seq::len) + specials;
-        m.lengths.push(len);
+        m.lengths.push(a.len() + b.as_ref().map_or(0, Seq::len) + specials);
         m.pairs.push(b.is_some());
         built.push((a, b));
     }
@@ -249,23 +259,25 @@ fn assemble(rows: Vec<(Seq, Option<Seq>)>, opts: &InputsOptions) -> ModelInputs 
         (Some(t), Some(p)) if p > 0 && t % p != 0 => Some((t / p + 1) * p),
         (t, _) => t,
     };
-    let total: usize = m.lengths.iter().map(|&l| target.map_or(l, |t| t.max(l))).sum();
-    m.input_ids.reserve(total);
-    m.type_ids.reserve(total);
-    m.special_mask.reserve(total);
-    m.attention.reserve(total);
-    m.word_ids.reserve(total);
-    m.sequence_ids.reserve(total);
-    if opts.offsets {
-        m.offsets.reserve(2 * total);
+    let tokens: usize = m.lengths.iter().sum();
+    let padded: usize = m.lengths.iter().map(|&l| target.map_or(l, |t| t.max(l))).sum();
+    m.input_ids.reserve_exact(padded);
+    for (on, v) in [(opts.type_ids, &mut m.type_ids), (opts.special_mask, &mut m.special_mask), (opts.attention, &mut m.attention)] {
+        if on {
+            v.reserve_exact(padded);
+        }
     }
-    for (a, b) in &built {
-        let len = m.lengths[m.starts.len() - 1];
-        let pad = target.map_or(0, |t| t.saturating_sub(len));
+    m.word_ids.reserve_exact(tokens);
+    m.sequence_ids.reserve_exact(tokens);
+    if opts.offsets {
+        m.offsets.reserve_exact(2 * tokens);
+    }
+    let specials = opts.add_special_tokens;
+    for (i, (a, b)) in built.iter().enumerate() {
+        let pad = target.map_or(0, |t| t.saturating_sub(m.lengths[i]));
         if opts.pad_left {
             push_padding(&mut m, pad, opts);
         }
-        let specials = opts.add_special_tokens;
         if specials {
             push_special(&mut m, opts.cls, 0, opts);
         }
@@ -274,8 +286,7 @@ fn assemble(rows: Vec<(Seq, Option<Seq>)>, opts: &InputsOptions) -> ModelInputs 
             push_special(&mut m, opts.sep, 0, opts);
         }
         if let Some(b) = b {
-            let t = if specials { 1 } else { 0 };
-            push_seq(&mut m, b, 1, t, opts);
+            push_seq(&mut m, b, 1, i64::from(specials), opts);
             if specials {
                 push_special(&mut m, opts.sep, 1, opts);
             }
@@ -284,17 +295,25 @@ fn assemble(rows: Vec<(Seq, Option<Seq>)>, opts: &InputsOptions) -> ModelInputs 
             push_padding(&mut m, pad, opts);
         }
         m.starts.push(m.input_ids.len());
+        m.token_starts.push(m.word_ids.len());
     }
     m
 }
 
-fn push_seq(m: &mut ModelInputs, s: &Seq, seq: i32, type_id: i64, opts: &InputsOptions) {
+/// Appends `n` copies of `value` when `on`.
+fn fill(on: bool, v: &mut Vec<i64>, n: usize, value: i64) {
+    if on {
+        v.resize(v.len() + n, value);
+    }
+}
+
+fn push_seq(m: &mut ModelInputs, s: &Seq, seq: i64, type_id: i64, opts: &InputsOptions) {
     let n = s.len();
     m.input_ids.extend(s.enc.ids.iter().map(|&i| i64::from(i)));
-    m.type_ids.resize(m.type_ids.len() + n, type_id);
-    m.special_mask.resize(m.special_mask.len() + n, 0);
-    m.attention.resize(m.attention.len() + n, 1);
-    m.word_ids.extend(s.enc.word_ids.iter().map(|&w| w as i32));
+    fill(opts.type_ids, &mut m.type_ids, n, type_id);
+    fill(opts.special_mask, &mut m.special_mask, n, 0);
+    fill(opts.attention, &mut m.attention, n, 1);
+    m.word_ids.extend(s.enc.word_ids.iter().map(|&w| i64::from(w)));
     m.sequence_ids.resize(m.sequence_ids.len() + n, seq);
     if opts.offsets {
         for &(a, b) in &s.offsets {
@@ -306,9 +325,9 @@ fn push_seq(m: &mut ModelInputs, s: &Seq, seq: i32, type_id: i64, opts: &InputsO
 
 fn push_special(m: &mut ModelInputs, id: u32, type_id: i64, opts: &InputsOptions) {
     m.input_ids.push(i64::from(id));
-    m.type_ids.push(type_id);
-    m.special_mask.push(1);
-    m.attention.push(1);
+    fill(opts.type_ids, &mut m.type_ids, 1, type_id);
+    fill(opts.special_mask, &mut m.special_mask, 1, 1);
+    fill(opts.attention, &mut m.attention, 1, 1);
     m.word_ids.push(-1);
     m.sequence_ids.push(-1);
     if opts.offsets {
@@ -317,16 +336,10 @@ fn push_special(m: &mut ModelInputs, id: u32, type_id: i64, opts: &InputsOptions
 }
 
 fn push_padding(m: &mut ModelInputs, n: usize, opts: &InputsOptions) {
-    let end = m.input_ids.len() + n;
-    m.input_ids.resize(end, i64::from(opts.pad_id));
-    m.type_ids.resize(end, i64::from(opts.pad_type_id));
-    m.special_mask.resize(end, 1);
-    m.attention.resize(end, 0);
-    m.word_ids.resize(end, -1);
-    m.sequence_ids.resize(end, -1);
-    if opts.offsets {
-        m.offsets.resize(2 * end, 0);
-    }
+    m.input_ids.resize(m.input_ids.len() + n, i64::from(opts.pad_id));
+    fill(opts.type_ids, &mut m.type_ids, n, i64::from(opts.pad_type_id));
+    fill(opts.special_mask, &mut m.special_mask, n, 1);
+    fill(opts.attention, &mut m.attention, n, 0);
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ fn opts() -> InputsOptions {
         pad_type_id: 0,
         offsets: false,
         cut_added: true,
+        type_ids: true,
+        special_mask: true,
+        attention: true,
     }
 }
 
