@@ -30,7 +30,6 @@ import hf_calls
 import wordpiece_fixtures as fx
 from wakachi.hf import BertJapaneseTokenizerFast
 
-
 CORE_CALLS = [
     "single",
     "batch pairs longest_first 128",
@@ -41,9 +40,7 @@ CORE_CALLS = [
 ]
 
 
-def compare_file(
-    name: str, d: Path, f: str, n: int | None, calls: list[str], totals: dict[str, list[int]]
-) -> bool:
+def compare_file(name: str, d: Path, f: str, n: int | None, calls: list[str], totals: dict[str, list[int]]) -> bool:
     ours = BertJapaneseTokenizerFast.from_pretrained(str(d))
     ref = fx.hf_tokenizer(d)
     hf_calls.memoize_tokenize(ref)

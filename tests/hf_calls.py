@@ -68,10 +68,17 @@ CALLS: dict[str, Callable[[Any, list[str], list[str]], list[Any]]] = {
         truncation="only_second", max_length=128, padding="max_length", return_special_tokens_mask=True
     ),
     "batch only_first 512 pad np": _batched(
-        truncation="only_first", max_length=512, padding=True, pad_to_multiple_of=8, return_tensors="np", return_length=True
+        truncation="only_first",
+        max_length=512,
+        padding=True,
+        pad_to_multiple_of=8,
+        return_tensors="np",
+        return_length=True,
     ),
     "batch longest_first 512 pad pt": _batched(truncation=True, max_length=512, padding=True, return_tensors="pt"),
-    "batch longest_first 128 pad pt": _batched(truncation=True, max_length=128, padding="max_length", return_tensors="pt"),
+    "batch longest_first 128 pad pt": _batched(
+        truncation=True, max_length=128, padding="max_length", return_tensors="pt"
+    ),
     "batch no specials 32": _batched(add_special_tokens=False, truncation=True, max_length=32),
     "batch tuples 96": _batched_tuples,
     "batch left sides": _left,
@@ -95,13 +102,11 @@ def _rows(out: Any) -> list[dict[str, Any]] | None:
 def equal(x: Any, y: Any) -> bool:
     """Same values, types, dtypes and shapes (tensors and arrays), same keys in the same order."""
     if hasattr(x, "keys") and not isinstance(x, (torch.Tensor, np.ndarray)):
-        return list(x.keys()) == list(y.keys()) and all(equal(x[k], y[k]) for k in x.keys())
+        return list(x.keys()) == list(y.keys()) and all(equal(x[k], y[k]) for k in x)
     if isinstance(x, torch.Tensor):
         return isinstance(y, torch.Tensor) and x.dtype == y.dtype and x.shape == y.shape and torch.equal(x, y)
     if isinstance(x, np.ndarray):
-        return (
-            isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape and bool(np.array_equal(x, y))
-        )
+        return isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape and bool(np.array_equal(x, y))
     return type(x) is type(y) and x == y
 
 
@@ -117,7 +122,7 @@ def compare(want: list[Any], got: list[Any]) -> list[bool]:
         rows_g = _rows(g)
         whole = rows_g is not None and list(w.keys()) == list(g.keys())
         if whole:
-            for k in w.keys():
+            for k in w:
                 if isinstance(w[k], (torch.Tensor, np.ndarray)) and not (
                     type(w[k]) is type(g[k]) and w[k].shape == g[k].shape and w[k].dtype == g[k].dtype
                 ):

@@ -7,12 +7,12 @@ that fall back to transformers' Python path; save/load, pickling, AutoTokenizer;
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
 import unicodedata
 
-import numpy as np
 import pytest
 import torch
 
@@ -183,7 +183,7 @@ def test_fallback_calls_match_slow(dirs, lines):
         {"truncation": "only_first", "max_length": 16, "return_overflowing_tokens": True, "stride": 4},
         {"truncation": "only_second", "max_length": 24, "return_overflowing_tokens": True, "stride": 2},
     ):
-        for x, y in zip(text, text[1:], strict=False):
+        for x, y in itertools.pairwise(text):
             assert hf_calls.equal(ref(x, y, **kw), ours(x, y, **kw))
     words = [t.split("、") for t in text]
     assert hf_calls.equal(ref(words, is_split_into_words=True), ours(words, is_split_into_words=True))
@@ -277,5 +277,7 @@ def test_datasets_map(dirs, lines):
     want = ds.map(fn(ref), batched=True, remove_columns=["text"], load_from_cache_file=False)
     got = ds.map(fn(ours), batched=True, remove_columns=["text"], load_from_cache_file=False)
     assert got.column_names == want.column_names and got.to_dict() == want.to_dict()
-    two = ds.map(fn(ours), batched=True, batch_size=100, num_proc=2, remove_columns=["text"], load_from_cache_file=False)
+    two = ds.map(
+        fn(ours), batched=True, batch_size=100, num_proc=2, remove_columns=["text"], load_from_cache_file=False
+    )
     assert two.to_dict() == want.to_dict()

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import collections
 import importlib
+import itertools
 import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from transformers.models.bert_japanese.tokenization_bert_japanese import BertJapaneseTokenizer, load_vocab
 from transformers.tokenization_python import PythonBackend
-from transformers.tokenization_utils_base import BatchEncoding, PaddingStrategy, TruncationStrategy
-from transformers.utils import TensorType, logging
+from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy
+from transformers.utils import logging
+from transformers.utils.generic import PaddingStrategy, TensorType
 
 from wakachi import _core
 from wakachi.dictionaries import default_cache_dir, resolve_mecab_dicdir
@@ -286,7 +288,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
         if vocab_file is None or not os.path.isfile(vocab_file):
             raise ValueError(f"Can't find a vocabulary file at path '{vocab_file}'.")
         # The attributes BertJapaneseTokenizer.__init__ sets, without its word/subword tokenizers.
-        self.vocab = load_vocab(vocab_file)
+        self.vocab = load_vocab(vocab_file)  # type: ignore[no-untyped-call]
         self.ids_to_tokens = collections.OrderedDict([(ids, tok) for tok, ids in self.vocab.items()])
         self.do_word_tokenize = do_word_tokenize
         self.word_tokenizer_type = word_tokenizer_type
@@ -298,7 +300,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
         self.do_subword_tokenize = do_subword_tokenize
         self.subword_tokenizer_type = subword_tokenizer_type
         self._vocab_file = str(vocab_file)
-        PythonBackend.__init__(
+        PythonBackend.__init__(  # type: ignore[no-untyped-call]
             self,
             spm_file=spm_file,
             unk_token=unk_token,
@@ -376,7 +378,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
     def _id_tokens(self) -> list[str]:
         if self._id_tokens_cache is None or len(self._id_tokens_cache) != len(self):
             n = max([len(self.vocab), *[i + 1 for i in self._added_tokens_decoder]])
-            self._id_tokens_cache = [self._convert_id_to_token(i) for i in range(n)]
+            self._id_tokens_cache = [self._convert_id_to_token(i) for i in range(n)]  # type: ignore[no-untyped-call]
             for i, t in self._added_tokens_decoder.items():
                 self._id_tokens_cache[i] = t.content
         return self._id_tokens_cache
@@ -392,7 +394,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
 
     # --- tokenization -----------------------------------------------------------------------
 
-    def tokenize(self, text: str, **kwargs: Any) -> list[str]:
+    def tokenize(self, text: str, **kwargs: Any) -> list[str]:  # type: ignore[override]
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
         if not kwargs and isinstance(text, str) and self._fast_ok():
             return list(self._core.tokenize_split(text, bool(split)))
@@ -501,7 +503,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
             del arrays["offsets"]
         lengths = arrays["lengths"]
         if max_length is None and len(lengths):
-            self._eventual_warn_about_too_long_sequence(range(int(lengths.max())), max_length, verbose)
+            self._eventual_warn_about_too_long_sequence([0] * int(lengths.max()), max_length, verbose)
         encodings = _Encodings(
             arrays,
             self._id_tokens(),
@@ -555,7 +557,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
             else:
                 flat = arrays[name]
                 if uniform and tensor in (TensorType.NUMPY, TensorType.PYTORCH):
-                    arr = flat.reshape(n, int(widths[0]))
+                    arr: Any = flat.reshape(n, int(widths[0]))
                     if tensor == TensorType.PYTORCH:
                         import torch
 
@@ -565,7 +567,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
                     data[name] = flat.reshape(n, int(widths[0])).tolist()
                 else:
                     values = flat.tolist()
-                    data[name] = [values[int(a) : int(b)] for a, b in zip(starts[:-1], starts[1:], strict=True)]
+                    data[name] = [values[int(a) : int(b)] for a, b in itertools.pairwise(starts)]
         return data
 
     def _single(
@@ -603,10 +605,15 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
         return self._core.encode_with_offsets(text, bool(self.split_special_tokens))
 
 
-def from_pretrained(directory: str | os.PathLike[str], *, num_threads: int = 0, **kwargs: Any) -> BertJapaneseTokenizerFast:
+def from_pretrained(
+    directory: str | os.PathLike[str], *, num_threads: int = 0, **kwargs: Any
+) -> BertJapaneseTokenizerFast:
     """`BertJapaneseTokenizerFast.from_pretrained(directory, **kwargs)` for a local directory
     (nothing is downloaded); `num_threads` (0: all cores) for batched calls."""
-    tok = BertJapaneseTokenizerFast.from_pretrained(os.fspath(directory), local_files_only=True, **kwargs)
+    tok = cast(
+        BertJapaneseTokenizerFast,
+        BertJapaneseTokenizerFast.from_pretrained(os.fspath(directory), local_files_only=True, **kwargs),
+    )
     tok.num_threads = num_threads
     return tok
 

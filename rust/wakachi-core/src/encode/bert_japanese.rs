@@ -327,7 +327,14 @@ impl<'t> EncodeWorker<'t> {
         match tok.config.subword {
             Subword::WordPiece => {
                 let mut spans = Vec::new();
-                wordpiece::encode_word_spans(&tok.vocab, tok.unk, &w.text, &mut self.bounds, &mut out.ids, Some(&mut spans));
+                wordpiece::encode_word_spans(
+                    &tok.vocab,
+                    tok.unk,
+                    &w.text,
+                    &mut self.bounds,
+                    &mut out.ids,
+                    Some(&mut spans),
+                );
                 offsets.extend(spans.iter().map(|&(s, e)| wide(w.span(s, e))));
             }
             Subword::Character => {

@@ -153,8 +153,11 @@ fn truncate(a: &mut Seq, b: &mut Option<Seq>, remove: usize, how: Truncation, le
             let (la, lb) = (a.len(), p.len());
             let first = la.abs_diff(lb).min(remove);
             let second = remove - first;
-            let (from_a, from_b) =
-                if la > lb { (first + second / 2, second - second / 2) } else { (second / 2, first + second - second / 2) };
+            let (from_a, from_b) = if la > lb {
+                (first + second / 2, second - second / 2)
+            } else {
+                (second / 2, first + second - second / 2)
+            };
             if left {
                 a.cut(from_a, true);
                 if lb == 0 {
@@ -262,7 +265,9 @@ fn assemble(rows: Vec<(Seq, Option<Seq>)>, opts: &InputsOptions) -> ModelInputs 
     let tokens: usize = m.lengths.iter().sum();
     let padded: usize = m.lengths.iter().map(|&l| target.map_or(l, |t| t.max(l))).sum();
     m.input_ids.reserve_exact(padded);
-    for (on, v) in [(opts.type_ids, &mut m.type_ids), (opts.special_mask, &mut m.special_mask), (opts.attention, &mut m.attention)] {
+    for (on, v) in
+        [(opts.type_ids, &mut m.type_ids), (opts.special_mask, &mut m.special_mask), (opts.attention, &mut m.attention)]
+    {
         if on {
             v.reserve_exact(padded);
         }
