@@ -52,6 +52,8 @@ def slow(d):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_calls_identical_to_slow_tokenizer(dirs, lines, config):
     ours, ref = load(dirs[config]), slow(dirs[config])
+    # The core serves these calls (a fallback to the Python path gives no encodings).
+    assert ours._fast_ok() and ours(lines[:3], text_pair=lines[3:6], truncation=True, max_length=8).encodings
     hf_calls.memoize_tokenize(ref)
     long_lines = 0
     for name in hf_calls.CALLS:
@@ -218,6 +220,7 @@ def test_save_load_pickle_and_auto(dirs, lines, tmp_path):
     batch = lines[:200]
     want = plain(batch, padding=True, return_tensors="np")
     for t in (ours, auto, again, wakachi.hf.from_pretrained(out)):
+        assert t._fast_ok()
         assert hf_calls.equal(want, t(batch, padding=True, return_tensors="np"))
     # Keyword overrides at load reach the core too.
     cased = wakachi.hf.from_pretrained(d, do_lower_case=False)
