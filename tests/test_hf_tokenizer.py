@@ -216,6 +216,10 @@ def test_save_load_pickle_and_auto(dirs, lines, tmp_path):
     assert cfg["tokenizer_class"] == "BertJapaneseTokenizer" and cfg["do_lower_case"] is True
     plain = AutoTokenizer.from_pretrained(str(out))
     assert type(plain).__name__ == "BertJapaneseTokenizer"
+    # The slow tokenizer saves the very same files.
+    slow(d).save_pretrained(tmp_path / "slow")
+    for f in ("tokenizer_config.json", "vocab.txt"):
+        assert (out / f).read_bytes() == (tmp_path / "slow" / f).read_bytes()
     again = pickle.loads(pickle.dumps(ours))
     batch = lines[:200]
     want = plain(batch, padding=True, return_tensors="np")
