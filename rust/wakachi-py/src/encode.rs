@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
+use wakachi_core::encode::inputs::{self, InputsOptions, Padding, Truncation};
 use wakachi_core::encode::sentencepiece::Flavour;
 use wakachi_core::encode::{self as core_encode, AnyTokenizer, BertJapanese, Encoding, SentencePiece};
 use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
+use crate::loader::PyBuffer;
 use crate::work::run;
 
 /// A `BertJapaneseTokenizer` or SentencePiece tokenizer (immutable, shareable across threads).
@@ -31,6 +33,27 @@ pub fn tokenizer_mecab_dic(py: Python<'_>, dir: PathBuf) -> PyResult<Option<(&'s
     })
 }
 
+/// The MeCab dictionary that the JSON text of a `tokenizer_config.json` names (`origin` names it
+/// in errors); as [`tokenizer_mecab_dic`].
+#[pyfunction]
+pub fn config_mecab_dic(origin: PathBuf, config_json: &str) -> PyResult<Option<(&'static str, String)>> {
+    let cfg = TokenizerConfig::parse(origin, config_json).map_err(crate::error::to_py)?;
+    Ok(match cfg.mecab_dic {
+        Some(DictRef::Named(n)) => Some(("name", n)),
+        Some(DictRef::Path(p)) => Some(("path", p.display().to_string())),
+        None => None,
+    })
+}
+
+fn bert_japanese(tok: &AnyTokenizer) -> PyResult<&BertJapanese> {
+    match tok {
+        AnyTokenizer::BertJapanese(t) => Ok(t),
+        AnyTokenizer::SentencePiece(_) => {
+            Err(pyo3::exceptions::PyTypeError::new_err("only a BertJapaneseTokenizer gives offsets and model inputs"))
+        }
+    }
+}
+
 fn encode_one(tok: &AnyTokenizer, text: &str) -> Encoding {
     let mut e = Encoding::default();
     tok.worker().encode(text, &mut e);
@@ -44,6 +67,24 @@ impl PyTokenizer {
     #[pyo3(signature = (dir, dicdir, cache_dir))]
     fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
         let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))?;
+        Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
+    }
+
+    /// A `BertJapaneseTokenizer` from the JSON text of its config (`origin` names it in errors)
+    /// and its `vocab.txt`.
+    #[staticmethod]
+    #[pyo3(signature = (origin, config_json, vocab, dicdir, cache_dir))]
+    fn from_config(
+        py: Python<'_>,
+        origin: PathBuf,
+        config_json: String,
+        vocab: PathBuf,
+        dicdir: Option<PathBuf>,
+        cache_dir: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let inner = run(py, |_| {
+            BertJapanese::from_config(&origin, &config_json, &vocab, dicdir.as_deref(), &MecabOptions { cache_dir })
+        })?;
         Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
     }
 
@@ -97,6 +138,123 @@ impl PyTokenizer {
             let e = encode_one(&self.inner, text);
             e.ids.iter().map(|&i| self.inner.token(i).unwrap_or_default()).collect()
         })
+    }
+
+    /// The added tokens cut out of the text before word tokenization, `(content, id)`.
+    fn added_tokens(&self) -> PyResult<Vec<(String, u32)>> {
+        Ok(bert_japanese(&self.inner)?.added_tokens())
+    }
+
+    /// Ids, word ids and the `(start, end)` character range of each token in `text`;
+    /// `split_special_tokens` (default: the config's) as in transformers.
+    #[pyo3(signature = (text, split_special_tokens=None))]
+    #[allow(clippy::type_complexity)]
+    fn encode_with_offsets(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        split_special_tokens: Option<bool>,
+    ) -> PyResult<(Vec<u32>, Vec<u32>, Vec<(usize, usize)>)> {
+        let tok = bert_japanese(&self.inner)?;
+        let cut = !split_special_tokens.unwrap_or(tok.config().split_special_tokens);
+        Ok(py.detach(|| {
+            let (mut e, mut offsets) = (Encoding::default(), Vec::new());
+            tok.worker().encode_with_offsets(text, cut, &mut e, &mut offsets);
+            (e.ids, e.word_ids, offsets)
+        }))
+    }
+
+    /// The tokens of `text` with `split_special_tokens` set as given (transformers' `_tokenize`
+    /// when true: added tokens in the text are not kept whole).
+    fn tokenize_split(&self, py: Python<'_>, text: &str, split_special_tokens: bool) -> PyResult<Vec<String>> {
+        let tok = bert_japanese(&self.inner)?;
+        Ok(py.detach(|| {
+            let mut e = Encoding::default();
+            tok.worker().encode_cut(text, !split_special_tokens, &mut e);
+            e.ids.iter().map(|&i| tok.token(i).unwrap_or_default().to_string()).collect()
+        }))
+    }
+
+    /// transformers' model inputs of `firsts` (paired with `seconds`, which may be empty or
+    /// hold `None`): a dict of int64 `_Buffer`s (`wakachi_core::encode::inputs::ModelInputs`:
+    /// starts, token_starts, lengths, pairs, input_ids, token_type_ids, special_tokens_mask,
+    /// attention_mask, word_ids, sequence_ids, offsets) and `longest_first_pair_truncated`.
+    #[pyo3(signature = (firsts, seconds, *, add_special_tokens, cls, sep, truncation, max_length, truncate_left,
+                        padding, pad_to_multiple_of, pad_left, pad_id, pad_type_id, offsets, split_special_tokens,
+                        type_ids, special_mask, attention, threads))]
+    #[allow(clippy::too_many_arguments)]
+    fn model_inputs<'py>(
+        &self,
+        py: Python<'py>,
+        firsts: Vec<String>,
+        seconds: Vec<Option<String>>,
+        add_special_tokens: bool,
+        cls: u32,
+        sep: u32,
+        truncation: &str,
+        max_length: Option<usize>,
+        truncate_left: bool,
+        padding: &str,
+        pad_to_multiple_of: Option<usize>,
+        pad_left: bool,
+        pad_id: u32,
+        pad_type_id: u32,
+        offsets: bool,
+        split_special_tokens: bool,
+        type_ids: bool,
+        special_mask: bool,
+        attention: bool,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let tok = bert_japanese(&self.inner)?;
+        let bad = |what: &str, v: &str| pyo3::exceptions::PyValueError::new_err(format!("unknown {what} {v:?}"));
+        let truncation = match truncation {
+            "do_not_truncate" => Truncation::None,
+            "longest_first" => Truncation::LongestFirst,
+            "only_first" => Truncation::OnlyFirst,
+            "only_second" => Truncation::OnlySecond,
+            t => return Err(bad("truncation", t)),
+        };
+        let padding = match padding {
+            "do_not_pad" => Padding::None,
+            "longest" => Padding::Longest,
+            "max_length" => Padding::MaxLength,
+            p => return Err(bad("padding", p)),
+        };
+        let opts = InputsOptions {
+            add_special_tokens,
+            cls,
+            sep,
+            truncation,
+            max_length,
+            truncate_left,
+            padding,
+            pad_to_multiple_of,
+            pad_left,
+            pad_id,
+            pad_type_id,
+            offsets,
+            cut_added: !split_special_tokens,
+            type_ids,
+            special_mask,
+            attention,
+        };
+        let m = run(py, |_| inputs::model_inputs(tok, &firsts, &seconds, &opts, threads))?;
+        let d = PyDict::new(py);
+        let counts = |v: &[usize]| PyBuffer::new(v.iter().map(|&x| x as i64).collect());
+        d.set_item("starts", counts(&m.starts))?;
+        d.set_item("token_starts", counts(&m.token_starts))?;
+        d.set_item("lengths", counts(&m.lengths))?;
+        d.set_item("pairs", PyBuffer::new(m.pairs.iter().map(|&b| i64::from(b)).collect()))?;
+        d.set_item("input_ids", PyBuffer::new(m.input_ids))?;
+        d.set_item("token_type_ids", PyBuffer::new(m.type_ids))?;
+        d.set_item("special_tokens_mask", PyBuffer::new(m.special_mask))?;
+        d.set_item("attention_mask", PyBuffer::new(m.attention))?;
+        d.set_item("word_ids", PyBuffer::new(m.word_ids))?;
+        d.set_item("sequence_ids", PyBuffer::new(m.sequence_ids))?;
+        d.set_item("offsets", PyBuffer::new(m.offsets))?;
+        d.set_item("longest_first_pair_truncated", m.longest_first_pair_truncated)?;
+        Ok(d)
     }
 
     #[pyo3(signature = (texts, threads=0))]

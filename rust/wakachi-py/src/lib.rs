@@ -29,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(split::split_files, m)?)?;
     m.add_class::<encode::PyTokenizer>()?;
     m.add_function(wrap_pyfunction!(encode::tokenizer_mecab_dic, m)?)?;
+    m.add_function(wrap_pyfunction!(encode::config_mecab_dic, m)?)?;
     m.add_function(wrap_pyfunction!(encode::nfkc, m)?)?;
     m.add_function(wrap_pyfunction!(encode::lower, m)?)?;
     instances::register(m)?;

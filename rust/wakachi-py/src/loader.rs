@@ -38,7 +38,7 @@ impl Drop for SendPtr {
 }
 
 impl PyBuffer {
-    fn new(v: Vec<i64>) -> PyBuffer {
+    pub(crate) fn new(v: Vec<i64>) -> PyBuffer {
         let len = v.len();
         let ptr = Box::into_raw(v.into_boxed_slice()) as *mut i64;
         PyBuffer { ptr: SendPtr(ptr, len), shape: [len as ffi::Py_ssize_t], strides: [8] }

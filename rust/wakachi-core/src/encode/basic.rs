@@ -3,8 +3,12 @@
 //! characters, NFC, split on whitespace, lower-case + strip accents, split off punctuation.
 
 use rustc_hash::FxHashSet;
+use unicode_normalization::UnicodeNormalization;
 
-use super::normalize::{is_bert_control, is_bert_punctuation, is_bert_whitespace, lower, nfc, py_split, strip_accents};
+use super::align::Aligned;
+use super::normalize::{
+    is_bert_control, is_bert_punctuation, is_bert_whitespace, is_py_space, lower, nfc, py_split, strip_accents,
+};
 
 /// Appends the words of `text` to `out`. Words in `never_split` are neither lower-cased nor split.
 pub fn tokenize(text: &str, lower_case: bool, never_split: &FxHashSet<String>, out: &mut Vec<String>) {
@@ -24,12 +28,52 @@ pub fn tokenize(text: &str, lower_case: bool, never_split: &FxHashSet<String>, o
     }
 }
 
+/// [`tokenize`] on a text that remembers its original offsets; the words (their texts) are those
+/// of [`tokenize`].
+pub fn tokenize_aligned(text: &Aligned, lower_case: bool, never_split: &FxHashSet<String>, out: &mut Vec<Aligned>) {
+    let cleaned = text.map_chars(clean_char);
+    let text = cleaned.transform(&nfc(&cleaned.text), |s, o| o.extend(s.nfc()));
+    for word in text.split(is_py_space) {
+        if never_split.contains(&word.text) {
+            out.push(word);
+            continue;
+        }
+        let word = if lower_case {
+            let lowered = lower(&word.text);
+            let stripped = strip_accents(&lowered);
+            word.lower(&lowered).transform(&stripped, |s, o| o.push_str(&strip_accents(s)))
+        } else {
+            word
+        };
+        if never_split.contains(&word.text) {
+            out.push(word);
+            continue;
+        }
+        let mut start = 0;
+        for (i, c) in word.text.char_indices() {
+            if is_bert_punctuation(c) {
+                out.extend(word.slice(start, i).split(is_py_space));
+                out.push(word.slice(i, i + c.len_utf8()));
+                start = i + c.len_utf8();
+            }
+        }
+        out.extend(word.slice(start, word.text.len()).split(is_py_space));
+    }
+}
+
+fn clean_char(c: char) -> Option<char> {
+    if c == '\0' || c == '\u{fffd}' || is_bert_control(c) {
+        None
+    } else if is_bert_whitespace(c) {
+        Some(' ')
+    } else {
+        Some(c)
+    }
+}
+
 /// `_clean_text`: drops NUL, U+FFFD and control characters; whitespace becomes a space.
 fn clean(text: &str) -> String {
-    text.chars()
-        .filter(|&c| c != '\0' && c != '\u{fffd}' && !is_bert_control(c))
-        .map(|c| if is_bert_whitespace(c) { ' ' } else { c })
-        .collect()
+    text.chars().filter_map(clean_char).collect()
 }
 
 /// `_run_split_on_punc` followed by the final whitespace split: every punctuation character is a

@@ -7,6 +7,9 @@ use std::path::Path;
 
 use rustc_hash::FxHashSet;
 
+use unicode_normalization::UnicodeNormalization;
+
+use super::align::{self, Aligned};
 use super::config::{Subword, TokenizerConfig, WordTokenizer};
 use super::normalize::{lower, nfkc};
 use super::specials::{Piece, Specials};
@@ -56,6 +59,24 @@ impl BertJapanese {
         Self::build(config, vocab, segmenter)
     }
 
+    /// A tokenizer from the JSON text of a `tokenizer_config.json` (`origin` names it in errors)
+    /// and a `vocab.txt`; `dicdir` as in [`BertJapanese::from_dir`].
+    pub fn from_config(
+        origin: &Path,
+        config_json: &str,
+        vocab: &Path,
+        dicdir: Option<&Path>,
+        mecab: &MecabOptions,
+    ) -> Result<Self> {
+        let config = TokenizerConfig::parse(origin.to_path_buf(), config_json)?;
+        let vocab = Vocab::read(vocab)?;
+        let segmenter = match (&config.word, dicdir) {
+            (WordTokenizer::Mecab, Some(d)) => Some(Segmenter::Mecab(Box::new(Mecab::open(d, mecab)?))),
+            _ => None,
+        };
+        Self::build(config, vocab, segmenter)
+    }
+
     /// A tokenizer from its parts (`segmenter` is the MeCab segmenter when the config asks for one).
     pub fn build(config: TokenizerConfig, vocab: Vocab, segmenter: Option<Segmenter>) -> Result<Self> {
         if config.word == WordTokenizer::Mecab && !matches!(segmenter, Some(Segmenter::Mecab(_))) {
@@ -88,6 +109,11 @@ impl BertJapanese {
     /// The token of `id` (vocabulary entries and added tokens).
     pub fn token(&self, id: u32) -> Option<&str> {
         self.vocab.token(id).or_else(|| self.specials_by_id(id))
+    }
+
+    /// The added tokens it cuts out of the text (content, id), longest first.
+    pub fn added_tokens(&self) -> Vec<(String, u32)> {
+        self.specials.contents().filter_map(|t| self.specials.id(t).map(|id| (t.to_string(), id))).collect()
     }
 
     fn specials_by_id(&self, id: u32) -> Option<&str> {
@@ -143,10 +169,16 @@ pub struct EncodeWorker<'t> {
 impl<'t> EncodeWorker<'t> {
     /// Encodes `text`, replacing the contents of `out`.
     pub fn encode(&mut self, text: &str, out: &mut Encoding) {
+        self.encode_cut(text, !self.tok.config.split_special_tokens, out);
+    }
+
+    /// Encodes `text`; `cut_added` says whether added tokens in the text are kept whole (the
+    /// opposite of transformers' `split_special_tokens`, which a call may override).
+    pub fn encode_cut(&mut self, text: &str, cut_added: bool, out: &mut Encoding) {
         out.clear();
         let tok = self.tok;
         let mut pieces = Vec::new();
-        if tok.config.split_special_tokens {
+        if !cut_added {
             pieces.push(Piece::Text(text));
         } else {
             tok.specials.split(text, |p| pieces.push(p));
@@ -200,6 +232,124 @@ impl<'t> EncodeWorker<'t> {
             }
             // `build` ensures MeCab has a segmenter, so this is `WordTokenizer::None`.
             _ => self.subword(text, out, word),
+        }
+    }
+
+    /// Encodes `text` as [`EncodeWorker::encode_cut`] does and gives each token's `[start, end)`
+    /// character range in `text` (`offsets`, one per id). Normalization that merges characters
+    /// (NFKC `ｶﾞ` → `ガ`) gives the merged token the whole range; one that expands a character
+    /// (`㍻` → `平成`) gives every token from it that character's range.
+    /// `cut_added` as in [`EncodeWorker::encode_cut`].
+    pub fn encode_with_offsets(
+        &mut self,
+        text: &str,
+        cut_added: bool,
+        out: &mut Encoding,
+        offsets: &mut Vec<(usize, usize)>,
+    ) {
+        out.clear();
+        offsets.clear();
+        let tok = self.tok;
+        let mut pieces = Vec::new();
+        if !cut_added {
+            pieces.push((Piece::Text(text), 0, text.len()));
+        } else {
+            tok.specials.split_at(text, |p, s, e| pieces.push((p, s, e)));
+        }
+        let mut word = 0u32;
+        for (p, start, end) in pieces {
+            match p {
+                Piece::Token(id) => {
+                    out.ids.push(id);
+                    out.word_ids.push(word);
+                    offsets.push((start, end));
+                    word += 1;
+                }
+                Piece::Text(t) => self.encode_text_aligned(t, start, out, offsets, &mut word),
+            }
+        }
+        align::bytes_to_chars(text, offsets);
+    }
+
+    /// [`EncodeWorker::encode_text`] with byte offsets (`text` starts at byte `base`).
+    fn encode_text_aligned(
+        &mut self,
+        text: &str,
+        base: usize,
+        out: &mut Encoding,
+        offsets: &mut Vec<(usize, usize)>,
+        word: &mut u32,
+    ) {
+        let tok = self.tok;
+        let original = Aligned::new(text, base);
+        match (&tok.config.word, self.seg.as_mut()) {
+            (WordTokenizer::Mecab, Some(seg)) => {
+                let norm = if tok.config.normalize_text { nfkc(text) } else { text.into() };
+                let aligned = original.transform(&norm, |s, o| o.extend(s.nfkc()));
+                seg.segment(&norm, &mut self.spans);
+                for i in 0..self.spans.len() {
+                    let s = self.spans[i];
+                    let surface = &norm[s.start..s.end];
+                    let w = aligned.slice(s.start, s.end);
+                    let w = if tok.config.lower_case && !tok.never_split.contains(surface) {
+                        w.lower(&lower(surface))
+                    } else {
+                        w
+                    };
+                    self.subword_aligned(&w, out, offsets, word);
+                }
+            }
+            (WordTokenizer::Basic, _) => {
+                let mut words = std::mem::take(&mut self.words);
+                words.clear();
+                basic::tokenize(text, tok.config.lower_case, &tok.never_split, &mut words);
+                let mut aligned = Vec::with_capacity(words.len());
+                basic::tokenize_aligned(&original, tok.config.lower_case, &tok.never_split, &mut aligned);
+                let same = aligned.len() == words.len() && aligned.iter().zip(&words).all(|(a, w)| a.text == *w);
+                for (k, w) in words.iter().enumerate() {
+                    if same {
+                        self.subword_aligned(&aligned[k], out, offsets, word);
+                    } else {
+                        self.subword_aligned(&Aligned::coarse(w, original.range()), out, offsets, word);
+                    }
+                }
+                self.words = words;
+            }
+            _ => self.subword_aligned(&original, out, offsets, word),
+        }
+    }
+
+    /// [`EncodeWorker::subword`] with the byte range of each token.
+    fn subword_aligned(&mut self, w: &Aligned, out: &mut Encoding, offsets: &mut Vec<(usize, usize)>, word: &mut u32) {
+        let tok = self.tok;
+        let before = out.ids.len();
+        let wide = |(s, e): (u32, u32)| (s as usize, e as usize);
+        match tok.config.subword {
+            Subword::WordPiece => {
+                let mut spans = Vec::new();
+                wordpiece::encode_word_spans(
+                    &tok.vocab,
+                    tok.unk,
+                    &w.text,
+                    &mut self.bounds,
+                    &mut out.ids,
+                    Some(&mut spans),
+                );
+                offsets.extend(spans.iter().map(|&(s, e)| wide(w.span(s, e))));
+            }
+            Subword::Character => {
+                char::encode_word(&tok.vocab, tok.unk, true, &w.text, &mut out.ids);
+                let n = w.transform(&nfkc(&w.text), |s, o| o.extend(s.nfkc()));
+                offsets.extend(n.text.char_indices().map(|(i, c)| wide(n.span(i, i + c.len_utf8()))));
+            }
+            Subword::None => {
+                out.ids.push(tok.specials.id(&w.text).or_else(|| tok.vocab.id(&w.text)).unwrap_or(tok.unk));
+                offsets.push(wide(w.range()));
+            }
+        }
+        if out.ids.len() > before {
+            out.word_ids.resize(out.ids.len(), *word);
+            *word += 1;
         }
     }
 

@@ -118,7 +118,12 @@ impl TokenizerConfig {
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("tokenizer_config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let raw: Raw = serde_json::from_str(&text).map_err(|e| Error::Malformed {
+        Self::parse(path, &text)
+    }
+
+    /// Parses the JSON `text` of a `tokenizer_config.json` (`path` names it in errors).
+    pub fn parse(path: PathBuf, text: &str) -> Result<Self> {
+        let raw: Raw = serde_json::from_str(text).map_err(|e| Error::Malformed {
             path: path.clone(),
             line: e.line() as u64,
             msg: e.to_string(),

@@ -7,11 +7,13 @@
 //! classes over it (`AlbertTokenizer`, `BertGenerationTokenizer`) or a bare `.model`.
 //! [`AnyTokenizer`] is either kind, with one encoding interface (ids and word ids).
 
+pub mod align;
 pub mod basic;
 pub mod batch;
 pub mod bert_japanese;
 pub mod char;
 pub mod config;
+pub mod inputs;
 pub mod normalize;
 pub mod specials;
 pub mod vocab_file;

@@ -47,15 +47,20 @@ impl Specials {
 
     /// Calls `f` on each piece of `text` in order (no empty text pieces).
     pub fn split<'t>(&self, text: &'t str, mut f: impl FnMut(Piece<'t>)) {
+        self.split_at(text, |p, _, _| f(p));
+    }
+
+    /// [`Specials::split`], also giving each piece's byte range in `text`.
+    pub fn split_at<'t>(&self, text: &'t str, mut f: impl FnMut(Piece<'t>, usize, usize)) {
         let bytes = text.as_bytes();
         let (mut from, mut i) = (0, 0);
         while i < bytes.len() {
             if self.first_bytes[bytes[i] as usize] {
                 if let Some((t, id)) = self.tokens.iter().find(|(t, _)| bytes[i..].starts_with(t.as_bytes())) {
                     if from < i {
-                        f(Piece::Text(&text[from..i]));
+                        f(Piece::Text(&text[from..i]), from, i);
                     }
-                    f(Piece::Token(*id));
+                    f(Piece::Token(*id), i, i + t.len());
                     i += t.len();
                     from = i;
                     continue;
@@ -64,7 +69,7 @@ impl Specials {
             i += 1;
         }
         if from < bytes.len() {
-            f(Piece::Text(&text[from..]));
+            f(Piece::Text(&text[from..]), from, bytes.len());
         }
     }
 }
