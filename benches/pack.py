@@ -109,6 +109,7 @@ def side_ours(args) -> dict:
         "peak_rss_mb": vm_hwm_mb(),
         "padding_share": r["padding_share"],
         "shards": r["shards"],
+        "profile": r.get("profile"),
     }
 
 

@@ -13,6 +13,7 @@ pub mod lines;
 pub mod loader;
 pub mod pack;
 pub mod pipeline;
+pub mod profile;
 pub mod progress;
 pub mod segment;
 pub mod shards;

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use super::Sink;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::instances::electra::{self, ElectraConfig};
 use crate::instances::google::{self, GoogleConfig, Stream};
 use crate::instances::gpt2::{self, Gpt2Config};
@@ -18,7 +18,9 @@ use crate::instances::roberta::{self, RobertaConfig};
 use crate::instances::uer::{self, UerConfig};
 use crate::instances::{Document, DocumentPacker, Instance, Specials};
 use crate::pipeline::map_ordered;
-use crate::shards::{Row, Value};
+use crate::profile::{self, Stage};
+use crate::shards::shuffle::encode_columns;
+use crate::shards::{Row, ShardSchema, Value};
 
 /// The instance format and its settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -192,6 +194,7 @@ fn stream_block(
     sink: &mut Sink,
 ) -> Result<()> {
     let docs = s.prepare(docs)?;
+    let schema = sink.schema().clone();
     let n = docs.len();
     let units = n * dupe;
     let mut start = 0;
@@ -200,13 +203,43 @@ fn stream_block(
         let piece: Vec<usize> = (start..end).collect();
         let rows = map_ordered(&piece, pool, Vec::new, |out: &mut Vec<Instance>, &u| {
             out.clear();
-            s.document(&docs, block, u % n, u / n, out);
-            out.iter().map(|i| to_row(RowKind::Bert, i)).collect::<Vec<Row>>()
+            profile::time(Stage::Instances, || s.document(&docs, block, u % n, u / n, out));
+            profile::time(Stage::Rows, || encode_rows(&schema, RowKind::Bert, out))
         });
-        push_all(rows, sink)?;
+        for r in rows {
+            sink.push_encoded(
+                &r.map_err(|m| Error::Config(format!("a built row does not fit the shard schema: {m}")))?,
+            )?;
+        }
         start = end;
     }
     Ok(())
+}
+
+/// Rows encoded for the shard writer: their records' columns parts back to back, and where each
+/// ends.
+#[derive(Debug, Default)]
+pub struct EncodedRows {
+    /// The columns parts.
+    pub bytes: Vec<u8>,
+    /// End offset of each row in `bytes`.
+    pub ends: Vec<usize>,
+}
+
+/// Checks and encodes the rows of `instances` (on a worker thread; the writer only appends them).
+fn encode_rows(
+    schema: &ShardSchema,
+    kind: RowKind,
+    instances: &[Instance],
+) -> std::result::Result<EncodedRows, String> {
+    let mut out = EncodedRows::default();
+    for i in instances {
+        let row = to_row(kind, i);
+        schema.check_row(&row)?;
+        encode_columns(schema, &row, &mut out.bytes);
+        out.ends.push(out.bytes.len());
+    }
+    Ok(out)
 }
 
 fn to_row(kind: RowKind, i: &Instance) -> Row {

@@ -10,6 +10,8 @@ use super::schema::{ShardSchema, Value};
 use super::shuffle::{self, Scatter, ShuffleConfig};
 use super::writer::{write_shard, BatchBuilder};
 use crate::error::{Error, Result};
+use crate::fsio::WrittenFile;
+use crate::profile::{self, Stage};
 
 /// Settings of a shard run. Everything but `overwrite` is part of the resume identity.
 #[derive(Debug, Clone)]
@@ -41,6 +43,16 @@ enum Mode {
     Done,
 }
 
+/// A shard's file name, rows, tokens and padding.
+type ShardCounts = (String, u64, u64, u64);
+
+/// Builds the Arrow batch of `rows` and writes it as shard `file` of `dir`.
+fn build_and_write(dir: &std::path::Path, mut rows: BatchBuilder, file: &str) -> Result<WrittenFile> {
+    let batch = profile::time(Stage::ArrowBuild, || rows.take_batch())?;
+    drop(rows);
+    profile::time(Stage::ShardWrite, || write_shard(dir, file, &batch))
+}
+
 /// A shard run: push every input row (after skipping [`ShardOutput::input_rows_done`]), then
 /// [`ShardOutput::finish`].
 pub struct ShardOutput {
@@ -50,6 +62,21 @@ pub struct ShardOutput {
     batch: BatchBuilder,
     mode: Mode,
     on_shard: Option<OnShard>,
+    /// Shards are written on a background thread.
+    background: bool,
+    /// The shard being written in the background.
+    pending: Option<(ShardCounts, std::thread::JoinHandle<Result<WrittenFile>>)>,
+    /// A row's encoded columns (reused).
+    scratch: Vec<u8>,
+}
+
+impl Drop for ShardOutput {
+    /// A shard still being written is waited for, so no thread outlives the writer.
+    fn drop(&mut self) {
+        if let Some((_, h)) = self.pending.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 /// The program that writes the shards; a resumed run must be the same.
@@ -79,7 +106,7 @@ impl ShardOutput {
             Some(m) => {
                 let mode = match (&m.state, &shuffle_id) {
                     (Phase::Scatter { input_rows, level, buckets }, Some(id)) => {
-                        Mode::Scatter(Scatter::restore(&dir, id.clone(), schema.clone(), *input_rows, *level, buckets)?)
+                        Mode::Scatter(Scatter::restore(&dir, id.clone(), *input_rows, *level, buckets)?)
                     }
                     (Phase::Direct { .. }, None) => Mode::Direct,
                     _ => Mode::Done,
@@ -89,7 +116,7 @@ impl ShardOutput {
             None => {
                 let (state, mode) = match shuffle_id {
                     Some(id) => {
-                        let sc = Scatter::fresh(&dir, id, schema.clone())?;
+                        let sc = Scatter::fresh(&dir, id)?;
                         (sc.phase(), Mode::Scatter(sc))
                     }
                     None => (Phase::Direct { input_rows: 0 }, Mode::Direct),
@@ -100,7 +127,22 @@ impl ShardOutput {
             }
         };
         let batch = BatchBuilder::new(schema.clone());
-        Ok(ShardOutput { dir, schema, manifest, batch, mode, on_shard: None })
+        Ok(ShardOutput {
+            dir,
+            schema,
+            manifest,
+            batch,
+            mode,
+            on_shard: None,
+            background: false,
+            pending: None,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The shards' columns.
+    pub fn schema(&self) -> &ShardSchema {
+        &self.schema
     }
 
     /// Calls `f` after each completed shard (progress, or stopping early).
@@ -127,24 +169,60 @@ impl ShardOutput {
         &self.manifest
     }
 
+    /// Writes each shard on a background thread while the next one is filled (the calling
+    /// thread then only decodes rows and records finished shards). Off by default; worth it when
+    /// another core is free.
+    pub fn set_background_writes(&mut self, on: bool) {
+        self.background = on;
+    }
+
     /// Adds the next input row (values in schema order).
     pub fn push(&mut self, row: &[Value]) -> Result<()> {
         self.schema.check_row(row).map_err(|m| Error::Config(format!("input row {}: {m}", self.input_rows_done())))?;
+        let mut cols = std::mem::take(&mut self.scratch);
+        cols.clear();
+        shuffle::encode_columns(&self.schema, row, &mut cols);
+        let r = self.push_checked(&cols);
+        self.scratch = cols;
+        r
+    }
+
+    /// Adds the next input row as the columns part of its record, made by
+    /// [`encode_columns`](super::shuffle::encode_columns) from a row that passed
+    /// [`ShardSchema::check_row`] (the rows a caller builds itself can be encoded in parallel).
+    pub fn push_encoded(&mut self, cols: &[u8]) -> Result<()> {
+        self.push_checked(cols)
+    }
+
+    fn push_checked(&mut self, cols: &[u8]) -> Result<()> {
+        let t0 = profile::on().then(std::time::Instant::now);
         match &mut self.mode {
             Mode::Direct => {
-                self.batch.push(row)?;
+                let index = self.manifest.state.input_rows() + self.batch.rows();
+                self.batch.push_encoded(cols).map_err(|m| Error::Config(format!("input row {index}: {m}")))?;
+                if let Some(t0) = t0 {
+                    profile::add(Stage::Push, t0);
+                }
                 if self.batch.rows() == self.manifest.identity.rows_per_shard {
                     self.commit_shard()?;
                 }
                 Ok(())
             }
             Mode::Scatter(sc) => {
-                if sc.push(row)? {
+                let due = sc.push_encoded(cols)?;
+                if let Some(t0) = t0 {
+                    profile::add(Stage::Push, t0);
+                }
+                if due {
+                    let t1 = profile::on().then(std::time::Instant::now);
                     let (m, dir) = (&mut self.manifest, &self.dir);
                     sc.checkpoint(&mut |phase| {
                         m.state = phase;
                         m.save(dir)
                     })?;
+                    if let Some(t1) = t1 {
+                        profile::add(Stage::Checkpoint, t1);
+                    }
                 }
                 Ok(())
             }
@@ -152,13 +230,37 @@ impl ShardOutput {
         }
     }
 
-    /// Writes the batch as the next shard and records it.
+    /// Writes the batch as the next shard and records it (with background writes: hands it to a
+    /// writer thread and records the shard before it, if any).
     fn commit_shard(&mut self) -> Result<()> {
         let (tokens, padding) = self.batch.token_counts();
         let rows = self.batch.rows();
-        let batch = self.batch.take_batch()?;
-        let file = shard_name(self.manifest.shards.len());
-        let w = write_shard(&self.dir, &file, &batch)?;
+        let full = std::mem::replace(&mut self.batch, BatchBuilder::new(self.schema.clone()));
+        let file = shard_name(self.manifest.shards.len() + usize::from(self.pending.is_some()));
+        let counts = (file, rows, tokens, padding);
+        if !self.background {
+            let w = build_and_write(&self.dir, full, &counts.0)?;
+            return self.record_shard(counts, w);
+        }
+        self.record_pending()?;
+        let (dir, name) = (self.dir.clone(), counts.0.clone());
+        let handle = std::thread::Builder::new()
+            .name("wakachi-shard-writer".into())
+            .spawn(move || build_and_write(&dir, full, &name))
+            .map_err(|e| Error::io(&self.dir, e))?;
+        self.pending = Some((counts, handle));
+        Ok(())
+    }
+
+    /// Waits for the shard being written in the background, if any, and records it.
+    fn record_pending(&mut self) -> Result<()> {
+        let Some((counts, handle)) = self.pending.take() else { return Ok(()) };
+        let w = handle.join().map_err(|_| Error::Config("the shard writer thread panicked".into()))??;
+        self.record_shard(counts, w)
+    }
+
+    /// Adds a written shard to the manifest, saves it, and tells `on_shard`.
+    fn record_shard(&mut self, (file, rows, tokens, padding): ShardCounts, w: WrittenFile) -> Result<()> {
         let entry = ShardEntry { file, rows, tokens, padding, bytes: w.bytes, sha256: w.sha256 };
         self.manifest.add_shard(entry.clone());
         if let Phase::Direct { input_rows } = &mut self.manifest.state {
@@ -191,10 +293,11 @@ impl ShardOutput {
         if self.batch.rows() > 0 {
             self.commit_shard()?;
         }
+        self.record_pending()?;
         self.manifest.state = Phase::Complete { input_rows: self.manifest.state.input_rows() };
         self.manifest.save(&self.dir)?;
         shuffle::remove_dir(&self.dir.join(shuffle::SHUFFLE_DIR))?;
-        Ok(self.manifest)
+        Ok(self.manifest.clone())
     }
 
     /// The gather pass from the first row not yet in a shard (nothing when not shuffling).
@@ -203,9 +306,10 @@ impl ShardOutput {
         let Some(seed) = self.manifest.identity.shuffle.as_ref().map(|s| s.seed) else { return Ok(()) };
         let start = self.manifest.shard_rows();
         let rows_per_shard = self.manifest.identity.rows_per_shard;
-        let (dir, schema) = (self.dir.clone(), self.schema.clone());
-        shuffle::gather(&dir, &schema, seed, level, &buckets, start, &mut |row| {
-            self.batch.push(&row)?;
+        let dir = self.dir.clone();
+        shuffle::gather(&dir, seed, level, &buckets, start, &mut |path, at, cols| {
+            profile::time(Stage::GatherDecode, || self.batch.push_encoded(cols))
+                .map_err(|m| Error::shard(path, format!("record at byte {at}: {m}")))?;
             if self.batch.rows() == rows_per_shard {
                 self.commit_shard()?;
             }

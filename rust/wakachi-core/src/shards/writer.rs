@@ -14,6 +14,7 @@ use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use arrow_schema::{DataType, Field};
 
 use super::schema::{ShardSchema, Value};
+use super::shuffle::{get_varint, unzigzag};
 use crate::error::{Error, Result};
 use crate::fsio::{write_atomic, WrittenFile};
 
@@ -34,6 +35,8 @@ pub struct BatchBuilder {
     rows: u64,
     tokens: u64,
     padding: u64,
+    /// Column lengths before the row being decoded (to undo it on an error).
+    undo: Vec<[usize; 4]>,
 }
 
 impl BatchBuilder {
@@ -44,7 +47,7 @@ impl BatchBuilder {
             .iter()
             .map(|c| ColumnBuf { offsets: if c.list { vec![0] } else { Vec::new() }, ..Default::default() })
             .collect();
-        BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0 }
+        BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0, undo: Vec::new() }
     }
 
     /// Rows so far.
@@ -90,6 +93,99 @@ impl BatchBuilder {
         }
         self.rows += 1;
         Ok(())
+    }
+
+    /// Appends a row from the columns part of its record (see `shuffle.rs`: per column a varint
+    /// head, `0` for null, else the scalar or the list length plus one, then the items), checking
+    /// its structure and every value's range as [`ShardSchema::check_row`] does. On an error the
+    /// builder is left as it was.
+    pub fn push_encoded(&mut self, cols: &[u8]) -> std::result::Result<(), String> {
+        let mut undo = std::mem::take(&mut self.undo);
+        undo.clear();
+        undo.extend(self.cols.iter().map(|b| [b.items.len(), b.offsets.len(), b.valid.len(), b.nulls]));
+        let r = self.decode_into(cols);
+        if r.is_err() {
+            for (b, &[i, o, v, n]) in self.cols.iter_mut().zip(&undo) {
+                b.items.truncate(i);
+                b.offsets.truncate(o);
+                b.valid.truncate(v);
+                b.nulls = n;
+            }
+        }
+        self.undo = undo;
+        match r {
+            Ok((tokens, padding)) => {
+                self.tokens += tokens;
+                self.padding += padding;
+                self.rows += 1;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Decodes `cols` into the column buffers; the row's (tokens, padding) counts.
+    fn decode_into(&mut self, cols: &[u8]) -> std::result::Result<(u64, u64), String> {
+        let schema = &*self.schema;
+        let short = || "a record is cut short".to_string();
+        let mut pos = 0;
+        let (mut tokens, mut padding) = (0u64, 0u64);
+        let tokens_at = schema.tokens_index();
+        let pad = schema.pad_id.map(i64::from);
+        for (k, (c, buf)) in schema.columns.iter().zip(&mut self.cols).enumerate() {
+            let (lo, hi) = schema.item_range(c.elem);
+            let unsigned = c.elem.unsigned();
+            let item = |u: u64| -> std::result::Result<i32, String> {
+                let x = if unsigned { i64::try_from(u).unwrap_or(i64::MAX) } else { unzigzag(u) };
+                if (lo..=hi).contains(&x) {
+                    Ok(x as i32)
+                } else {
+                    Err(format!("column {}: value {x} outside {lo}..={hi}", c.name))
+                }
+            };
+            let head = get_varint(cols, &mut pos).ok_or_else(short)?;
+            match (head, c.list) {
+                (0, _) if !c.nullable => {
+                    return Err(format!("column {}: null in a column that is not nullable", c.name))
+                }
+                (0, list) => {
+                    buf.valid.push(false);
+                    buf.nulls += 1;
+                    if !list {
+                        buf.items.push(0);
+                    }
+                }
+                (h, false) => {
+                    buf.items.push(item(h - 1)?);
+                    buf.valid.push(true);
+                }
+                (h, true) => {
+                    let n = usize::try_from(h - 1).ok().filter(|&n| n <= cols.len() - pos).ok_or_else(short)?;
+                    buf.items.reserve(n);
+                    let before = buf.items.len();
+                    for _ in 0..n {
+                        let u = get_varint(cols, &mut pos).ok_or_else(short)?;
+                        buf.items.push(item(u)?);
+                    }
+                    if tokens_at == Some(k) {
+                        let p = pad.map_or(0, |p| buf.items[before..].iter().filter(|&&x| i64::from(x) == p).count());
+                        padding += p as u64;
+                        tokens += (n - p) as u64;
+                    }
+                    buf.valid.push(true);
+                }
+            }
+            if c.list {
+                let end = i32::try_from(buf.items.len()).map_err(|_| {
+                    format!("column {}: more than 2^31 items in one shard; use fewer rows per shard", c.name)
+                })?;
+                buf.offsets.push(end);
+            }
+        }
+        if pos != cols.len() {
+            return Err("trailing bytes after the last column".into());
+        }
+        Ok((tokens, padding))
     }
 
     /// The rows as one Arrow record batch; the builder is left empty.

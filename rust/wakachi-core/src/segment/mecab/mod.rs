@@ -103,6 +103,7 @@ pub struct MecabWorker<'m> {
 impl<'m> MecabWorker<'m> {
     /// Segments `text` into `out` (byte spans and features).
     pub fn segment(&mut self, text: &str, out: &mut Vec<super::Span<'m>>) {
+        let t0 = crate::profile::on().then(std::time::Instant::now);
         match self.nul_substitute.filter(|_| text.contains('\0')) {
             Some(sub) => {
                 self.buf.clear();
@@ -116,6 +117,9 @@ impl<'m> MecabWorker<'m> {
             let r = t.range_byte();
             super::Span { start: r.start, end: r.end, feature: t.feature() }
         }));
+        if let Some(t0) = t0 {
+            crate::profile::add(crate::profile::Stage::Segment, t0);
+        }
     }
 }
 
