@@ -33,17 +33,17 @@ def child_hwm_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def run_segment(inp: Path, threads: int) -> tuple[float, float]:
-    cmd = [sys.executable, "-m", "wakachi", "segment", "-q", "-j", str(threads), str(inp)]
+def run_segment(py: str, inp: Path, threads: int) -> float:
+    cmd = [py, "-m", "wakachi", "segment", "-q", "-j", str(threads), str(inp)]
     t0 = time.perf_counter()
     with open(os.devnull, "wb") as null:
         subprocess.run(cmd, check=True, stdout=null)
-    return time.perf_counter() - t0, child_hwm_mb()
+    return time.perf_counter() - t0
 
 
-def run_pack(tok: Path, inp: Path, out: Path, threads: int, shuffle: bool) -> tuple[float, dict]:
+def run_pack(py: str, tok: Path, inp: Path, out: Path, threads: int, shuffle: bool) -> tuple[float, dict]:
     env = dict(os.environ, WAKACHI_PROFILE="1")
-    cmd = [sys.executable, str(ROOT / "benches" / "pack.py"), "--side", "ours", "--tok", str(tok)]
+    cmd = [py, str(ROOT / "benches" / "pack.py"), "--side", "ours", "--tok", str(tok)]
     cmd += ["--input", str(inp), "--out", str(out), "--seq", "128", "--dupe", "5", "--threads", str(threads)]
     cmd += ["--shuffle", "on" if shuffle else "off"]
     t0 = time.perf_counter()
@@ -58,8 +58,10 @@ def main() -> int:
     ap.add_argument("--times", type=int, default=1, help="the input repeated this many times")
     ap.add_argument("--threads", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2])
     ap.add_argument("--runs", type=int, default=1, help="runs of each measurement (the fastest is kept)")
+    ap.add_argument("--before", metavar="PYTHON", help="also measure this interpreter's wakachi (e.g. main's venv)")
     args = ap.parse_args()
     os.environ.setdefault("WAKACHI_CACHE_DIR", str(ROOT / ".cache" / "wakachi"))
+    sides = [("after", sys.executable)] + ([("before", args.before)] if args.before else [])
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -68,33 +70,42 @@ def main() -> int:
         inp = pack_bench.repeat_input(tmp / "input.txt", base, args.times) if args.times > 1 else base
         mb = inp.stat().st_size / 1e6
         print(f"input: {mb:.2f} MB; pack: bert seq 128 / dupe 5, shuffle 512 MiB budget; wall time per process")
-        run_segment(inp, 1)  # warm the dictionary cache and the page cache
-        profiles: dict[str, list[tuple[str, float]]] = {}
-        head = f"{'threads':>7} {'run':<18} {'wall s':>7} {'MB/s':>6} {'x segment':>9} {'instances':>10}"
-        print(head)
+        for _, py in sides:
+            run_segment(py, inp, 1)  # warm the dictionary cache and the page cache
+        best: dict[tuple[str, int, str], tuple[float, dict]] = {}
+
+        def keep(key: tuple[str, int, str], wall: float, r: dict) -> None:
+            if key not in best or wall < best[key][0]:
+                best[key] = (wall, r)
+
         for t in args.threads:
-            seg = min(run_segment(inp, t)[0] for _ in range(args.runs))
-            print(f"{t:>7} {'segment':<18} {seg:>7.2f} {mb / seg:>6.2f} {1.0:>9.2f} {'':>10}")
-            walls = {}
-            for shuffle in (False, True):
-                best = None
-                for _ in range(args.runs):
-                    w, r = run_pack(tok, inp, tmp / "out", t, shuffle)
-                    if best is None or w < best[0]:
-                        best = (w, r)
-                assert best is not None
-                w, r = best
-                label = "pack shuffle " + ("on" if shuffle else "off")
-                walls[shuffle] = w
-                print(f"{t:>7} {label:<18} {w:>7.2f} {mb / w:>6.2f} {seg / w:>9.2f} {r['instances']:>10,}")
-                profiles[f"{t}t {label}"] = [(k, v) for k, v in r.get("profile") or []] + [("(pack run)", r["pack_s"])]
-            share = 1 - walls[False] / walls[True]
-            print(f"{'':>7} shuffle share of pack (1 - off/on): {share:.1%}; pack on / segment: {seg / walls[True]:.2f}")
-        print("\nper-stage seconds (summed over threads; segment is inside encode, masking inside instances):")
-        names = [k for k, _ in next(iter(profiles.values()))]
-        print(f"{'stage':<14}" + "".join(f"{k:>22}" for k in profiles))
-        for i, n in enumerate(names):
-            print(f"{n:<14}" + "".join(f"{v[i][1]:>22.2f}" for v in profiles.values()))
+            for _ in range(args.runs):  # sides interleaved, so both see the same load
+                for side, py in sides:
+                    keep((side, t, "segment"), run_segment(py, inp, t), {})
+                    for shuffle in (False, True):
+                        w, r = run_pack(py, tok, inp, tmp / "out", t, shuffle)
+                        keep((side, t, "pack shuffle " + ("on" if shuffle else "off")), w, r)
+        print(f"{'side':<7} {'threads':>7} {'run':<18} {'wall s':>7} {'MB/s':>6} {'x segment':>9} {'instances':>10}")
+        for side, _ in sides:
+            for t in args.threads:
+                seg = best[(side, t, "segment")][0]
+                for what in ("segment", "pack shuffle off", "pack shuffle on"):
+                    w, r = best[(side, t, what)]
+                    n = f"{r['instances']:,}" if r else ""
+                    print(f"{side:<7} {t:>7} {what:<18} {w:>7.2f} {mb / w:>6.2f} {seg / w:>9.2f} {n:>10}")
+                off, on = best[(side, t, "pack shuffle off")][0], best[(side, t, "pack shuffle on")][0]
+                print(f"{'':<16}shuffle share of pack (1 - off/on): {1 - off / on:.1%}; pack on / segment: {seg / on:.2f}")
+        profiles = {
+            f"{side} {t}t {what[5:]}": r["profile"] + [("(pack run)", r["pack_s"])]
+            for (side, t, what), (_, r) in best.items()
+            if r.get("profile")
+        }
+        if profiles:
+            print("\nper-stage seconds (summed over threads; segment is inside encode, masking inside instances):")
+            names = [k for k, _ in next(iter(profiles.values()))]
+            print(f"{'stage':<14}" + "".join(f"{k:>20}" for k in profiles))
+            for i, n in enumerate(names):
+                print(f"{n:<14}" + "".join(f"{dict(v).get(n, 0.0):>20.2f}" for v in profiles.values()))
     return 0
 
 

@@ -19,7 +19,7 @@ use crate::instances::uer::{self, UerConfig};
 use crate::instances::{Document, DocumentPacker, Instance, Specials};
 use crate::pipeline::map_ordered;
 use crate::profile::{self, Stage};
-use crate::shards::shuffle::encode_columns;
+use crate::shards::shuffle::{encode_columns, put_varint, zigzag};
 use crate::shards::{Row, ShardSchema, Value};
 
 /// The instance format and its settings.
@@ -233,6 +233,13 @@ fn encode_rows(
     instances: &[Instance],
 ) -> std::result::Result<EncodedRows, String> {
     let mut out = EncodedRows::default();
+    if let RowKind::Bert = kind {
+        for i in instances {
+            encode_bert(schema.vocab_size, i, &mut out.bytes)?;
+            out.ends.push(out.bytes.len());
+        }
+        return Ok(out);
+    }
     for i in instances {
         let row = to_row(kind, i);
         schema.check_row(&row)?;
@@ -240,6 +247,34 @@ fn encode_rows(
         out.ends.push(out.bytes.len());
     }
     Ok(out)
+}
+
+/// What `encode_columns(to_row(Bert, i))` gives after `check_row`, without the row in between:
+/// the columns of `shards/SCHEMA.md`'s bert preset (token ids below `vocab_size`, masked
+/// positions below 65,536, the label in `int8`).
+fn encode_bert(vocab_size: u32, i: &Instance, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let list = |out: &mut Vec<u8>, name: &str, xs: &mut dyn ExactSizeIterator<Item = u32>, max: u32| {
+        put_varint(out, xs.len() as u64 + 1);
+        for x in xs {
+            if x > max {
+                return Err(format!("column {name}: value {x} outside 0..={max}"));
+            }
+            put_varint(out, u64::from(x));
+        }
+        Ok(())
+    };
+    let top = vocab_size.saturating_sub(1);
+    list(out, "input_ids", &mut i.input_ids.iter().copied(), top)?;
+    list(out, "segment_ids", &mut i.segment_ids.iter().map(|&x| u32::from(x)), 255)?;
+    list(out, "word_starts", &mut i.word_starts.iter().map(|&x| u32::from(x)), 1)?;
+    list(out, "masked_positions", &mut i.masked_positions.iter().copied(), 65_535)?;
+    list(out, "masked_ids", &mut i.masked_ids.iter().copied(), top)?;
+    match i.next_sentence_label {
+        None => put_varint(out, 0),
+        Some(l) if l <= 127 => put_varint(out, zigzag(l.into()) + 1),
+        Some(l) => return Err(format!("column next_sentence_label: value {l} outside -128..=127")),
+    }
+    Ok(())
 }
 
 fn to_row(kind: RowKind, i: &Instance) -> Row {
@@ -276,3 +311,7 @@ fn bools(xs: &[bool]) -> Value {
 fn bytes(xs: &[u8]) -> Value {
     Value::List(xs.iter().map(|&x| i32::from(x)).collect())
 }
+
+#[cfg(test)]
+#[path = "builder_test.rs"]
+mod tests;

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::builder::Builder;
 use super::corpus::{CorpusReader, RawDocument};
-use super::encoder::{fingerprint, PackEncoder};
+use super::encoder::{fingerprint_memo, PackEncoder};
 use super::{PackConfig, Sink};
 use crate::error::{Error, Result};
 use crate::instances::{Document, Specials};
@@ -83,7 +83,8 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
         profile::time(Stage::Load, || PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab))?;
     let sp = enc.specials(cfg.tokenizer.specials)?;
     let builder = Builder::new(&cfg.format, cfg.compat, sp)?;
-    let tokenizer = profile::time(Stage::Fingerprint, || fingerprint(&cfg.tokenizer.path, dicdir))?;
+    let memo = cfg.run.cache_dir.as_deref();
+    let tokenizer = profile::time(Stage::Fingerprint, || fingerprint_memo(&cfg.tokenizer.path, dicdir, memo))?;
     let out = open_output(cfg, &sp, tokenizer)?;
     let pool = pool(cfg.run.threads)?;
     let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
@@ -102,7 +103,7 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
             ControlFlow::Continue(())
         }));
     }
-    let manifest = sink.out.finish()?;
+    let manifest = pool.install(|| sink.out.finish())?;
     if cfg.output.shuffle.is_some() && cfg.run.progress {
         eprintln!();
     }

@@ -1,7 +1,7 @@
 //! [`ShardOutput`]: rows in, shards (optionally shuffled on disk) and a manifest out, resumable.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::manifest::{Identity, InputFingerprint, Manifest, Phase, ShardEntry};
@@ -305,15 +305,70 @@ impl ShardOutput {
         let Phase::Gather { level, buckets, .. } = self.manifest.state.clone() else { return Ok(()) };
         let Some(seed) = self.manifest.identity.shuffle.as_ref().map(|s| s.seed) else { return Ok(()) };
         let start = self.manifest.shard_rows();
-        let rows_per_shard = self.manifest.identity.rows_per_shard;
         let dir = self.dir.clone();
-        shuffle::gather(&dir, seed, level, &buckets, start, &mut |path, at, cols| {
-            profile::time(Stage::GatherDecode, || self.batch.push_encoded(cols))
-                .map_err(|m| Error::shard(path, format!("record at byte {at}: {m}")))?;
+        // Decoding runs on the pool when there is one (a caller's `install`) and cores to spare.
+        let threads = rayon::current_thread_index().map(|_| rayon::current_num_threads()).unwrap_or(1);
+        shuffle::gather(&dir, seed, level, &buckets, start, &mut |path, data, ranges| {
+            if self.background && threads > 1 {
+                self.gather_parallel(path, data, ranges, threads)
+            } else {
+                self.gather_serial(path, data, ranges)
+            }
+        })
+    }
+
+    fn gather_serial(&mut self, path: &Path, data: &[u8], ranges: &[(usize, usize)]) -> Result<()> {
+        let rows_per_shard = self.manifest.identity.rows_per_shard;
+        for &(s, e) in ranges {
+            profile::time(Stage::GatherDecode, || self.batch.push_encoded(&data[s..e]))
+                .map_err(|m| Error::shard(path, format!("record at byte {s}: {m}")))?;
             if self.batch.rows() == rows_per_shard {
                 self.commit_shard()?;
             }
-            Ok(())
-        })
+        }
+        Ok(())
+    }
+
+    /// Decodes a bucket's rows in chunks on the pool (a window of `2 × threads` chunks at a time,
+    /// so memory stays bounded), appends the chunks in order and commits full shards.
+    fn gather_parallel(&mut self, path: &Path, data: &[u8], ranges: &[(usize, usize)], threads: usize) -> Result<()> {
+        use rayon::prelude::*;
+        const CHUNK_ROWS: u64 = 2048;
+        let rows_per_shard = self.manifest.identity.rows_per_shard;
+        // Chunks never straddle a shard boundary.
+        let mut chunks = Vec::new();
+        let (mut i, mut room) = (0usize, rows_per_shard - self.batch.rows());
+        while i < ranges.len() {
+            let take = CHUNK_ROWS.min(room).min((ranges.len() - i) as u64) as usize;
+            chunks.push(&ranges[i..i + take]);
+            i += take;
+            room -= take as u64;
+            if room == 0 {
+                room = rows_per_shard;
+            }
+        }
+        let schema = self.schema.clone();
+        for window in chunks.chunks(2 * threads) {
+            let decoded: Vec<std::result::Result<BatchBuilder, (usize, String)>> = window
+                .par_iter()
+                .map(|chunk| {
+                    profile::time(Stage::GatherDecode, || {
+                        let mut b = BatchBuilder::new(schema.clone());
+                        for &(s, e) in chunk.iter() {
+                            b.push_encoded(&data[s..e]).map_err(|m| (s, m))?;
+                        }
+                        Ok(b)
+                    })
+                })
+                .collect();
+            for d in decoded {
+                let b = d.map_err(|(s, m)| Error::shard(path, format!("record at byte {s}: {m}")))?;
+                profile::time(Stage::GatherDecode, || self.batch.append(b))?;
+                if self.batch.rows() == rows_per_shard {
+                    self.commit_shard()?;
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -111,7 +111,7 @@ pub fn shuffle_in_bucket<T>(items: &mut [T], seed: u64, level: u32, bucket: usiz
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -132,7 +132,7 @@ pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     None
 }
 
-fn zigzag(x: i64) -> u64 {
+pub(crate) fn zigzag(x: i64) -> u64 {
     ((x << 1) ^ (x >> 63)) as u64
 }
 
@@ -403,16 +403,16 @@ pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
 }
 
 /// Streams the shuffled rows from output position `start` on (rows before it are skipped):
-/// bucket by bucket, each permuted with [`shuffle_in_bucket`]. `emit` gets each row's bucket
-/// file, the record's byte offset in it (for error messages) and the record's columns part
-/// (unchecked: the caller decodes and checks it).
+/// bucket by bucket, each permuted with [`shuffle_in_bucket`]. `emit` gets each bucket's file,
+/// its bytes and, in shuffled order, the byte ranges of its rows' columns parts (after the row
+/// index; unchecked: the caller decodes and checks them).
 pub(crate) fn gather(
     out_dir: &Path,
     seed: u64,
     level: u32,
     buckets: &[BucketState],
     start: u64,
-    emit: &mut dyn FnMut(&Path, usize, &[u8]) -> Result<()>,
+    emit: &mut dyn FnMut(&Path, &[u8], &[(usize, usize)]) -> Result<()>,
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
     let mut pos = 0u64;
@@ -430,11 +430,14 @@ pub(crate) fn gather(
         }
         shuffle_in_bucket(&mut ranges, seed, level, b);
         let skip = start.saturating_sub(pos) as usize;
+        let mut cols = Vec::with_capacity(ranges.len() - skip);
         for &(s, e) in &ranges[skip..] {
             let mut p = s;
             get_varint(&data[..e], &mut p).ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
-            emit(&path, s, &data[p..e])?;
+            cols.push((p, e));
         }
+        drop(ranges);
+        emit(&path, &data, &cols)?;
         pos += st.rows;
     }
     Ok(())

@@ -41,6 +41,56 @@ pub fn fingerprint(files: &[PathBuf]) -> Result<String> {
     Ok(format!("{:032x}", h.digest128()))
 }
 
+/// What identifies a file's version without reading it: its path, size, modification and
+/// change times (ns) and inode; `None` when it cannot be read.
+fn stat_key(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    let abs = std::fs::canonicalize(path).ok()?;
+    Some(format!(
+        "{}\t{}\t{}.{}\t{}.{}\t{}:{}",
+        abs.display(),
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.dev(),
+        m.ino()
+    ))
+}
+
+/// A digest of `files` remembered in `cache_dir` (under `digests/`) by the files' stat keys
+/// (path, size, mtime, ctime, inode) and `kind`: `compute` runs only when a file changed or no
+/// digest was remembered, so start-up does not read hundreds of MB again to hash them. Without
+/// a cache directory, or when the memo cannot be read or written, `compute` runs.
+pub fn memo_digest(
+    cache_dir: Option<&Path>,
+    kind: &str,
+    files: &[PathBuf],
+    compute: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    let key =
+        files.iter().map(|f| stat_key(f)).collect::<Option<Vec<_>>>().map(|k| format!("{kind}\n{}", k.join("\n")));
+    let (Some(dir), Some(key)) = (cache_dir, key) else { return compute() };
+    let path = dir.join("digests").join(format!("{:032x}.txt", xxhash_rust::xxh3::xxh3_128(key.as_bytes())));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Some(digest) = text.strip_prefix(&key).and_then(|r| r.strip_prefix("\n=")).map(str::trim_end) {
+            if !digest.is_empty() {
+                return Ok(digest.to_string());
+            }
+        }
+    }
+    let digest = compute()?;
+    // The files may have changed while they were read: remember only a digest of what is still there.
+    let after =
+        files.iter().map(|f| stat_key(f)).collect::<Option<Vec<_>>>().map(|k| format!("{kind}\n{}", k.join("\n")));
+    if after.as_deref() == Some(key.as_str()) {
+        let _ = write_atomic(&path, format!("{key}\n={digest}\n").as_bytes());
+    }
+    Ok(digest)
+}
+
 /// Writes `data` to `path` through a temporary file in the same directory and a rename, so a
 /// reader never sees a partial file under the final name.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {

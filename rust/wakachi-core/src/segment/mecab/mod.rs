@@ -226,7 +226,8 @@ fn load_cached(
     dir: &Path,
     report: &mut LoadReport,
 ) -> Result<(vibrato::Dictionary, Option<u8>)> {
-    let path = dir.join(format!("mecab-{}.vibrato", cache::fingerprint(files)?));
+    let digest = cache::memo_digest(Some(dir), "mecab-dict-xxh3", files, || cache::fingerprint(files))?;
+    let path = dir.join(format!("mecab-{digest}.vibrato"));
     report.cache_file = Some(path.clone());
     if let Ok(f) = std::fs::File::open(&path) {
         match read_cache(f) {
