@@ -13,8 +13,9 @@ use crate::error::{Error, Result};
 pub const VIBRATO_VERSION: &str = vibrato::VERSION;
 
 /// Bump when the translation to vibrato changes (the parity fixes in `dict.rs`) or the readers
-/// read differently (3: EUC-JP sources decoded as MeCab's iconv does).
-const TRANSLATION_REVISION: u32 = 3;
+/// read differently (3: EUC-JP sources decoded as MeCab's iconv does; 4: system features kept
+/// outside vibrato's dictionary, in a memory-mapped section of the cache file).
+const TRANSLATION_REVISION: u32 = 4;
 
 /// The cache directory: `$WAKACHI_CACHE_DIR`, else `$XDG_CACHE_HOME/wakachi`, else
 /// `~/.cache/wakachi`.
@@ -25,13 +26,20 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|p| p.join(".cache").join("wakachi")))
 }
 
+fn versions() -> String {
+    format!("wakachi {} r{TRANSLATION_REVISION} vibrato {}", env!("CARGO_PKG_VERSION"), vibrato::VERSION)
+}
+
+/// [`fingerprint`], remembered in `cache_dir` by the files' stat keys and the versions
+/// ([`memo_digest`]).
+pub fn fingerprint_memo(cache_dir: &Path, files: &[PathBuf]) -> Result<String> {
+    memo_digest(Some(cache_dir), &format!("mecab-dict-xxh3 {}", versions()), files, || fingerprint(files))
+}
+
 /// A content fingerprint of `files` (names and bytes) plus the versions that shape the output.
 pub fn fingerprint(files: &[PathBuf]) -> Result<String> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(
-        format!("wakachi {} r{TRANSLATION_REVISION} vibrato {}", env!("CARGO_PKG_VERSION"), vibrato::VERSION)
-            .as_bytes(),
-    );
+    h.update(versions().as_bytes());
     for f in files {
         let data = std::fs::read(f).map_err(|e| Error::io(f, e))?;
         h.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
