@@ -23,6 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("VIBRATO_VERSION", vibrato_version())?;
     m.add_class::<segment::PySegmenter>()?;
+    m.add_class::<segment::PySegmentedBatch>()?;
     m.add_class::<unigram::PyUnigram>()?;
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_sentences_batch, m)?)?;
