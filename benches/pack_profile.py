@@ -94,7 +94,9 @@ def main() -> int:
                     n = f"{r['instances']:,}" if r else ""
                     print(f"{side:<7} {t:>7} {what:<18} {w:>7.2f} {mb / w:>6.2f} {seg / w:>9.2f} {n:>10}")
                 off, on = best[(side, t, "pack shuffle off")][0], best[(side, t, "pack shuffle on")][0]
-                print(f"{'':<16}shuffle share of pack (1 - off/on): {1 - off / on:.1%}; pack on / segment: {seg / on:.2f}")
+                print(
+                    f"{'':<16}shuffle share of pack (1 - off/on): {1 - off / on:.1%}; pack on / segment: {seg / on:.2f}"
+                )
         profiles = {
             f"{side} {t}t {what[5:]}": r["profile"] + [("(pack run)", r["pack_s"])]
             for (side, t, what), (_, r) in best.items()
@@ -104,7 +106,7 @@ def main() -> int:
             print("\nper-stage seconds (summed over threads; segment is inside encode, masking inside instances):")
             names = [k for k, _ in next(iter(profiles.values()))]
             print(f"{'stage':<14}" + "".join(f"{k:>20}" for k in profiles))
-            for i, n in enumerate(names):
+            for n in names:
                 print(f"{n:<14}" + "".join(f"{dict(v).get(n, 0.0):>20.2f}" for v in profiles.values()))
     return 0
 
