@@ -4,6 +4,7 @@
 //! shards. This crate has no Python types; the `wakachi-py` crate only converts and delegates.
 #![deny(missing_docs)]
 
+pub mod alloc;
 pub mod corpus;
 pub mod encode;
 pub mod error;

@@ -18,6 +18,10 @@ mod work;
 
 use pyo3::prelude::*;
 
+/// Large blocks (the MeCab cost matrix) on transparent huge pages: see `wakachi_core::alloc`.
+#[global_allocator]
+static ALLOC: wakachi_core::alloc::HugePageAlloc = wakachi_core::alloc::HugePageAlloc;
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

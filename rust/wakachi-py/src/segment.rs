@@ -147,7 +147,12 @@ impl PySegmenter {
 
     /// Like `segment_batch`, but the words stay offsets into the input until asked for.
     #[pyo3(signature = (texts, threads=0))]
-    fn segment_batch_lazy(&self, py: Python<'_>, texts: Vec<PyBackedStr>, threads: usize) -> PyResult<PySegmentedBatch> {
+    fn segment_batch_lazy(
+        &self,
+        py: Python<'_>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<PySegmentedBatch> {
         let seg = &self.inner;
         run(py, |_| {
             let spans = core_segment::segment_many(seg, &texts, &pipeline::pool(threads)?);
@@ -289,10 +294,9 @@ impl PySegmentedBatch {
             line_offsets.extend_from_slice(&i32::try_from(l).map_err(|_| too_many())?.to_le_bytes());
         }
         let buf = |b: Vec<u8>| pa.call_method1("py_buffer", (pyo3::types::PyBytes::new(py, &b),));
-        let strings = pa.getattr("LargeStringArray")?.call_method1(
-            "from_buffers",
-            (self.bounds.len(), buf(word_offsets)?, buf(values)?),
-        )?;
+        let strings = pa
+            .getattr("LargeStringArray")?
+            .call_method1("from_buffers", (self.bounds.len(), buf(word_offsets)?, buf(values)?))?;
         let offsets = pa.getattr("Array")?.call_method1(
             "from_buffers",
             (pa.call_method0("int32")?, self.lines.len(), (py.None(), buf(line_offsets)?)),
