@@ -89,8 +89,10 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
     let pool = pool(cfg.run.threads)?;
     let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
     let mut sink = Sink::new(out);
-    // With a core to spare, shards are written while the next one is filled.
-    sink.out.set_background_writes(pool.current_num_threads() > 1);
+    // With cores to spare, shards are written while the next ones are filled (at most 4 in
+    // flight: each holds its rows).
+    let threads = pool.current_num_threads();
+    sink.out.set_background_writers(if threads > 1 { (threads / 2).clamp(1, 4) } else { 0 });
     report.resumed_rows = sink.skip;
     if sink.out.needs_input() {
         let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report };

@@ -62,10 +62,10 @@ pub struct ShardOutput {
     batch: BatchBuilder,
     mode: Mode,
     on_shard: Option<OnShard>,
-    /// Shards are written on a background thread.
-    background: bool,
-    /// The shard being written in the background.
-    pending: Option<(ShardCounts, std::thread::JoinHandle<Result<WrittenFile>>)>,
+    /// Shards written at once on background threads (0: written on the calling thread).
+    background: usize,
+    /// The shards being written in the background, oldest first.
+    pending: std::collections::VecDeque<(ShardCounts, std::thread::JoinHandle<Result<WrittenFile>>)>,
     /// A row's encoded columns (reused).
     scratch: Vec<u8>,
 }
@@ -73,7 +73,7 @@ pub struct ShardOutput {
 impl Drop for ShardOutput {
     /// A shard still being written is waited for, so no thread outlives the writer.
     fn drop(&mut self) {
-        if let Some((_, h)) = self.pending.take() {
+        for (_, h) in self.pending.drain(..) {
             let _ = h.join();
         }
     }
@@ -134,8 +134,8 @@ impl ShardOutput {
             batch,
             mode,
             on_shard: None,
-            background: false,
-            pending: None,
+            background: 0,
+            pending: std::collections::VecDeque::new(),
             scratch: Vec::new(),
         })
     }
@@ -169,11 +169,12 @@ impl ShardOutput {
         &self.manifest
     }
 
-    /// Writes each shard on a background thread while the next one is filled (the calling
-    /// thread then only decodes rows and records finished shards). Off by default; worth it when
-    /// another core is free.
-    pub fn set_background_writes(&mut self, on: bool) {
-        self.background = on;
+    /// Writes shards on up to `writers` background threads while the next ones are filled (the
+    /// calling thread then only decodes rows and records finished shards, in order); 0, the
+    /// default, writes each on the calling thread. Worth it when cores are free; each shard in
+    /// flight holds its rows in memory.
+    pub fn set_background_writers(&mut self, writers: usize) {
+        self.background = writers;
     }
 
     /// Adds the next input row (values in schema order).
@@ -236,25 +237,27 @@ impl ShardOutput {
         let (tokens, padding) = self.batch.token_counts();
         let rows = self.batch.rows();
         let full = std::mem::replace(&mut self.batch, BatchBuilder::new(self.schema.clone()));
-        let file = shard_name(self.manifest.shards.len() + usize::from(self.pending.is_some()));
+        let file = shard_name(self.manifest.shards.len() + self.pending.len());
         let counts = (file, rows, tokens, padding);
-        if !self.background {
+        if self.background == 0 {
             let w = build_and_write(&self.dir, full, &counts.0)?;
             return self.record_shard(counts, w);
         }
-        self.record_pending()?;
+        while self.pending.len() >= self.background {
+            self.record_oldest()?;
+        }
         let (dir, name) = (self.dir.clone(), counts.0.clone());
         let handle = std::thread::Builder::new()
             .name("wakachi-shard-writer".into())
             .spawn(move || build_and_write(&dir, full, &name))
             .map_err(|e| Error::io(&self.dir, e))?;
-        self.pending = Some((counts, handle));
+        self.pending.push_back((counts, handle));
         Ok(())
     }
 
-    /// Waits for the shard being written in the background, if any, and records it.
-    fn record_pending(&mut self) -> Result<()> {
-        let Some((counts, handle)) = self.pending.take() else { return Ok(()) };
+    /// Waits for the oldest shard being written in the background, if any, and records it.
+    fn record_oldest(&mut self) -> Result<()> {
+        let Some((counts, handle)) = self.pending.pop_front() else { return Ok(()) };
         let w = handle.join().map_err(|_| Error::Config("the shard writer thread panicked".into()))??;
         self.record_shard(counts, w)
     }
@@ -293,7 +296,9 @@ impl ShardOutput {
         if self.batch.rows() > 0 {
             self.commit_shard()?;
         }
-        self.record_pending()?;
+        while !self.pending.is_empty() {
+            self.record_oldest()?;
+        }
         self.manifest.state = Phase::Complete { input_rows: self.manifest.state.input_rows() };
         self.manifest.save(&self.dir)?;
         shuffle::remove_dir(&self.dir.join(shuffle::SHUFFLE_DIR))?;
@@ -309,7 +314,7 @@ impl ShardOutput {
         // Decoding runs on the pool when there is one (a caller's `install`) and cores to spare.
         let threads = rayon::current_thread_index().map(|_| rayon::current_num_threads()).unwrap_or(1);
         shuffle::gather(&dir, seed, level, &buckets, start, &mut |path, data, ranges| {
-            if self.background && threads > 1 {
+            if self.background > 0 && threads > 1 {
                 self.gather_parallel(path, data, ranges, threads)
             } else {
                 self.gather_serial(path, data, ranges)

@@ -23,9 +23,16 @@ fn corrupt_sections_are_errors() {
     let mut bad = good.clone();
     bad[HEAD + 4..HEAD + 8].copy_from_slice(&1u32.to_le_bytes());
     assert!(FeatureTable::from_owned(bad).is_err());
-    // Offsets out of order.
+    // An offset past the blob.
     let mut bad = good.clone();
-    bad[HEAD + 4..HEAD + 8].copy_from_slice(&9u32.to_le_bytes());
+    bad[HEAD + 4..HEAD + 8].copy_from_slice(&15u32.to_le_bytes());
+    assert!(FeatureTable::from_owned(bad).is_err());
+    // Offsets out of order (each on a character boundary).
+    let three = encode_section(["名詞", "助詞", "記号"].into_iter()).unwrap();
+    let mut bad = three.clone();
+    bad[HEAD + 4..HEAD + 8].copy_from_slice(&12u32.to_le_bytes());
+    bad[HEAD + 8..HEAD + 12].copy_from_slice(&6u32.to_le_bytes());
+    assert!(FeatureTable::from_owned(three).is_ok());
     assert!(FeatureTable::from_owned(bad).is_err());
     // Not UTF-8.
     let mut bad = good;
