@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,12 +34,17 @@ def child_hwm_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def run_segment(py: str, inp: Path, threads: int) -> float:
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_segment(py: str, inp: Path, threads: int) -> tuple[float, dict]:
     cmd = [py, "-m", "wakachi", "segment", "-q", "-j", str(threads), str(inp)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     with open(os.devnull, "wb") as null:
         subprocess.run(cmd, check=True, stdout=null)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, {"cpu": cpu_seconds() - c0}
 
 
 def run_pack(py: str, tok: Path, inp: Path, out: Path, threads: int, shuffle: bool) -> tuple[float, dict]:
@@ -46,10 +52,10 @@ def run_pack(py: str, tok: Path, inp: Path, out: Path, threads: int, shuffle: bo
     cmd = [py, str(ROOT / "benches" / "pack.py"), "--side", "ours", "--tok", str(tok)]
     cmd += ["--input", str(inp), "--out", str(out), "--seq", "128", "--dupe", "5", "--threads", str(threads)]
     cmd += ["--shuffle", "on" if shuffle else "off"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     res = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
-    return wall, json.loads(res.stdout.strip().splitlines()[-1])
+    return wall, dict(json.loads(res.stdout.strip().splitlines()[-1]), cpu=cpu_seconds() - c0)
 
 
 def main() -> int:
@@ -81,26 +87,33 @@ def main() -> int:
         for t in args.threads:
             for _ in range(args.runs):  # sides interleaved, so both see the same load
                 for side, py in sides:
-                    keep((side, t, "segment"), run_segment(py, inp, t), {})
+                    keep((side, t, "segment"), *run_segment(py, inp, t))
                     for shuffle in (False, True):
                         w, r = run_pack(py, tok, inp, tmp / "out", t, shuffle)
                         keep((side, t, "pack shuffle " + ("on" if shuffle else "off")), w, r)
-        print(f"{'side':<7} {'threads':>7} {'run':<18} {'wall s':>7} {'MB/s':>6} {'x segment':>9} {'instances':>10}")
+        print("wall = fastest run; CPU = user + system seconds of that run (less sensitive to other jobs)")
+        head = f"{'side':<7} {'threads':>7} {'run':<18} {'wall s':>7} {'MB/s':>6} {'x segment':>9}"
+        print(head + f" {'CPU s':>6} {'x segment':>9} {'instances':>10}")
         for side, _ in sides:
             for t in args.threads:
-                seg = best[(side, t, "segment")][0]
+                seg, seg_r = best[(side, t, "segment")]
                 for what in ("segment", "pack shuffle off", "pack shuffle on"):
                     w, r = best[(side, t, what)]
-                    n = f"{r['instances']:,}" if r else ""
-                    print(f"{side:<7} {t:>7} {what:<18} {w:>7.2f} {mb / w:>6.2f} {seg / w:>9.2f} {n:>10}")
-                off, on = best[(side, t, "pack shuffle off")][0], best[(side, t, "pack shuffle on")][0]
+                    n = f"{r['instances']:,}" if "instances" in r else ""
+                    print(
+                        f"{side:<7} {t:>7} {what:<18} {w:>7.2f} {mb / w:>6.2f} {seg / w:>9.2f} "
+                        f"{r['cpu']:>6.2f} {seg_r['cpu'] / r['cpu']:>9.2f} {n:>10}"
+                    )
+                off, on = best[(side, t, "pack shuffle off")], best[(side, t, "pack shuffle on")]
                 print(
-                    f"{'':<16}shuffle share of pack (1 - off/on): {1 - off / on:.1%}; pack on / segment: {seg / on:.2f}"
+                    f"{'':<16}shuffle share of pack (1 - off/on): wall {1 - off[0] / on[0]:.1%}, "
+                    f"CPU {1 - off[1]['cpu'] / on[1]['cpu']:.1%}; pack on / segment: wall {seg / on[0]:.2f}, "
+                    f"CPU {seg_r['cpu'] / on[1]['cpu']:.2f}"
                 )
         profiles = {
             f"{side} {t}t {what[5:]}": r["profile"] + [("(pack run)", r["pack_s"])]
             for (side, t, what), (_, r) in best.items()
-            if r.get("profile")
+            if r.get("profile") and t == args.threads[0]
         }
         if profiles:
             print("\nper-stage seconds (summed over threads; segment is inside encode, masking inside instances):")

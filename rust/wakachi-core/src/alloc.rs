@@ -7,7 +7,8 @@
 //! Ubuntu), huge pages are only used for memory that asks for them, and vibrato's `Vec` cannot be
 //! asked directly, so large allocations ask for themselves: advised before their pages are first
 //! touched, they are faulted in as 2 MiB pages. Where THP is `always` this changes nothing; where
-//! it is `never`, or off Linux, the advice is ignored. Output is unaffected.
+//! it is `never`, or off Linux, the advice is ignored. Output is unaffected. `WAKACHI_HUGE_PAGES=0`
+//! in the environment turns the advice off.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -17,9 +18,33 @@ pub struct HugePageAlloc;
 /// Blocks from this size on are advised.
 const LARGE: usize = 4 << 20;
 
+/// 0: not yet read from the environment, 1: advise, 2: don't.
+#[cfg(target_os = "linux")]
+static STATE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+#[cfg(target_os = "linux")]
+fn enabled() -> bool {
+    use std::sync::atomic::Ordering;
+    match STATE.load(Ordering::Relaxed) {
+        0 => {
+            // `getenv` does not allocate (this runs inside the allocator).
+            // SAFETY: a NUL-terminated name; the result is only read while the environment is
+            // not being modified (at worst a stale answer).
+            let v = unsafe { libc::getenv(c"WAKACHI_HUGE_PAGES".as_ptr()) };
+            let off = !v.is_null() && unsafe { *v } == b'0' as libc::c_char;
+            STATE.store(if off { 2 } else { 1 }, Ordering::Relaxed);
+            !off
+        }
+        s => s == 1,
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn advise(p: *mut u8, len: usize) {
     const HUGE: usize = 2 << 20;
+    if !enabled() {
+        return;
+    }
     let (start, end) = ((p as usize).next_multiple_of(HUGE), (p as usize + len) & !(HUGE - 1));
     if end > start {
         // SAFETY: the range lies inside a block the system allocator just handed out; advice
