@@ -180,6 +180,13 @@ impl ShardOutput {
     /// Adds the next input row (values in schema order).
     pub fn push(&mut self, row: &[Value]) -> Result<()> {
         self.schema.check_row(row).map_err(|m| Error::Config(format!("input row {}: {m}", self.input_rows_done())))?;
+        if let Mode::Direct = self.mode {
+            self.batch.push(row)?;
+            if self.batch.rows() == self.manifest.identity.rows_per_shard {
+                self.commit_shard()?;
+            }
+            return Ok(());
+        }
         let mut cols = std::mem::take(&mut self.scratch);
         cols.clear();
         shuffle::encode_columns(&self.schema, row, &mut cols);
