@@ -110,7 +110,7 @@ def test_lazy_batch_is_segment_batch(mecab_pair):
     import pyarrow as pa
 
     seg, tagger = mecab_pair
-    lines = corpus_slice("kwdlc.txt", 300) + ["", "　 ", "a,b\tc"]
+    lines = [*corpus_slice("kwdlc.txt", 300), "", "\u3000 ", "a,b\tc"]
     lazy = seg.segment_batch_lazy(lines, threads=2)
     want = [[w.surface for w in tagger(line)] for line in lines]
     assert len(lazy) == len(lines)

@@ -197,26 +197,30 @@ impl PySegmenter {
     }
 }
 
+/// A word's `(start, end)` byte offsets in its text.
+type Bounds = (usize, usize);
+
 /// The words of a batch of texts as byte offsets into the texts (which it keeps alive): nothing is
 /// built per word until asked for, one line at a time, joined lines, or Arrow buffers.
-#[pyclass(name = "SegmentedBatch", module = "wakachi._core", frozen)]
+#[pyclass(name = "_SegmentedBatch", module = "wakachi._core", frozen)]
 pub struct PySegmentedBatch {
     texts: Vec<PyBackedStr>,
-    /// `(start, end)` byte offsets of every word, line after line.
-    bounds: Vec<(usize, usize)>,
+    /// Every word's byte offsets, line after line.
+    bounds: Vec<Bounds>,
     /// Line `i`'s words are `bounds[lines[i]..lines[i + 1]]`.
     lines: Vec<usize>,
 }
 
 impl PySegmentedBatch {
-    fn line(&self, i: isize) -> PyResult<(usize, &str, &[(usize, usize)])> {
+    /// Line `i` (negative from the end): its text and its words' byte offsets.
+    fn line(&self, i: isize) -> PyResult<(&str, &[Bounds])> {
         let n = self.texts.len() as isize;
         let k = if i < 0 { i + n } else { i };
         if !(0..n).contains(&k) {
             return Err(pyo3::exceptions::PyIndexError::new_err("line index out of range"));
         }
         let k = k as usize;
-        Ok((k, &self.texts[k], &self.bounds[self.lines[k]..self.lines[k + 1]]))
+        Ok((&self.texts[k], &self.bounds[self.lines[k]..self.lines[k + 1]]))
     }
 }
 
@@ -228,7 +232,7 @@ impl PySegmentedBatch {
 
     /// The words of line `i` as a list of str.
     fn __getitem__<'py>(&self, py: Python<'py>, i: isize) -> PyResult<Bound<'py, PyList>> {
-        let (_, text, words) = self.line(i)?;
+        let (text, words) = self.line(i)?;
         PyList::new(py, words.iter().map(|&(s, e)| PyString::new(py, &text[s..e])))
     }
 
@@ -240,7 +244,7 @@ impl PySegmentedBatch {
 
     /// The `(start, end)` UTF-8 byte offsets of line `i`'s words in its text.
     fn byte_spans(&self, i: isize) -> PyResult<Vec<(usize, usize)>> {
-        Ok(self.line(i)?.2.to_vec())
+        Ok(self.line(i)?.1.to_vec())
     }
 
     /// Every line as a list of str (what `segment_batch` returns).

@@ -402,6 +402,9 @@ pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
     }
 }
 
+/// What [`gather`] hands each bucket to: its file, its bytes, its rows' byte ranges.
+pub(crate) type Emit<'a> = dyn FnMut(&Path, &[u8], &[(usize, usize)]) -> Result<()> + 'a;
+
 /// Streams the shuffled rows from output position `start` on (rows before it are skipped):
 /// bucket by bucket, each permuted with [`shuffle_in_bucket`]. `emit` gets each bucket's file,
 /// its bytes and, in shuffled order, the byte ranges of its rows' columns parts (after the row
@@ -412,7 +415,7 @@ pub(crate) fn gather(
     level: u32,
     buckets: &[BucketState],
     start: u64,
-    emit: &mut dyn FnMut(&Path, &[u8], &[(usize, usize)]) -> Result<()>,
+    emit: &mut Emit<'_>,
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
     let mut pos = 0u64;

@@ -209,9 +209,9 @@ pub fn write_char_def(chars: &CharDef, out: &mut Vec<u8>) {
 }
 
 /// Calls `f` on every entry, with each run of equal surfaces visited in reverse.
-fn for_each_run_reversed(entries: &[Entry], mut f: impl FnMut(&Entry)) {
+fn for_each_run_reversed(entries: &[Entry], f: impl FnMut(&Entry)) {
     let refs: Vec<&Entry> = entries.iter().collect();
-    for_each_run_reversed_refs(&refs, |e| f(e));
+    for_each_run_reversed_refs(&refs, f);
 }
 
 fn for_each_run_reversed_refs<'e>(entries: &[&'e Entry], mut f: impl FnMut(&'e Entry)) {

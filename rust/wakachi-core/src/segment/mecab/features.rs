@@ -48,7 +48,7 @@ pub struct FeatureTable {
     data: Backing,
     n: usize,
     /// The section's length in its backing.
-    len: usize,
+    bytes: usize,
 }
 
 impl FeatureTable {
@@ -56,7 +56,7 @@ impl FeatureTable {
     pub fn from_owned(section: Vec<u8>) -> std::result::Result<Self, String> {
         let len = check(&section)?;
         let n = read_u64(&section, 0) as usize;
-        Ok(FeatureTable { data: Backing::Owned(section), n, len })
+        Ok(FeatureTable { data: Backing::Owned(section), n, bytes: len })
     }
 
     /// A table over the section at byte `start` of a mapped file; also its end.
@@ -64,14 +64,14 @@ impl FeatureTable {
         let bytes = map.get(start..).ok_or("the feature section starts past the end of the file")?;
         let len = check(bytes)?;
         let n = read_u64(bytes, 0) as usize;
-        Ok((FeatureTable { data: Backing::Mapped(map, start), n, len }, start + len))
+        Ok((FeatureTable { data: Backing::Mapped(map, start), n, bytes: len }, start + len))
     }
 
     /// The section's bytes (what [`encode_section`] made).
     pub fn section(&self) -> &[u8] {
         match &self.data {
-            Backing::Owned(v) => &v[..self.len],
-            Backing::Mapped(m, start) => &m[*start..*start + self.len],
+            Backing::Owned(v) => &v[..self.bytes],
+            Backing::Mapped(m, start) => &m[*start..*start + self.bytes],
         }
     }
 
