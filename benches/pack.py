@@ -109,6 +109,7 @@ def side_ours(args) -> dict:
         "peak_rss_mb": vm_hwm_mb(),
         "padding_share": r["padding_share"],
         "shards": r["shards"],
+        "profile": r.get("profile"),
     }
 
 
@@ -164,7 +165,7 @@ def compare(tmp: Path, tok: Path, args) -> None:
         f"input: {mb:.2f} MB ({inp}); tokenizer: {tok} ({len((tok / 'vocab.txt').read_text(encoding='utf-8').splitlines())} entries)"
     )
     print(f"{'seq':>4} {'dupe':>4} {'side':<22} {'wall s':>8} {'MB/s':>6} {'instances':>10} {'peak RSS MB':>11}")
-    for seq, dupe in CASES:
+    for seq, dupe in args.cases:
         ref, ref_s = run_side("reference", tok=tok, input=inp, seq=seq, dupe=dupe)
         rows = [("reference (Python)", ref, ref_s)]
         for label, compat in (("wakachi --compat", True), ("wakachi (stream)", False)):
@@ -234,6 +235,12 @@ def main() -> int:
     ap.add_argument("--shuffle-memory", type=int, default=512 << 20)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--mb", type=float, default=2.5)
+    ap.add_argument(
+        "--cases",
+        type=lambda v: [tuple(int(x) for x in c.split("/")) for c in v.split(",")],
+        default=CASES,
+        help="seq/dupe cases of the comparison (default 128/5,512/30)",
+    )
     ap.add_argument("--scaling-only", action="store_true")
     ap.add_argument("--no-scaling", action="store_true")
     ap.add_argument(

@@ -105,6 +105,31 @@ def test_offsets_and_batch_order(mecab_pair):
         assert [t.surface for t in toks] == seg(line)
 
 
+def test_lazy_batch_is_segment_batch(mecab_pair):
+    """The lazy batch gives MeCab's words (through segment_batch's parity) in every form."""
+    import pyarrow as pa
+
+    seg, tagger = mecab_pair
+    lines = [*corpus_slice("kwdlc.txt", 300), "", "\u3000 ", "a,b\tc"]
+    lazy = seg.segment_batch_lazy(lines, threads=2)
+    want = [[w.surface for w in tagger(line)] for line in lines]
+    assert len(lazy) == len(lines)
+    assert lazy.lists() == want
+    assert [lazy[i] for i in range(len(lines))] == want
+    assert lazy[-1] == want[-1]
+    with pytest.raises(IndexError):
+        lazy[len(lines)]
+    assert lazy.word_count == sum(map(len, want))
+    assert lazy.joined() == [" ".join(w) for w in want]
+    assert lazy.joined("|")[0] == "|".join(want[0])
+    for i in (0, 7, len(lines) - 1):
+        b = lines[i].encode()
+        assert [b[s:e].decode() for s, e in lazy.byte_spans(i)] == want[i]
+    arr = lazy.to_arrow()
+    assert arr.type == pa.list_(pa.large_string())
+    assert arr.to_pylist() == want
+
+
 def test_long_line(mecab_pair):
     seg, tagger = mecab_pair
     text = "".join(corpus_slice("aozora_ja.txt", 6000))[:350_000]  # about 1 MB of UTF-8

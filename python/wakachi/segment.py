@@ -122,6 +122,13 @@ class Segmenter:
         """The words of each text, in parallel (`threads=0`: all cores)."""
         return self._core.segment_batch(list(texts), threads)
 
+    def segment_batch_lazy(self, texts: Iterable[str], threads: int = 0) -> _core._SegmentedBatch:
+        """`segment_batch` whose words stay in Rust as offsets into the texts until asked for:
+        `batch[i]` (line i's words), `batch.lists()`, `batch.joined(" ")` (one str per line),
+        `batch.byte_spans(i)`, `batch.to_arrow()` (a pyarrow list<large_string> array, no Python
+        object per word)."""
+        return self._core.segment_batch_lazy(list(texts), threads)
+
     def tokenize_batch(self, texts: Iterable[str], threads: int = 0) -> list[list[Token]]:
         """Tokens of each text, in parallel."""
         return [[Token(*t) for t in ts] for ts in self._core.tokenize_batch(list(texts), threads)]

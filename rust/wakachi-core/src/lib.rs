@@ -4,6 +4,7 @@
 //! shards. This crate has no Python types; the `wakachi-py` crate only converts and delegates.
 #![deny(missing_docs)]
 
+pub mod alloc;
 pub mod corpus;
 pub mod encode;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod lines;
 pub mod loader;
 pub mod pack;
 pub mod pipeline;
+pub mod profile;
 pub mod progress;
 pub mod segment;
 pub mod shards;

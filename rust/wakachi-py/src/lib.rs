@@ -18,11 +18,16 @@ mod work;
 
 use pyo3::prelude::*;
 
+/// Large blocks (the MeCab cost matrix) on transparent huge pages: see `wakachi_core::alloc`.
+#[global_allocator]
+static ALLOC: wakachi_core::alloc::HugePageAlloc = wakachi_core::alloc::HugePageAlloc;
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("VIBRATO_VERSION", vibrato_version())?;
     m.add_class::<segment::PySegmenter>()?;
+    m.add_class::<segment::PySegmentedBatch>()?;
     m.add_class::<unigram::PyUnigram>()?;
     m.add_function(wrap_pyfunction!(segment::decompile_mecab, m)?)?;
     m.add_function(wrap_pyfunction!(split::split_sentences_batch, m)?)?;

@@ -145,6 +145,29 @@ impl PySegmenter {
         PyList::new(py, lists)
     }
 
+    /// Like `segment_batch`, but the words stay offsets into the input until asked for.
+    #[pyo3(signature = (texts, threads=0))]
+    fn segment_batch_lazy(
+        &self,
+        py: Python<'_>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<PySegmentedBatch> {
+        let seg = &self.inner;
+        run(py, |_| {
+            let spans = core_segment::segment_many(seg, &texts, &pipeline::pool(threads)?);
+            let words: usize = spans.iter().map(Vec::len).sum();
+            let mut bounds = Vec::with_capacity(words);
+            let mut lines = Vec::with_capacity(spans.len() + 1);
+            lines.push(0);
+            for s in &spans {
+                bounds.extend(s.iter().map(|w| (w.start, w.end)));
+                lines.push(bounds.len());
+            }
+            Ok(PySegmentedBatch { texts, bounds, lines })
+        })
+    }
+
     #[pyo3(signature = (texts, threads=0))]
     fn tokenize_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<TokenTuple>>> {
         let seg = &self.inner;
@@ -171,6 +194,118 @@ impl PySegmenter {
         crate::stream::to_stdout(py, "segment", "words", files, move |inputs, job, out, stop, progress| {
             core_segment::segment_inputs(seg, inputs, job, features, out, stop, progress)
         })
+    }
+}
+
+/// A word's `(start, end)` byte offsets in its text.
+type Bounds = (usize, usize);
+
+/// The words of a batch of texts as byte offsets into the texts (which it keeps alive): nothing is
+/// built per word until asked for, one line at a time, joined lines, or Arrow buffers.
+#[pyclass(name = "_SegmentedBatch", module = "wakachi._core", frozen)]
+pub struct PySegmentedBatch {
+    texts: Vec<PyBackedStr>,
+    /// Every word's byte offsets, line after line.
+    bounds: Vec<Bounds>,
+    /// Line `i`'s words are `bounds[lines[i]..lines[i + 1]]`.
+    lines: Vec<usize>,
+}
+
+impl PySegmentedBatch {
+    /// Line `i` (negative from the end): its text and its words' byte offsets.
+    fn line(&self, i: isize) -> PyResult<(&str, &[Bounds])> {
+        let n = self.texts.len() as isize;
+        let k = if i < 0 { i + n } else { i };
+        if !(0..n).contains(&k) {
+            return Err(pyo3::exceptions::PyIndexError::new_err("line index out of range"));
+        }
+        let k = k as usize;
+        Ok((&self.texts[k], &self.bounds[self.lines[k]..self.lines[k + 1]]))
+    }
+}
+
+#[pymethods]
+impl PySegmentedBatch {
+    fn __len__(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// The words of line `i` as a list of str.
+    fn __getitem__<'py>(&self, py: Python<'py>, i: isize) -> PyResult<Bound<'py, PyList>> {
+        let (text, words) = self.line(i)?;
+        PyList::new(py, words.iter().map(|&(s, e)| PyString::new(py, &text[s..e])))
+    }
+
+    /// Words in all lines.
+    #[getter]
+    fn word_count(&self) -> usize {
+        self.bounds.len()
+    }
+
+    /// The `(start, end)` UTF-8 byte offsets of line `i`'s words in its text.
+    fn byte_spans(&self, i: isize) -> PyResult<Vec<(usize, usize)>> {
+        Ok(self.line(i)?.1.to_vec())
+    }
+
+    /// Every line as a list of str (what `segment_batch` returns).
+    fn lists<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut cache = StrCache::new(py);
+        let lists = (0..self.texts.len())
+            .map(|k| {
+                let (text, words) = (&*self.texts[k], &self.bounds[self.lines[k]..self.lines[k + 1]]);
+                PyList::new(py, words.iter().map(|&(s, e)| cache.get(&text[s..e])))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, lists)
+    }
+
+    /// Every line's words joined by `sep`: one str per line.
+    #[pyo3(signature = (sep=" "))]
+    fn joined<'py>(&self, py: Python<'py>, sep: &str) -> PyResult<Bound<'py, PyList>> {
+        let mut buf = String::new();
+        let lines = (0..self.texts.len()).map(|k| {
+            buf.clear();
+            let text = &*self.texts[k];
+            for (j, &(s, e)) in self.bounds[self.lines[k]..self.lines[k + 1]].iter().enumerate() {
+                if j > 0 {
+                    buf.push_str(sep);
+                }
+                buf.push_str(&text[s..e]);
+            }
+            PyString::new(py, &buf)
+        });
+        PyList::new(py, lines.collect::<Vec<_>>())
+    }
+
+    /// The words as a `pyarrow.ListArray` of `large_string` (one list per line), built from three
+    /// buffers: no Python object per word. Needs pyarrow.
+    fn to_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pa = py.import("pyarrow")?;
+        let total: usize = self.bounds.iter().map(|&(s, e)| e - s).sum();
+        let mut values = Vec::with_capacity(total);
+        let mut word_offsets: Vec<u8> = Vec::with_capacity(8 * (self.bounds.len() + 1));
+        word_offsets.extend_from_slice(&0i64.to_le_bytes());
+        for k in 0..self.texts.len() {
+            let text = self.texts[k].as_bytes();
+            for &(s, e) in &self.bounds[self.lines[k]..self.lines[k + 1]] {
+                values.extend_from_slice(&text[s..e]);
+                word_offsets.extend_from_slice(&(values.len() as i64).to_le_bytes());
+            }
+        }
+        let too_many = || pyo3::exceptions::PyValueError::new_err("more than 2^31 words in one batch");
+        let mut line_offsets: Vec<u8> = Vec::with_capacity(4 * self.lines.len());
+        for &l in &self.lines {
+            line_offsets.extend_from_slice(&i32::try_from(l).map_err(|_| too_many())?.to_le_bytes());
+        }
+        let buf = |b: Vec<u8>| pa.call_method1("py_buffer", (pyo3::types::PyBytes::new(py, &b),));
+        let strings = pa
+            .getattr("LargeStringArray")?
+            .call_method1("from_buffers", (self.bounds.len(), buf(word_offsets)?, buf(values)?))?;
+        let offsets = pa.getattr("Array")?.call_method1(
+            "from_buffers",
+            (pa.call_method0("int32")?, self.lines.len(), (py.None(), buf(line_offsets)?)),
+        )?;
+        pa.getattr("ListArray")?.call_method1("from_arrays", (offsets, strings))
     }
 }
 

@@ -215,7 +215,7 @@ impl Chunk<'_> {
         let (mut ra, mut rb) = (0..a.len(), 0..b.len());
         truncate_pair(&mut ra, &mut rb, cfg.max_seq_length - 3, rng);
         let mut inst = Instance::pair(&a, ra, &b, rb, sp, Some(u8::from(random_next)));
-        google_mask(&mut inst, cfg.mask(), sp, rng);
+        crate::profile::time(crate::profile::Stage::Masking, || google_mask(&mut inst, cfg.mask(), sp, rng));
         (inst, put_back)
     }
 

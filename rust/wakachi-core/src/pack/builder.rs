@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use super::Sink;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::instances::electra::{self, ElectraConfig};
 use crate::instances::google::{self, GoogleConfig, Stream};
 use crate::instances::gpt2::{self, Gpt2Config};
@@ -18,7 +18,9 @@ use crate::instances::roberta::{self, RobertaConfig};
 use crate::instances::uer::{self, UerConfig};
 use crate::instances::{Document, DocumentPacker, Instance, Specials};
 use crate::pipeline::map_ordered;
-use crate::shards::{Row, Value};
+use crate::profile::{self, Stage};
+use crate::shards::shuffle::{encode_columns, put_varint, zigzag};
+use crate::shards::{Row, ShardSchema, Value};
 
 /// The instance format and its settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -192,6 +194,7 @@ fn stream_block(
     sink: &mut Sink,
 ) -> Result<()> {
     let docs = s.prepare(docs)?;
+    let schema = sink.schema().clone();
     let n = docs.len();
     let units = n * dupe;
     let mut start = 0;
@@ -200,11 +203,76 @@ fn stream_block(
         let piece: Vec<usize> = (start..end).collect();
         let rows = map_ordered(&piece, pool, Vec::new, |out: &mut Vec<Instance>, &u| {
             out.clear();
-            s.document(&docs, block, u % n, u / n, out);
-            out.iter().map(|i| to_row(RowKind::Bert, i)).collect::<Vec<Row>>()
+            profile::time(Stage::Instances, || s.document(&docs, block, u % n, u / n, out));
+            profile::time(Stage::Rows, || encode_rows(&schema, RowKind::Bert, out))
         });
-        push_all(rows, sink)?;
+        for r in rows {
+            sink.push_encoded(
+                &r.map_err(|m| Error::Config(format!("a built row does not fit the shard schema: {m}")))?,
+            )?;
+        }
         start = end;
+    }
+    Ok(())
+}
+
+/// Rows encoded for the shard writer: their records' columns parts back to back, and where each
+/// ends.
+#[derive(Debug, Default)]
+pub struct EncodedRows {
+    /// The columns parts.
+    pub bytes: Vec<u8>,
+    /// End offset of each row in `bytes`.
+    pub ends: Vec<usize>,
+}
+
+/// Checks and encodes the rows of `instances` (on a worker thread; the writer only appends them).
+fn encode_rows(
+    schema: &ShardSchema,
+    kind: RowKind,
+    instances: &[Instance],
+) -> std::result::Result<EncodedRows, String> {
+    let mut out = EncodedRows::default();
+    if let RowKind::Bert = kind {
+        for i in instances {
+            encode_bert(schema.vocab_size, i, &mut out.bytes)?;
+            out.ends.push(out.bytes.len());
+        }
+        return Ok(out);
+    }
+    for i in instances {
+        let row = to_row(kind, i);
+        schema.check_row(&row)?;
+        encode_columns(schema, &row, &mut out.bytes);
+        out.ends.push(out.bytes.len());
+    }
+    Ok(out)
+}
+
+/// What `encode_columns(to_row(Bert, i))` gives after `check_row`, without the row in between:
+/// the columns of `shards/SCHEMA.md`'s bert preset (token ids below `vocab_size`, masked
+/// positions below 65,536, the label in `int8`).
+fn encode_bert(vocab_size: u32, i: &Instance, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let list = |out: &mut Vec<u8>, name: &str, xs: &mut dyn ExactSizeIterator<Item = u32>, max: u32| {
+        put_varint(out, xs.len() as u64 + 1);
+        for x in xs {
+            if x > max {
+                return Err(format!("column {name}: value {x} outside 0..={max}"));
+            }
+            put_varint(out, u64::from(x));
+        }
+        Ok(())
+    };
+    let top = vocab_size.saturating_sub(1);
+    list(out, "input_ids", &mut i.input_ids.iter().copied(), top)?;
+    list(out, "segment_ids", &mut i.segment_ids.iter().map(|&x| u32::from(x)), 255)?;
+    list(out, "word_starts", &mut i.word_starts.iter().map(|&x| u32::from(x)), 1)?;
+    list(out, "masked_positions", &mut i.masked_positions.iter().copied(), 65_535)?;
+    list(out, "masked_ids", &mut i.masked_ids.iter().copied(), top)?;
+    match i.next_sentence_label {
+        None => put_varint(out, 0),
+        Some(l) if l <= 127 => put_varint(out, zigzag(l.into()) + 1),
+        Some(l) => return Err(format!("column next_sentence_label: value {l} outside -128..=127")),
     }
     Ok(())
 }
@@ -243,3 +311,7 @@ fn bools(xs: &[bool]) -> Value {
 fn bytes(xs: &[u8]) -> Value {
     Value::List(xs.iter().map(|&x| i32::from(x)).collect())
 }
+
+#[cfg(test)]
+#[path = "builder_test.rs"]
+mod tests;

@@ -20,6 +20,7 @@ use crate::encode::{BertJapanese, EncodeWorker, Encoding};
 use crate::error::{Error, Result};
 use crate::fsio::hex;
 use crate::instances::{Sentence, Specials};
+use crate::segment::mecab::cache::memo_digest;
 use crate::segment::MecabOptions;
 use crate::shards::file_sha256;
 
@@ -124,11 +125,23 @@ impl PackWorker<'_> {
 /// directory (or the model file), and of the MeCab dictionary directory when there is one —
 /// `sha256:` of their names and sha256 digests, sorted by name.
 pub fn fingerprint(tokenizer: &Path, dicdir: Option<&Path>) -> Result<String> {
+    fingerprint_memo(tokenizer, dicdir, None)
+}
+
+/// [`fingerprint`], with each file's sha256 remembered in `cache_dir` by its stat key (see
+/// [`memo_digest`](crate::segment::mecab::cache::memo_digest)): a dictionary of 250 MB is not
+/// hashed again on every run.
+pub fn fingerprint_memo(tokenizer: &Path, dicdir: Option<&Path>, cache_dir: Option<&Path>) -> Result<String> {
     let mut h = Sha256::new();
     for (label, path) in [("tokenizer", Some(tokenizer)), ("dicdir", dicdir)] {
         let Some(path) = path else { continue };
         for f in files_of(path)? {
-            let (size, sha) = file_sha256(&f)?;
+            // Small files are hashed faster than their memo is read.
+            let big = std::fs::metadata(&f).map(|m| m.len() >= 1 << 20).unwrap_or(false);
+            let sized = memo_digest(cache_dir.filter(|_| big), "sha256", std::slice::from_ref(&f), || {
+                file_sha256(&f).map(|(size, sha)| format!("{size}\t{sha}"))
+            })?;
+            let (size, sha) = sized.split_once('\t').unwrap_or(("", &sized));
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             h.update(format!("{label}/{name}\t{size}\t{sha}\n").as_bytes());
         }

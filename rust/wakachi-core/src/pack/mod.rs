@@ -42,7 +42,7 @@ pub use run::{pack, PackReport};
 use crate::error::{Error, Result};
 use crate::instances::Specials;
 use crate::lines::OnError;
-use crate::shards::{Row, ShardOutput};
+use crate::shards::{Row, ShardOutput, ShardSchema};
 
 /// The longest bert row: masked positions are stored as `uint16` (positions `0..=65535`).
 pub const MAX_BERT_SEQ_LENGTH: usize = 65_536;
@@ -202,6 +202,24 @@ impl Sink {
     fn new(out: ShardOutput) -> Sink {
         let skip = out.input_rows_done();
         Sink { out, skip, rows: 0 }
+    }
+
+    /// The shards' schema.
+    pub fn schema(&self) -> &ShardSchema {
+        self.out.schema()
+    }
+
+    /// The next rows in build order, checked and encoded ([`builder::EncodedRows`]).
+    pub fn push_encoded(&mut self, rows: &builder::EncodedRows) -> Result<()> {
+        let mut start = 0;
+        for &end in &rows.ends {
+            self.rows += 1;
+            if self.rows > self.skip {
+                self.out.push_encoded(&rows.bytes[start..end])?;
+            }
+            start = end;
+        }
+        Ok(())
     }
 
     /// The next row in build order.

@@ -13,11 +13,12 @@ use serde::Serialize;
 
 use super::builder::Builder;
 use super::corpus::{CorpusReader, RawDocument};
-use super::encoder::{fingerprint, PackEncoder};
+use super::encoder::{fingerprint_memo, PackEncoder};
 use super::{PackConfig, Sink};
 use crate::error::{Error, Result};
 use crate::instances::{Document, Specials};
 use crate::pipeline::{join3, map_ordered, pool};
+use crate::profile::{self, Stage};
 use crate::progress::Progress;
 use crate::segment::MecabOptions;
 use crate::shards::{InputFingerprint, Manifest, OutputConfig, ShardOutput, ShardSchema, ShuffleConfig};
@@ -66,6 +67,9 @@ pub struct PackReport {
     pub peak_rss_bytes: Option<u64>,
     /// Threads used.
     pub threads: usize,
+    /// Seconds per pipeline stage, summed over threads (only with `WAKACHI_PROFILE=1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Vec<(String, f64)>>,
 }
 
 /// Runs `cfg`. `dicdir` is the MeCab dictionary the tokenizer config names (resolved by the
@@ -73,14 +77,22 @@ pub struct PackReport {
 /// [`Error::Interrupted`], resumable like a kill).
 pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<PackReport> {
     let t0 = Instant::now();
+    crate::profile::reset();
     let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
-    let enc = PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?;
+    let enc =
+        profile::time(Stage::Load, || PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab))?;
     let sp = enc.specials(cfg.tokenizer.specials)?;
     let builder = Builder::new(&cfg.format, cfg.compat, sp)?;
-    let out = open_output(cfg, &sp, fingerprint(&cfg.tokenizer.path, dicdir)?)?;
+    let memo = cfg.run.cache_dir.as_deref();
+    let tokenizer = profile::time(Stage::Fingerprint, || fingerprint_memo(&cfg.tokenizer.path, dicdir, memo))?;
+    let out = open_output(cfg, &sp, tokenizer)?;
     let pool = pool(cfg.run.threads)?;
     let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
     let mut sink = Sink::new(out);
+    // With cores to spare, shards are written while the next ones are filled (at most 4 in
+    // flight: each holds its rows).
+    let threads = pool.current_num_threads();
+    sink.out.set_background_writers(if threads > 1 { (threads / 2).clamp(1, 4) } else { 0 });
     report.resumed_rows = sink.skip;
     if sink.out.needs_input() {
         let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report };
@@ -93,7 +105,7 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
             ControlFlow::Continue(())
         }));
     }
-    let manifest = sink.out.finish()?;
+    let manifest = pool.install(|| sink.out.finish())?;
     if cfg.output.shuffle.is_some() && cfg.run.progress {
         eprintln!();
     }
@@ -103,7 +115,9 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
 
 fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) -> Result<ShardOutput> {
     let pad = matches!(cfg.format, super::FormatConfig::Uer(_)).then_some(sp.pad);
-    let inputs = cfg.input.files.iter().map(|p| InputFingerprint::of_file(p)).collect::<Result<Vec<_>>>()?;
+    let inputs = profile::time(Stage::Fingerprint, || {
+        cfg.input.files.iter().map(|p| InputFingerprint::of_file(p)).collect::<Result<Vec<_>>>()
+    })?;
     ShardOutput::open(OutputConfig {
         dir: cfg.output.dir.clone(),
         schema: ShardSchema::preset(cfg.format.name(), sp.vocab_size, pad)?,
@@ -129,6 +143,7 @@ fn finish_report(r: &mut PackReport, cfg: &PackConfig, m: &Manifest, t0: Instant
     r.seconds = t0.elapsed().as_secs_f64();
     r.mb_per_s = r.input_bytes as f64 / 1e6 / r.seconds.max(1e-9);
     r.peak_rss_bytes = peak_rss_bytes();
+    r.profile = crate::profile::snapshot().map(|v| v.into_iter().map(|(k, s)| (k.to_string(), s)).collect());
 }
 
 /// The parts the loop works with.
@@ -156,7 +171,7 @@ impl Stages<'_> {
             let more = to_encode.is_some();
             let (next, now, built) = join3(
                 pool,
-                || if more { reader.next_batch(max_docs, max_bytes) } else { Ok(None) },
+                || if more { profile::time(Stage::Read, || reader.next_batch(max_docs, max_bytes)) } else { Ok(None) },
                 || to_encode.map(|b| encode_batch(enc, &b, pool)),
                 || to_build.map_or(Ok(()), |d| builder.consume(d, pool, sink)),
             );
@@ -199,7 +214,8 @@ impl Stages<'_> {
 /// Encodes every sentence of `docs` on the pool, in order.
 fn encode_batch(enc: &PackEncoder, docs: &[RawDocument], pool: &rayon::ThreadPool) -> Vec<Document> {
     let sentences: Vec<&str> = docs.iter().flatten().map(String::as_str).collect();
-    let mut encoded = map_ordered(&sentences, pool, || enc.worker(), |w, s| w.encode(s)).into_iter();
+    let mut encoded =
+        map_ordered(&sentences, pool, || enc.worker(), |w, s| profile::time(Stage::Encode, || w.encode(s))).into_iter();
     docs.iter().map(|d| encoded.by_ref().take(d.len()).collect()).collect()
 }
 

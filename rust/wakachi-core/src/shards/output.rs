@@ -1,7 +1,7 @@
 //! [`ShardOutput`]: rows in, shards (optionally shuffled on disk) and a manifest out, resumable.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::manifest::{Identity, InputFingerprint, Manifest, Phase, ShardEntry};
@@ -10,6 +10,8 @@ use super::schema::{ShardSchema, Value};
 use super::shuffle::{self, Scatter, ShuffleConfig};
 use super::writer::{write_shard, BatchBuilder};
 use crate::error::{Error, Result};
+use crate::fsio::WrittenFile;
+use crate::profile::{self, Stage};
 
 /// Settings of a shard run. Everything but `overwrite` is part of the resume identity.
 #[derive(Debug, Clone)]
@@ -41,6 +43,16 @@ enum Mode {
     Done,
 }
 
+/// A shard's file name, rows, tokens and padding.
+type ShardCounts = (String, u64, u64, u64);
+
+/// Builds the Arrow batch of `rows` and writes it as shard `file` of `dir`.
+fn build_and_write(dir: &std::path::Path, mut rows: BatchBuilder, file: &str) -> Result<WrittenFile> {
+    let batch = profile::time(Stage::ArrowBuild, || rows.take_batch())?;
+    drop(rows);
+    profile::time(Stage::ShardWrite, || write_shard(dir, file, &batch))
+}
+
 /// A shard run: push every input row (after skipping [`ShardOutput::input_rows_done`]), then
 /// [`ShardOutput::finish`].
 pub struct ShardOutput {
@@ -50,6 +62,21 @@ pub struct ShardOutput {
     batch: BatchBuilder,
     mode: Mode,
     on_shard: Option<OnShard>,
+    /// Shards written at once on background threads (0: written on the calling thread).
+    background: usize,
+    /// The shards being written in the background, oldest first.
+    pending: std::collections::VecDeque<(ShardCounts, std::thread::JoinHandle<Result<WrittenFile>>)>,
+    /// A row's encoded columns (reused).
+    scratch: Vec<u8>,
+}
+
+impl Drop for ShardOutput {
+    /// A shard still being written is waited for, so no thread outlives the writer.
+    fn drop(&mut self) {
+        for (_, h) in self.pending.drain(..) {
+            let _ = h.join();
+        }
+    }
 }
 
 /// The program that writes the shards; a resumed run must be the same.
@@ -79,7 +106,7 @@ impl ShardOutput {
             Some(m) => {
                 let mode = match (&m.state, &shuffle_id) {
                     (Phase::Scatter { input_rows, level, buckets }, Some(id)) => {
-                        Mode::Scatter(Scatter::restore(&dir, id.clone(), schema.clone(), *input_rows, *level, buckets)?)
+                        Mode::Scatter(Scatter::restore(&dir, id.clone(), *input_rows, *level, buckets)?)
                     }
                     (Phase::Direct { .. }, None) => Mode::Direct,
                     _ => Mode::Done,
@@ -89,7 +116,7 @@ impl ShardOutput {
             None => {
                 let (state, mode) = match shuffle_id {
                     Some(id) => {
-                        let sc = Scatter::fresh(&dir, id, schema.clone())?;
+                        let sc = Scatter::fresh(&dir, id)?;
                         (sc.phase(), Mode::Scatter(sc))
                     }
                     None => (Phase::Direct { input_rows: 0 }, Mode::Direct),
@@ -100,7 +127,22 @@ impl ShardOutput {
             }
         };
         let batch = BatchBuilder::new(schema.clone());
-        Ok(ShardOutput { dir, schema, manifest, batch, mode, on_shard: None })
+        Ok(ShardOutput {
+            dir,
+            schema,
+            manifest,
+            batch,
+            mode,
+            on_shard: None,
+            background: 0,
+            pending: std::collections::VecDeque::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The shards' columns.
+    pub fn schema(&self) -> &ShardSchema {
+        &self.schema
     }
 
     /// Calls `f` after each completed shard (progress, or stopping early).
@@ -127,24 +169,68 @@ impl ShardOutput {
         &self.manifest
     }
 
+    /// Writes shards on up to `writers` background threads while the next ones are filled (the
+    /// calling thread then only decodes rows and records finished shards, in order); 0, the
+    /// default, writes each on the calling thread. Worth it when cores are free; each shard in
+    /// flight holds its rows in memory.
+    pub fn set_background_writers(&mut self, writers: usize) {
+        self.background = writers;
+    }
+
     /// Adds the next input row (values in schema order).
     pub fn push(&mut self, row: &[Value]) -> Result<()> {
         self.schema.check_row(row).map_err(|m| Error::Config(format!("input row {}: {m}", self.input_rows_done())))?;
+        if let Mode::Direct = self.mode {
+            self.batch.push(row)?;
+            if self.batch.rows() == self.manifest.identity.rows_per_shard {
+                self.commit_shard()?;
+            }
+            return Ok(());
+        }
+        let mut cols = std::mem::take(&mut self.scratch);
+        cols.clear();
+        shuffle::encode_columns(&self.schema, row, &mut cols);
+        let r = self.push_checked(&cols);
+        self.scratch = cols;
+        r
+    }
+
+    /// Adds the next input row as the columns part of its record, made by
+    /// [`encode_columns`](super::shuffle::encode_columns) from a row that passed
+    /// [`ShardSchema::check_row`] (the rows a caller builds itself can be encoded in parallel).
+    pub fn push_encoded(&mut self, cols: &[u8]) -> Result<()> {
+        self.push_checked(cols)
+    }
+
+    fn push_checked(&mut self, cols: &[u8]) -> Result<()> {
+        let t0 = profile::on().then(std::time::Instant::now);
         match &mut self.mode {
             Mode::Direct => {
-                self.batch.push(row)?;
+                let index = self.manifest.state.input_rows() + self.batch.rows();
+                self.batch.push_encoded(cols).map_err(|m| Error::Config(format!("input row {index}: {m}")))?;
+                if let Some(t0) = t0 {
+                    profile::add(Stage::Push, t0);
+                }
                 if self.batch.rows() == self.manifest.identity.rows_per_shard {
                     self.commit_shard()?;
                 }
                 Ok(())
             }
             Mode::Scatter(sc) => {
-                if sc.push(row)? {
+                let due = sc.push_encoded(cols)?;
+                if let Some(t0) = t0 {
+                    profile::add(Stage::Push, t0);
+                }
+                if due {
+                    let t1 = profile::on().then(std::time::Instant::now);
                     let (m, dir) = (&mut self.manifest, &self.dir);
                     sc.checkpoint(&mut |phase| {
                         m.state = phase;
                         m.save(dir)
                     })?;
+                    if let Some(t1) = t1 {
+                        profile::add(Stage::Checkpoint, t1);
+                    }
                 }
                 Ok(())
             }
@@ -152,13 +238,39 @@ impl ShardOutput {
         }
     }
 
-    /// Writes the batch as the next shard and records it.
+    /// Writes the batch as the next shard and records it (with background writes: hands it to a
+    /// writer thread and records the shard before it, if any).
     fn commit_shard(&mut self) -> Result<()> {
         let (tokens, padding) = self.batch.token_counts();
         let rows = self.batch.rows();
-        let batch = self.batch.take_batch()?;
-        let file = shard_name(self.manifest.shards.len());
-        let w = write_shard(&self.dir, &file, &batch)?;
+        let full = std::mem::replace(&mut self.batch, BatchBuilder::new(self.schema.clone()));
+        let file = shard_name(self.manifest.shards.len() + self.pending.len());
+        let counts = (file, rows, tokens, padding);
+        if self.background == 0 {
+            let w = build_and_write(&self.dir, full, &counts.0)?;
+            return self.record_shard(counts, w);
+        }
+        while self.pending.len() >= self.background {
+            self.record_oldest()?;
+        }
+        let (dir, name) = (self.dir.clone(), counts.0.clone());
+        let handle = std::thread::Builder::new()
+            .name("wakachi-shard-writer".into())
+            .spawn(move || build_and_write(&dir, full, &name))
+            .map_err(|e| Error::io(&self.dir, e))?;
+        self.pending.push_back((counts, handle));
+        Ok(())
+    }
+
+    /// Waits for the oldest shard being written in the background, if any, and records it.
+    fn record_oldest(&mut self) -> Result<()> {
+        let Some((counts, handle)) = self.pending.pop_front() else { return Ok(()) };
+        let w = handle.join().map_err(|_| Error::Config("the shard writer thread panicked".into()))??;
+        self.record_shard(counts, w)
+    }
+
+    /// Adds a written shard to the manifest, saves it, and tells `on_shard`.
+    fn record_shard(&mut self, (file, rows, tokens, padding): ShardCounts, w: WrittenFile) -> Result<()> {
         let entry = ShardEntry { file, rows, tokens, padding, bytes: w.bytes, sha256: w.sha256 };
         self.manifest.add_shard(entry.clone());
         if let Phase::Direct { input_rows } = &mut self.manifest.state {
@@ -191,10 +303,13 @@ impl ShardOutput {
         if self.batch.rows() > 0 {
             self.commit_shard()?;
         }
+        while !self.pending.is_empty() {
+            self.record_oldest()?;
+        }
         self.manifest.state = Phase::Complete { input_rows: self.manifest.state.input_rows() };
         self.manifest.save(&self.dir)?;
         shuffle::remove_dir(&self.dir.join(shuffle::SHUFFLE_DIR))?;
-        Ok(self.manifest)
+        Ok(self.manifest.clone())
     }
 
     /// The gather pass from the first row not yet in a shard (nothing when not shuffling).
@@ -202,14 +317,70 @@ impl ShardOutput {
         let Phase::Gather { level, buckets, .. } = self.manifest.state.clone() else { return Ok(()) };
         let Some(seed) = self.manifest.identity.shuffle.as_ref().map(|s| s.seed) else { return Ok(()) };
         let start = self.manifest.shard_rows();
+        let dir = self.dir.clone();
+        // Decoding runs on the pool when there is one (a caller's `install`) and cores to spare.
+        let threads = rayon::current_thread_index().map(|_| rayon::current_num_threads()).unwrap_or(1);
+        shuffle::gather(&dir, seed, level, &buckets, start, &mut |path, data, ranges| {
+            if self.background > 0 && threads > 1 {
+                self.gather_parallel(path, data, ranges, threads)
+            } else {
+                self.gather_serial(path, data, ranges)
+            }
+        })
+    }
+
+    fn gather_serial(&mut self, path: &Path, data: &[u8], ranges: &[(usize, usize)]) -> Result<()> {
         let rows_per_shard = self.manifest.identity.rows_per_shard;
-        let (dir, schema) = (self.dir.clone(), self.schema.clone());
-        shuffle::gather(&dir, &schema, seed, level, &buckets, start, &mut |row| {
-            self.batch.push(&row)?;
+        for &(s, e) in ranges {
+            profile::time(Stage::GatherDecode, || self.batch.push_encoded(&data[s..e]))
+                .map_err(|m| Error::shard(path, format!("record at byte {s}: {m}")))?;
             if self.batch.rows() == rows_per_shard {
                 self.commit_shard()?;
             }
-            Ok(())
-        })
+        }
+        Ok(())
+    }
+
+    /// Decodes a bucket's rows in chunks on the pool (a window of `2 × threads` chunks at a time,
+    /// so memory stays bounded), appends the chunks in order and commits full shards.
+    fn gather_parallel(&mut self, path: &Path, data: &[u8], ranges: &[(usize, usize)], threads: usize) -> Result<()> {
+        use rayon::prelude::*;
+        const CHUNK_ROWS: u64 = 2048;
+        let rows_per_shard = self.manifest.identity.rows_per_shard;
+        // Chunks never straddle a shard boundary.
+        let mut chunks = Vec::new();
+        let (mut i, mut room) = (0usize, rows_per_shard - self.batch.rows());
+        while i < ranges.len() {
+            let take = CHUNK_ROWS.min(room).min((ranges.len() - i) as u64) as usize;
+            chunks.push(&ranges[i..i + take]);
+            i += take;
+            room -= take as u64;
+            if room == 0 {
+                room = rows_per_shard;
+            }
+        }
+        let schema = self.schema.clone();
+        for window in chunks.chunks(2 * threads) {
+            let decoded: Vec<std::result::Result<BatchBuilder, (usize, String)>> = window
+                .par_iter()
+                .map(|chunk| {
+                    profile::time(Stage::GatherDecode, || {
+                        let mut b = BatchBuilder::new(schema.clone());
+                        for &(s, e) in chunk.iter() {
+                            b.push_encoded(&data[s..e]).map_err(|m| (s, m))?;
+                        }
+                        Ok(b)
+                    })
+                })
+                .collect();
+            for d in decoded {
+                let b = d.map_err(|(s, m)| Error::shard(path, format!("record at byte {s}: {m}")))?;
+                profile::time(Stage::GatherDecode, || self.batch.append(b))?;
+                if self.batch.rows() == rows_per_shard {
+                    self.commit_shard()?;
+                }
+            }
+        }
+        Ok(())
     }
 }

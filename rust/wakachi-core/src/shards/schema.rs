@@ -254,18 +254,23 @@ impl ShardSchema {
     }
 
     fn check_item(&self, elem: Elem, x: i64) -> std::result::Result<(), String> {
-        let (lo, hi): (i64, i64) = match elem {
+        let (lo, hi) = self.item_range(elem);
+        if (lo..=hi).contains(&x) {
+            Ok(())
+        } else {
+            Err(format!("value {x} outside {lo}..={hi}"))
+        }
+    }
+
+    /// The values an item of `elem` may take.
+    pub(crate) fn item_range(&self, elem: Elem) -> (i64, i64) {
+        match elem {
             Elem::Token => (0, i64::from(self.vocab_size) - 1),
             Elem::Bool => (0, 1),
             Elem::UInt8 => (0, 255),
             Elem::Int8 => (-128, 127),
             Elem::UInt16 => (0, 65_535),
             Elem::Int32 => (i32::MIN.into(), i32::MAX.into()),
-        };
-        if (lo..=hi).contains(&x) {
-            Ok(())
-        } else {
-            Err(format!("value {x} outside {lo}..={hi}"))
         }
     }
 }

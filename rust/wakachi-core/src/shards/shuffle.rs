@@ -20,11 +20,13 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::manifest::{BucketState, Phase, ShuffleIdentity};
-use super::schema::{Row, ShardSchema, Value};
+#[cfg(test)]
+use super::schema::Row;
+use super::schema::{ShardSchema, Value};
 use crate::error::{Error, Result};
+use crate::profile::{self, Stage};
 
 /// The shuffle's temporary directory inside the output directory.
 pub const SHUFFLE_DIR: &str = ".wakachi-shuffle";
@@ -109,7 +111,7 @@ pub fn shuffle_in_bucket<T>(items: &mut [T], seed: u64, level: u32, bucket: usiz
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -117,7 +119,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *buf.get(*pos)?;
@@ -130,34 +132,63 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     None
 }
 
-fn zigzag(x: i64) -> u64 {
+pub(crate) fn zigzag(x: i64) -> u64 {
     ((x << 1) ^ (x >> 63)) as u64
 }
 
-fn unzigzag(u: u64) -> i64 {
+pub(crate) fn unzigzag(u: u64) -> i64 {
     ((u >> 1) as i64) ^ -((u & 1) as i64)
 }
 
 /// Appends the record of input row `index` to `out`.
+#[cfg(test)]
 pub(crate) fn encode_row(schema: &ShardSchema, index: u64, row: &[Value], out: &mut Vec<u8>) {
-    let mut payload = Vec::with_capacity(64);
-    put_varint(&mut payload, index);
+    let mut cols = Vec::with_capacity(64);
+    encode_columns(schema, row, &mut cols);
+    encode_record(index, &cols, out);
+}
+
+/// Appends the columns part of a record (what follows the row index) of a checked `row` to `out`.
+pub fn encode_columns(schema: &ShardSchema, row: &[Value], out: &mut Vec<u8>) {
     for (c, v) in schema.columns.iter().zip(row) {
-        let item = |x: i64| if c.elem.unsigned() { x as u64 } else { zigzag(x) };
+        let unsigned = c.elem.unsigned();
         match v {
-            Value::Null => put_varint(&mut payload, 0),
-            Value::Int(x) => put_varint(&mut payload, item(*x) + 1),
+            Value::Null => put_varint(out, 0),
+            Value::Int(x) => put_varint(out, if unsigned { *x as u64 } else { zigzag(*x) } + 1),
             Value::List(xs) => {
-                put_varint(&mut payload, xs.len() as u64 + 1);
-                xs.iter().for_each(|&x| put_varint(&mut payload, item(x.into())));
+                put_varint(out, xs.len() as u64 + 1);
+                if unsigned {
+                    xs.iter().for_each(|&x| put_varint(out, u64::from(x as u32)));
+                } else {
+                    xs.iter().for_each(|&x| put_varint(out, zigzag(x.into())));
+                }
             }
         }
     }
-    put_varint(out, payload.len() as u64);
-    out.extend_from_slice(&payload);
+}
+
+/// Appends the record of input row `index` whose columns part is `cols` to `out`.
+pub(crate) fn encode_record(index: u64, cols: &[u8], out: &mut Vec<u8>) {
+    let mut head = [0u8; 10];
+    let n = varint_into(&mut head, index);
+    put_varint(out, (n + cols.len()) as u64);
+    out.extend_from_slice(&head[..n]);
+    out.extend_from_slice(cols);
+}
+
+fn varint_into(buf: &mut [u8; 10], mut v: u64) -> usize {
+    let mut i = 0;
+    while v >= 0x80 {
+        buf[i] = (v as u8) | 0x80;
+        v >>= 7;
+        i += 1;
+    }
+    buf[i] = v as u8;
+    i + 1
 }
 
 /// Decodes a record payload into (input row index, row); `None` when malformed.
+#[cfg(test)]
 pub(crate) fn decode_row(schema: &ShardSchema, payload: &[u8]) -> Option<(u64, Row)> {
     let mut pos = 0;
     let index = get_varint(payload, &mut pos)?;
@@ -212,7 +243,6 @@ fn read_bucket(path: &Path, len: u64) -> Result<Vec<u8>> {
 pub(crate) struct Scatter {
     dir: PathBuf,
     ident: ShuffleIdentity,
-    schema: Arc<ShardSchema>,
     level: u32,
     files: Vec<BufWriter<File>>,
     state: Vec<BucketState>,
@@ -222,11 +252,11 @@ pub(crate) struct Scatter {
 
 impl Scatter {
     /// A new scatter (removes any earlier shuffle directory): one empty bucket.
-    pub fn fresh(out_dir: &Path, ident: ShuffleIdentity, schema: Arc<ShardSchema>) -> Result<Scatter> {
+    pub fn fresh(out_dir: &Path, ident: ShuffleIdentity) -> Result<Scatter> {
         let dir = out_dir.join(SHUFFLE_DIR);
         remove_dir(&dir)?;
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        Self::restore(out_dir, ident, schema, 0, 0, &[BucketState::default()])
+        Self::restore(out_dir, ident, 0, 0, &[BucketState::default()])
     }
 
     /// The scatter as of a checkpoint: files of other levels are removed, the others cut back to
@@ -234,7 +264,6 @@ impl Scatter {
     pub fn restore(
         out_dir: &Path,
         ident: ShuffleIdentity,
-        schema: Arc<ShardSchema>,
         input_rows: u64,
         level: u32,
         buckets: &[BucketState],
@@ -263,7 +292,7 @@ impl Scatter {
             files.push(w);
         }
         let state = buckets.to_vec();
-        Ok(Scatter { dir, ident, schema, level, files, state, input_rows, record: Vec::new() })
+        Ok(Scatter { dir, ident, level, files, state, input_rows, record: Vec::new() })
     }
 
     /// Input rows scattered so far.
@@ -271,11 +300,12 @@ impl Scatter {
         self.input_rows
     }
 
-    /// Appends a checked row; returns true when a checkpoint is due.
-    pub fn push(&mut self, row: &[Value]) -> Result<bool> {
+    /// Appends a checked row whose columns part is `cols` ([`encode_columns`]); returns true
+    /// when a checkpoint is due.
+    pub fn push_encoded(&mut self, cols: &[u8]) -> Result<bool> {
         let b = bucket_of(self.ident.seed, self.input_rows, self.level);
         self.record.clear();
-        encode_row(&self.schema, self.input_rows, row, &mut self.record);
+        encode_record(self.input_rows, cols, &mut self.record);
         let path = || bucket_path(&self.dir, self.level, b);
         self.files[b].write_all(&self.record).map_err(|e| Error::io(path(), e))?;
         self.state[b].bytes += self.record.len() as u64;
@@ -372,16 +402,20 @@ pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
     }
 }
 
+/// What [`gather`] hands each bucket to: its file, its bytes, its rows' byte ranges.
+pub(crate) type Emit<'a> = dyn FnMut(&Path, &[u8], &[(usize, usize)]) -> Result<()> + 'a;
+
 /// Streams the shuffled rows from output position `start` on (rows before it are skipped):
-/// bucket by bucket, each permuted with [`shuffle_in_bucket`].
+/// bucket by bucket, each permuted with [`shuffle_in_bucket`]. `emit` gets each bucket's file,
+/// its bytes and, in shuffled order, the byte ranges of its rows' columns parts (after the row
+/// index; unchecked: the caller decodes and checks them).
 pub(crate) fn gather(
     out_dir: &Path,
-    schema: &ShardSchema,
     seed: u64,
     level: u32,
     buckets: &[BucketState],
     start: u64,
-    emit: &mut dyn FnMut(Row) -> Result<()>,
+    emit: &mut Emit<'_>,
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
     let mut pos = 0u64;
@@ -391,7 +425,7 @@ pub(crate) fn gather(
             continue;
         }
         let path = bucket_path(&dir, level, b);
-        let data = read_bucket(&path, st.bytes)?;
+        let data = profile::time(Stage::GatherRead, || read_bucket(&path, st.bytes))?;
         let mut ranges =
             record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
         if ranges.len() as u64 != st.rows {
@@ -399,12 +433,14 @@ pub(crate) fn gather(
         }
         shuffle_in_bucket(&mut ranges, seed, level, b);
         let skip = start.saturating_sub(pos) as usize;
+        let mut cols = Vec::with_capacity(ranges.len() - skip);
         for &(s, e) in &ranges[skip..] {
-            let bad = || Error::shard(&path, format!("corrupt record at byte {s}"));
-            let (_, row) = decode_row(schema, &data[s..e]).ok_or_else(bad)?;
-            schema.check_row(&row).map_err(|m| Error::shard(&path, format!("record at byte {s}: {m}")))?;
-            emit(row)?;
+            let mut p = s;
+            get_varint(&data[..e], &mut p).ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
+            cols.push((p, e));
         }
+        drop(ranges);
+        emit(&path, &data, &cols)?;
         pos += st.rows;
     }
     Ok(())

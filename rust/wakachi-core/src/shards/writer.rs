@@ -14,6 +14,7 @@ use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use arrow_schema::{DataType, Field};
 
 use super::schema::{ShardSchema, Value};
+use super::shuffle::{get_varint, unzigzag};
 use crate::error::{Error, Result};
 use crate::fsio::{write_atomic, WrittenFile};
 
@@ -34,6 +35,10 @@ pub struct BatchBuilder {
     rows: u64,
     tokens: u64,
     padding: u64,
+    /// Column lengths before the row being decoded (to undo it on an error).
+    undo: Vec<[usize; 4]>,
+    /// The schema's tokens column.
+    tokens_at: Option<usize>,
 }
 
 impl BatchBuilder {
@@ -44,7 +49,8 @@ impl BatchBuilder {
             .iter()
             .map(|c| ColumnBuf { offsets: if c.list { vec![0] } else { Vec::new() }, ..Default::default() })
             .collect();
-        BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0 }
+        let tokens_at = schema.tokens_index();
+        BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0, undo: Vec::new(), tokens_at }
     }
 
     /// Rows so far.
@@ -92,6 +98,120 @@ impl BatchBuilder {
         Ok(())
     }
 
+    /// Appends a row from the columns part of its record (see `shuffle.rs`: per column a varint
+    /// head, `0` for null, else the scalar or the list length plus one, then the items), checking
+    /// its structure and every value's range as [`ShardSchema::check_row`] does. On an error the
+    /// builder is left as it was.
+    pub fn push_encoded(&mut self, cols: &[u8]) -> std::result::Result<(), String> {
+        let mut undo = std::mem::take(&mut self.undo);
+        undo.clear();
+        undo.extend(self.cols.iter().map(|b| [b.items.len(), b.offsets.len(), b.valid.len(), b.nulls]));
+        let r = self.decode_into(cols);
+        if r.is_err() {
+            for (b, &[i, o, v, n]) in self.cols.iter_mut().zip(&undo) {
+                b.items.truncate(i);
+                b.offsets.truncate(o);
+                b.valid.truncate(v);
+                b.nulls = n;
+            }
+        }
+        self.undo = undo;
+        match r {
+            Ok((tokens, padding)) => {
+                self.tokens += tokens;
+                self.padding += padding;
+                self.rows += 1;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Decodes `cols` into the column buffers; the row's (tokens, padding) counts.
+    fn decode_into(&mut self, cols: &[u8]) -> std::result::Result<(u64, u64), String> {
+        let schema = &*self.schema;
+        let short = || "a record is cut short".to_string();
+        let mut pos = 0;
+        let (mut tokens, mut padding) = (0u64, 0u64);
+        let tokens_at = self.tokens_at;
+        let pad = schema.pad_id.map(i64::from);
+        for (k, (c, buf)) in schema.columns.iter().zip(&mut self.cols).enumerate() {
+            let (lo, hi) = schema.item_range(c.elem);
+            let unsigned = c.elem.unsigned();
+            let outside = |x: i64| format!("column {}: value {x} outside {lo}..={hi}", c.name);
+            let head = get_varint(cols, &mut pos).ok_or_else(short)?;
+            match (head, c.list) {
+                (0, _) if !c.nullable => {
+                    return Err(format!("column {}: null in a column that is not nullable", c.name))
+                }
+                (0, list) => {
+                    buf.valid.push(false);
+                    buf.nulls += 1;
+                    if !list {
+                        buf.items.push(0);
+                    }
+                }
+                (h, false) => {
+                    let x = item(h - 1, unsigned);
+                    if !(lo..=hi).contains(&x) {
+                        return Err(outside(x));
+                    }
+                    buf.items.push(x as i32);
+                    buf.valid.push(true);
+                }
+                (h, true) => {
+                    let n = usize::try_from(h - 1).ok().filter(|&n| n <= cols.len() - pos).ok_or_else(short)?;
+                    let before = buf.items.len();
+                    match decode_items(cols, &mut pos, n, unsigned, (lo, hi), &mut buf.items) {
+                        Ok(()) => {}
+                        Err(None) => return Err(short()),
+                        Err(Some(x)) => return Err(outside(x)),
+                    }
+                    if tokens_at == Some(k) {
+                        let p = pad.map_or(0, |p| buf.items[before..].iter().filter(|&&x| i64::from(x) == p).count());
+                        padding += p as u64;
+                        tokens += (n - p) as u64;
+                    }
+                    buf.valid.push(true);
+                }
+            }
+            if c.list {
+                let end = i32::try_from(buf.items.len()).map_err(|_| {
+                    format!("column {}: more than 2^31 items in one shard; use fewer rows per shard", c.name)
+                })?;
+                buf.offsets.push(end);
+            }
+        }
+        if pos != cols.len() {
+            return Err("trailing bytes after the last column".into());
+        }
+        Ok((tokens, padding))
+    }
+
+    /// Appends the rows of `other` (same schema) after these.
+    pub fn append(&mut self, other: BatchBuilder) -> Result<()> {
+        for ((c, buf), o) in self.schema.columns.iter().zip(&mut self.cols).zip(other.cols) {
+            if c.list {
+                let base = *buf.offsets.last().unwrap_or(&0);
+                let end = i64::from(base) + i64::from(*o.offsets.last().unwrap_or(&0));
+                if end > i64::from(i32::MAX) {
+                    return Err(Error::Config(format!(
+                        "column {}: more than 2^31 items in one shard; use fewer rows per shard",
+                        c.name
+                    )));
+                }
+                buf.offsets.extend(o.offsets.iter().skip(1).map(|&x| x + base));
+            }
+            buf.items.extend_from_slice(&o.items);
+            buf.valid.extend_from_slice(&o.valid);
+            buf.nulls += o.nulls;
+        }
+        self.rows += other.rows;
+        self.tokens += other.tokens;
+        self.padding += other.padding;
+        Ok(())
+    }
+
     /// The rows as one Arrow record batch; the builder is left empty.
     pub fn take_batch(&mut self) -> Result<RecordBatch> {
         let arrow = self.schema.arrow_schema();
@@ -119,6 +239,48 @@ impl BatchBuilder {
         self.padding = 0;
         RecordBatch::try_new(arrow, arrays).map_err(|e| Error::Config(format!("shard batch: {e}")))
     }
+}
+
+/// An item's value from its varint: as is for unsigned types, zig-zag decoded for signed ones
+/// (a value beyond `i64` maps to `i64::MAX`, out of every range).
+#[inline]
+fn item(u: u64, unsigned: bool) -> i64 {
+    if unsigned {
+        i64::try_from(u).unwrap_or(i64::MAX)
+    } else {
+        unzigzag(u)
+    }
+}
+
+/// Decodes `n` varint items at `pos` into `out`, each in `lo..=hi`. `Err(None)`: cut short;
+/// `Err(Some(x))`: `x` is out of range.
+#[inline]
+fn decode_items(
+    cols: &[u8],
+    pos: &mut usize,
+    n: usize,
+    unsigned: bool,
+    (lo, hi): (i64, i64),
+    out: &mut Vec<i32>,
+) -> std::result::Result<(), Option<i64>> {
+    out.reserve(n);
+    let mut p = *pos;
+    for _ in 0..n {
+        let b = *cols.get(p).ok_or(None)?;
+        let u = if b < 0x80 {
+            p += 1;
+            u64::from(b)
+        } else {
+            get_varint(cols, &mut p).ok_or(None)?
+        };
+        let x = item(u, unsigned);
+        if x < lo || x > hi {
+            return Err(Some(x));
+        }
+        out.push(x as i32);
+    }
+    *pos = p;
+    Ok(())
 }
 
 /// Items (already range-checked) as an array of `ty` with validity `nulls` (one bit per item).

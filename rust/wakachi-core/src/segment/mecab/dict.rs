@@ -129,6 +129,23 @@ impl MecabDict {
         out
     }
 
+    /// [`MecabDict::vibrato_lex`] with every feature left empty, and the features apart, in
+    /// vibrato's system word-id order (the CSV's lines; vibrato skips empty surfaces, so they are
+    /// skipped here too).
+    pub fn vibrato_lex_split(&self) -> (Vec<u8>, Vec<&str>) {
+        let mut out = Vec::with_capacity(self.lex.len() * 32);
+        let mut features = Vec::with_capacity(self.lex.len());
+        let refs: Vec<&Entry> = self.lex.iter().collect();
+        for_each_run_reversed_refs(&refs, |e| {
+            write_csv_field(&mut out, &e.surface);
+            let _ = writeln!(out, ",{},{},{}", e.left_id, e.right_id, e.cost);
+            if !e.surface.is_empty() {
+                features.push(e.feature.as_str());
+            }
+        });
+        (out, features)
+    }
+
     /// Unknown-word entries as vibrato's `unk.def`, each category's entries reversed, plus the
     /// U+FFFF category carrying DEFAULT's entries.
     pub fn vibrato_unk(&self) -> Vec<u8> {
@@ -192,12 +209,12 @@ pub fn write_char_def(chars: &CharDef, out: &mut Vec<u8>) {
 }
 
 /// Calls `f` on every entry, with each run of equal surfaces visited in reverse.
-fn for_each_run_reversed(entries: &[Entry], mut f: impl FnMut(&Entry)) {
+fn for_each_run_reversed(entries: &[Entry], f: impl FnMut(&Entry)) {
     let refs: Vec<&Entry> = entries.iter().collect();
-    for_each_run_reversed_refs(&refs, |e| f(e));
+    for_each_run_reversed_refs(&refs, f);
 }
 
-fn for_each_run_reversed_refs(entries: &[&Entry], mut f: impl FnMut(&Entry)) {
+fn for_each_run_reversed_refs<'e>(entries: &[&'e Entry], mut f: impl FnMut(&'e Entry)) {
     let mut i = 0;
     while i < entries.len() {
         let mut j = i + 1;

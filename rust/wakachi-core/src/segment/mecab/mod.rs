@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod cache;
 pub mod dict;
+pub mod features;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 pub use dict::MecabDict;
+use features::FeatureTable;
 
 /// MeCab's grouping limit for unknown words when `dicrc` sets none (common.h).
 pub const DEFAULT_MAX_GROUPING: usize = 24;
@@ -48,6 +50,8 @@ pub struct Mecab {
     /// contains. vibrato's trie takes NUL as a key terminator (`行く\0` matches `行く`), so NUL
     /// bytes are replaced by it before segmenting; surfaces still come from the original text.
     nul_substitute: Option<u8>,
+    /// The system lexicon's features (vibrato's lexicon holds empty ones), see [`features`].
+    features: FeatureTable,
     /// How it was loaded.
     pub report: LoadReport,
 }
@@ -67,7 +71,7 @@ impl Mecab {
             max_grouping,
             warning: None,
         };
-        let (dict, nul_substitute) = match &opts.cache_dir {
+        let Compiled { dict, nul_substitute, features } = match &opts.cache_dir {
             Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
             None => build(dicdir, kind, max_grouping)?,
         };
@@ -76,7 +80,7 @@ impl Mecab {
             .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
             .max_grouping_len(max_grouping);
         report.seconds = t0.elapsed().as_secs_f64();
-        Ok(Mecab { tokenizer, nul_substitute, report })
+        Ok(Mecab { tokenizer, nul_substitute, features, report })
     }
 
     /// Reads the dictionary in `dicdir` into plain data (for `wakachi dict decompile`).
@@ -89,7 +93,12 @@ impl Mecab {
 
     /// A per-thread worker.
     pub fn worker(&self) -> MecabWorker<'_> {
-        MecabWorker { inner: self.tokenizer.new_worker(), nul_substitute: self.nul_substitute, buf: String::new() }
+        MecabWorker {
+            inner: self.tokenizer.new_worker(),
+            nul_substitute: self.nul_substitute,
+            features: &self.features,
+            buf: String::new(),
+        }
     }
 }
 
@@ -97,12 +106,14 @@ impl Mecab {
 pub struct MecabWorker<'m> {
     inner: vibrato::tokenizer::worker::Worker<'m>,
     nul_substitute: Option<u8>,
+    features: &'m FeatureTable,
     buf: String,
 }
 
 impl<'m> MecabWorker<'m> {
     /// Segments `text` into `out` (byte spans and features).
     pub fn segment(&mut self, text: &str, out: &mut Vec<super::Span<'m>>) {
+        let t0 = crate::profile::on().then(std::time::Instant::now);
         match self.nul_substitute.filter(|_| text.contains('\0')) {
             Some(sub) => {
                 self.buf.clear();
@@ -112,10 +123,19 @@ impl<'m> MecabWorker<'m> {
             None => self.inner.reset_sentence(text),
         }
         self.inner.tokenize();
+        let features = self.features;
         out.extend(self.inner.token_iter().map(|t| {
             let r = t.range_byte();
-            super::Span { start: r.start, end: r.end, feature: t.feature() }
+            let w = t.word_idx();
+            let feature = match w.lex_type {
+                vibrato::dictionary::LexType::System => features.get(w.word_id),
+                _ => t.feature(),
+            };
+            super::Span { start: r.start, end: r.end, feature }
         }));
+        if let Some(t0) = t0 {
+            crate::profile::add(crate::profile::Stage::Segment, t0);
+        }
     }
 }
 
@@ -170,9 +190,19 @@ fn read_max_grouping(dicrc: &Path) -> Result<usize> {
     Ok(DEFAULT_MAX_GROUPING)
 }
 
-fn build(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<(vibrato::Dictionary, Option<u8>)> {
+/// A compiled dictionary: vibrato's (with empty system features), the NUL substitute, the features.
+struct Compiled {
+    dict: vibrato::Dictionary,
+    nul_substitute: Option<u8>,
+    features: FeatureTable,
+}
+
+fn build(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<Compiled> {
     let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
-    let (lex, unk, chars) = (d.vibrato_lex(), d.vibrato_unk(), d.vibrato_char_def());
+    let ((lex, feats), unk, chars) = (d.vibrato_lex_split(), d.vibrato_unk(), d.vibrato_char_def());
+    let features = features::encode_section(feats.into_iter())
+        .and_then(FeatureTable::from_owned)
+        .map_err(|e| Error::dict(dicdir, e))?;
     let vibrato_err = |e: vibrato::errors::VibratoError| {
         Error::dict(dicdir, format!("vibrato rejected the translated dictionary: {e}"))
     };
@@ -180,7 +210,8 @@ fn build(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<(vibrato::Dic
         .map_err(vibrato_err)?;
     let sub = d.nul_substitute();
     drop((d, lex, unk, chars));
-    Ok((reorder_connection_ids(dict, max_grouping).map_err(vibrato_err)?, sub))
+    let dict = reorder_connection_ids(dict, max_grouping).map_err(vibrato_err)?;
+    Ok(Compiled { dict, nul_substitute: sub, features })
 }
 
 /// Text whose segmentation decides the connection-id order (see data/README.md).
@@ -212,20 +243,17 @@ fn reorder_connection_ids(
     fresh.map_connection_ids_from_iter(ids(lprobs), ids(rprobs))
 }
 
-/// Cache file layout: this magic, one byte (the NUL substitute, 0 for none), vibrato's dictionary.
-const CACHE_MAGIC: &[u8] = b"wakachi mecab cache 1\n";
+/// Cache file layout: this magic, one byte (the NUL substitute, 0 for none), the feature
+/// section's length (`u64`, little-endian) and the section ([`features`]), then vibrato's
+/// dictionary. The file is memory-mapped: the features are used in place.
+const CACHE_MAGIC: &[u8] = b"wakachi mecab cache 2\n";
 
-fn load_cached(
-    dicdir: &Path,
-    kind: &str,
-    files: &[PathBuf],
-    dir: &Path,
-    report: &mut LoadReport,
-) -> Result<(vibrato::Dictionary, Option<u8>)> {
-    let path = dir.join(format!("mecab-{}.vibrato", cache::fingerprint(files)?));
+fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report: &mut LoadReport) -> Result<Compiled> {
+    let digest = cache::fingerprint_memo(dir, files)?;
+    let path = dir.join(format!("mecab-{digest}.vibrato"));
     report.cache_file = Some(path.clone());
     if let Ok(f) = std::fs::File::open(&path) {
-        match read_cache(f) {
+        match read_cache(&f) {
             Ok(d) => {
                 report.from_cache = true;
                 return Ok(d);
@@ -233,30 +261,42 @@ fn load_cached(
             Err(e) => report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display())),
         }
     }
-    let (d, sub) = build(dicdir, kind, report.max_grouping)?;
+    let c = build(dicdir, kind, report.max_grouping)?;
     let written = cache::write_atomic_with(&path, |f| {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        let section = c.features.section();
         std::io::Write::write_all(&mut w, CACHE_MAGIC)?;
-        std::io::Write::write_all(&mut w, &[sub.unwrap_or(0)])?;
-        d.write(&mut w).map_err(std::io::Error::other)?;
+        std::io::Write::write_all(&mut w, &[c.nul_substitute.unwrap_or(0)])?;
+        std::io::Write::write_all(&mut w, &(section.len() as u64).to_le_bytes())?;
+        std::io::Write::write_all(&mut w, section)?;
+        c.dict.write(&mut w).map_err(std::io::Error::other)?;
         std::io::Write::flush(&mut w)
     });
     if let Err(e) = written {
         report.warning = Some(format!("could not write the dictionary cache: {e}"));
         report.cache_file = None;
     }
-    Ok((d, sub))
+    Ok(c)
 }
 
-fn read_cache(f: std::fs::File) -> std::io::Result<(vibrato::Dictionary, Option<u8>)> {
-    use std::io::Read;
-    let mut r = std::io::BufReader::with_capacity(1 << 20, f);
-    let mut head = [0u8; CACHE_MAGIC.len() + 1];
-    r.read_exact(&mut head)?;
-    if &head[..CACHE_MAGIC.len()] != CACHE_MAGIC {
-        return Err(std::io::Error::other("not a wakachi cache file"));
+fn read_cache(f: &std::fs::File) -> std::io::Result<Compiled> {
+    let bad = |m: String| std::io::Error::other(m);
+    // SAFETY: cache entries are written once to a temporary file and renamed into place, never
+    // modified afterwards; the map is read-only.
+    let map = unsafe { memmap2::Mmap::map(f) }?;
+    let head = CACHE_MAGIC.len() + 1 + 8;
+    if map.len() < head || &map[..CACHE_MAGIC.len()] != CACHE_MAGIC {
+        return Err(bad("not a wakachi cache file of this version".into()));
     }
-    let sub = Some(head[CACHE_MAGIC.len()]).filter(|&b| b != 0);
-    let d = vibrato::Dictionary::read(r).map_err(std::io::Error::other)?;
-    Ok((d, sub))
+    let sub = Some(map[CACHE_MAGIC.len()]).filter(|&b| b != 0);
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&map[CACHE_MAGIC.len() + 1..head]);
+    let dict_at = usize::try_from(u64::from_le_bytes(len)).ok().and_then(|l| l.checked_add(head));
+    let dict_at = dict_at.filter(|&e| e <= map.len()).ok_or_else(|| bad("feature section past the end".into()))?;
+    let dict = vibrato::Dictionary::read(&map[dict_at..]).map_err(std::io::Error::other)?;
+    let (features, end) = FeatureTable::from_mapped(map, head).map_err(bad)?;
+    if end != dict_at {
+        return Err(bad("feature section length mismatch".into()));
+    }
+    Ok(Compiled { dict, nul_substitute: sub, features })
 }

@@ -1,0 +1,151 @@
+//! The system lexicon's feature strings, kept outside vibrato's dictionary.
+//!
+//! vibrato's `Dictionary` owns every feature as a `String` (unidic-lite: 756k features, 158 MB of
+//! its 253 MB), so loading it means allocating and copying all of them in every process. wakachi
+//! gives vibrato the lexicon with empty features and keeps the features in a table of its own,
+//! indexed by vibrato's system word id (the line of the lexicon CSV it was built from), stored in
+//! the cache file and memory-mapped from there: nothing is copied at load, and the pages are the
+//! page cache's, shared by every process that maps the same file.
+//!
+//! **Section layout** (little-endian): `u64 n`, `u64 blob_len`, `n + 1` `u32` offsets into the
+//! blob (the first 0, ascending, the last `blob_len`), then the blob: the features back to back,
+//! UTF-8. A table is checked when opened (lengths, ascending offsets, each offset on a character
+//! boundary, the blob valid UTF-8), so a lookup can slice it without checking again.
+
+use memmap2::Mmap;
+
+/// The header: `n` and `blob_len`.
+const HEAD: usize = 16;
+
+/// Encodes features (in word-id order) as a section.
+pub fn encode_section<'a>(features: impl ExactSizeIterator<Item = &'a str>) -> std::result::Result<Vec<u8>, String> {
+    let n = features.len();
+    let mut offsets: Vec<u8> = Vec::with_capacity(4 * (n + 1));
+    let mut blob: Vec<u8> = Vec::new();
+    offsets.extend_from_slice(&0u32.to_le_bytes());
+    for f in features {
+        blob.extend_from_slice(f.as_bytes());
+        let end = u32::try_from(blob.len()).map_err(|_| "features exceed 4 GiB".to_string())?;
+        offsets.extend_from_slice(&end.to_le_bytes());
+    }
+    let mut out = Vec::with_capacity(HEAD + offsets.len() + blob.len());
+    out.extend_from_slice(&(n as u64).to_le_bytes());
+    out.extend_from_slice(&(blob.len() as u64).to_le_bytes());
+    out.extend_from_slice(&offsets);
+    out.extend_from_slice(&blob);
+    Ok(out)
+}
+
+enum Backing {
+    /// A section built in this process.
+    Owned(Vec<u8>),
+    /// A section inside a mapped cache file, from this byte on.
+    Mapped(Mmap, usize),
+}
+
+/// Feature strings by system word id (checked at open).
+pub struct FeatureTable {
+    data: Backing,
+    n: usize,
+    /// The section's length in its backing.
+    bytes: usize,
+}
+
+impl FeatureTable {
+    /// A table over a section built in this process.
+    pub fn from_owned(section: Vec<u8>) -> std::result::Result<Self, String> {
+        let len = check(&section)?;
+        let n = read_u64(&section, 0) as usize;
+        Ok(FeatureTable { data: Backing::Owned(section), n, bytes: len })
+    }
+
+    /// A table over the section at byte `start` of a mapped file; also its end.
+    pub fn from_mapped(map: Mmap, start: usize) -> std::result::Result<(Self, usize), String> {
+        let bytes = map.get(start..).ok_or("the feature section starts past the end of the file")?;
+        let len = check(bytes)?;
+        let n = read_u64(bytes, 0) as usize;
+        Ok((FeatureTable { data: Backing::Mapped(map, start), n, bytes: len }, start + len))
+    }
+
+    /// The section's bytes (what [`encode_section`] made).
+    pub fn section(&self) -> &[u8] {
+        match &self.data {
+            Backing::Owned(v) => &v[..self.bytes],
+            Backing::Mapped(m, start) => &m[*start..*start + self.bytes],
+        }
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The feature of system word `id` (`""` past the end).
+    #[inline]
+    pub fn get(&self, id: u32) -> &str {
+        let id = id as usize;
+        if id >= self.n {
+            return "";
+        }
+        let s = self.section();
+        let off = |k: usize| read_u32(s, HEAD + 4 * k) as usize;
+        let blob = HEAD + 4 * (self.n + 1);
+        let bytes = &s[blob + off(id)..blob + off(id + 1)];
+        // SAFETY: `check` verified, when the table was opened, that the blob is valid UTF-8 and
+        // that every offset lies on a character boundary of it, so every slice between two
+        // offsets is valid UTF-8. The bytes cannot change afterwards: an owned section is never
+        // mutated, and a mapped cache file is only ever replaced by a rename, never rewritten in
+        // place.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+}
+
+fn read_u64(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
+}
+
+fn read_u32(b: &[u8], at: usize) -> u32 {
+    let mut x = [0u8; 4];
+    x.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(x)
+}
+
+/// Checks a section at the start of `b`; its length.
+fn check(b: &[u8]) -> std::result::Result<usize, String> {
+    if b.len() < HEAD {
+        return Err("the feature section is cut short".into());
+    }
+    let (n, blob_len) = (read_u64(b, 0), read_u64(b, 8));
+    let offsets_len = n.checked_add(1).and_then(|k| k.checked_mul(4)).ok_or("corrupt feature count")?;
+    let len = (HEAD as u64).checked_add(offsets_len).and_then(|k| k.checked_add(blob_len)).ok_or("corrupt lengths")?;
+    if len > b.len() as u64 {
+        return Err("the feature section is cut short".into());
+    }
+    let (n, len, blob_len) = (n as usize, len as usize, blob_len as usize);
+    let blob = &b[HEAD + 4 * (n + 1)..len];
+    std::str::from_utf8(blob).map_err(|e| format!("a feature is not UTF-8 (byte {})", e.valid_up_to()))?;
+    let mut prev = 0usize;
+    for k in 0..=n {
+        let o = read_u32(b, HEAD + 4 * k) as usize;
+        let boundary = o == blob_len || (o < blob_len && (blob[o] as i8) >= -0x40);
+        if (k == 0 && o != 0) || o < prev || o > blob_len || !boundary {
+            return Err(format!("corrupt feature offset {k}"));
+        }
+        prev = o;
+    }
+    if prev != blob_len {
+        return Err("the feature offsets do not end at the blob's end".into());
+    }
+    Ok(len)
+}
+
+#[cfg(test)]
+#[path = "features_test.rs"]
+mod tests;
