@@ -93,3 +93,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for n, r in bad:
                 tr.write_line(f"  {n}: {r}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def sigint_default() -> None:
+    """`preexec_fn` for children a test interrupts with SIGINT: a runner started in the background
+    by a non-interactive shell (`cmd &`) ignores SIGINT, children inherit that, and Python then
+    installs no KeyboardInterrupt handler. The child gets the default disposition back."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import sigint_default
 from corpus_reference import NOISE, build_dump, clean_reference, deal_reference, wikipedia_reference
 from split_reference import corpus_lines, mecab_tagger
 from wakachi import ConfigError, InputError, Segmenter
@@ -375,7 +376,7 @@ def test_ctrl_c_stops_and_leaves_nothing(dump, tmp_path):
     big.write_text("\n".join(lines * 30) + "\n", encoding="utf-8")
     out = tmp_path / "big.txt.gz"
     cmd = [sys.executable, "-m", "wakachi", "corpus", "wikipedia", str(big), "-o", str(out), "-j", "1"]
-    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, preexec_fn=sigint_default)
     partial = tmp_path / "big.txt.gz.partial"
     deadline = time.time() + 60
     while not partial.exists() and p.poll() is None and time.time() < deadline:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPORA
+from conftest import CORPORA, sigint_default
 from wakachi import ConfigError, DictionaryError, InputError, Segmenter, ShardError, WakachiError, _core
 from wakachi.shards import ShardWriter, read_shard
 from wakachi.split import split_files, split_sentences_batch
@@ -117,6 +117,7 @@ def cli(*args: str, **kw) -> subprocess.Popen:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=sigint_default,
         **kw,
     )
 

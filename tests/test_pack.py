@@ -23,7 +23,7 @@ import pytest
 
 import google_reference
 import wordpiece_fixtures as wf
-from conftest import CORPORA
+from conftest import CORPORA, sigint_default
 from parity import assert_same
 from wakachi import ConfigError, InputError, Tokenizer
 from wakachi.pack import PackConfig, pack
@@ -310,7 +310,7 @@ def pack_cmd(tok_dir, out, inputs, *extra) -> list[str]:
 def kill_mid_run(cmd: list[str], out: Path, sig: int = signal.SIGKILL) -> dict:
     """Starts `cmd`, sends it `sig` once the manifest records work done, waits for it to end,
     returns the manifest at that moment."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=sigint_default)
     manifest = out / "manifest.json"
     try:
         deadline = time.time() + 60
