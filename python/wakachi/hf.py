@@ -444,7 +444,7 @@ class BertJapaneseTokenizerFast(BertJapaneseTokenizer):
             rows = _rows(text, text_pair)
         if rows is None:
             if return_offsets_mapping:
-                raise NotImplementedError(
+                raise ValueError(
                     "return_offsets_mapping is available for text inputs (str, a batch of str or of str pairs) "
                     "without return_overflowing_tokens, is_split_into_words or tokens added after loading"
                 )

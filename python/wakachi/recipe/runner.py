@@ -212,7 +212,7 @@ class Runner:
                 corpus_deps,
                 corpus_files if corpus_from_inputs else [],
                 [tok_dir, char_dir, out / "corpus" / "vocab-sample.txt"],
-                lambda: self._vocab(vocab, corpus_files, tok_dir, tok_path, char_dir),
+                lambda: self._vocab(vocab, corpus_files, tok_dir, char_dir),
             )
         )
         prev_train = ""
@@ -435,9 +435,7 @@ class Runner:
         os.replace(tmp, ddir)
         return {"documents": r["documents"], "lines_per_file": r["lines_per_file"]}
 
-    def _vocab(
-        self, v: dict[str, Any], files: list[str], tok_dir: Path, tok_path: Path, char_dir: Path
-    ) -> dict[str, Any]:
+    def _vocab(self, v: dict[str, Any], files: list[str], tok_dir: Path, char_dir: Path) -> dict[str, Any]:
         from wakachi import vocab as wv
 
         figures: dict[str, Any] = {}
@@ -487,7 +485,6 @@ class Runner:
             if part.exists():
                 shutil.rmtree(final, ignore_errors=True)
                 os.replace(part, final)
-        del tok_path
         return figures
 
     def _pack(self, settings: dict[str, Any], files: list[str], out: Path, tok: Path) -> dict[str, Any]:
