@@ -113,6 +113,10 @@ def _pack(args: argparse.Namespace) -> int:
         flags["inputs"] = args.files
     if args.no_cache:
         flags["cache"] = False
+    if getattr(args, "task_mb", None) is not None:
+        if args.task_mb <= 0:
+            raise ConfigError("--task-mb must be > 0")
+        flags["task_bytes"] = max(1, int(args.task_mb * 1e6))
     settings.update(flags)
     for key in ("tokenizer", "output", "inputs"):
         if key not in settings:
@@ -457,6 +461,33 @@ def _add_pack_parser(sub: Any) -> None:
         "--jsonl-field", help=f"jsonl: the text field (default {default['jsonl_field']}); its lines are the sentences"
     )
     pk.add_argument("--overwrite", action="store_true", default=None, help="replace the output instead of resuming it")
+    ray = pk.add_argument_group("distributed (the same output, byte for byte)")
+    ray.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        help="local: this process, on its cores (default); ray: tasks on a Ray cluster (wakachi[ray])",
+    )
+    ray.add_argument(
+        "--address",
+        dest="ray_address",
+        help="ray: the cluster to join (ray.init's address, e.g. 10.0.0.1:6379 or auto); default: start a "
+        "local Ray instance",
+    )
+    ray.add_argument(
+        "--task-mb", type=float, help=f"ray: MB of text per task (default {default['task_bytes'] / 1e6:.0f})"
+    )
+    ray.add_argument(
+        "--task-threads", type=_positive, help=f"ray: cores per task (default {default['task_threads']})"
+    )
+    ray.add_argument(
+        "--max-retries",
+        type=int,
+        help=f"ray: reruns of a task whose worker died (default {default['max_retries']})",
+    )
+    ray.add_argument(
+        "--task-dir",
+        help="ray: work directory every node reaches (shared path or URL; default OUTPUT/.wakachi-tasks)",
+    )
     pk.set_defaults(func=_pack)
 
 

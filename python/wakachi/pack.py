@@ -45,6 +45,7 @@ from wakachi import _core
 from wakachi._core import ConfigError
 
 FORMATS = ("bert", "roberta", "electra", "gpt2", "uer")
+EXECUTORS = ("local", "ray")
 INPUT_FORMATS = ("lines", "docs", "jsonl")
 SHUFFLED_BY_DEFAULT = ("bert", "electra")
 COMPAT_FORMATS = ("bert", "electra")
@@ -104,6 +105,13 @@ class PackConfig:
     cache: bool = True
     # special ids {cls, sep, mask, pad, vocab_size}; None: from the tokenizer
     specials: dict[str, int] | None = None
+    # executor (how to run; the output is the same): "local", or "ray" (wakachi.executor)
+    executor: str = "local"
+    ray_address: str | None = None  # None: a local Ray instance, as ray.init() starts
+    task_bytes: int = 64 << 20  # ray: text per task
+    task_threads: int = 1  # ray: cores per task
+    max_retries: int = 3  # ray: reruns of a task whose worker died
+    task_dir: str | None = None  # ray: work directory every node reaches (default OUTPUT/.wakachi-tasks)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(os.fspath(p) for p in self.inputs))
@@ -117,6 +125,7 @@ class PackConfig:
             f"input_format must be one of {', '.join(INPUT_FORMATS)}",
         )
         _check(self.errors in ("strict", "skip"), "errors must be strict or skip")
+        _check(self.executor in EXECUTORS, f"executor must be one of {', '.join(EXECUTORS)}, not {self.executor!r}")
         _check(len(self.inputs) > 0, "no input files")
         for name in (
             "max_seq_length",
@@ -128,6 +137,8 @@ class PackConfig:
             "shuffle_memory",
             "short_min_length",
             "block_bytes",
+            "task_bytes",
+            "task_threads",
         ):
             _check(getattr(self, name) > 0, f"{name} must be > 0")
         _check(
@@ -348,10 +359,23 @@ def pack(config: PackConfig | None = None, /, **settings: Any) -> dict[str, Any]
         cfg = dataclasses.replace(config, **settings)
     from wakachi import storage
 
+    run = _pack_local
+    if cfg.executor == "ray":
+        run = _ray_runner(cfg)
     if storage.is_url(cfg.output) or any(map(storage.is_url, cfg.inputs)):
         # Inputs staged locally, output packed into a local staging directory and uploaded.
-        return storage.pack_remote(cfg, _pack_local)
-    return _pack_local(cfg)
+        return storage.pack_remote(cfg, run)
+    return run(cfg)
+
+
+def _ray_runner(cfg: PackConfig) -> Any:
+    """`pack_remote`'s local step on Ray: tasks see the inputs as given (URLs staged per node) and
+    the task directory every node reaches."""
+    from wakachi import executor, storage
+
+    sources = storage._expand(cfg.inputs) if any(map(storage.is_url, cfg.inputs)) else list(cfg.inputs)
+    task_dir = cfg.task_dir or executor.default_task_dir(cfg.output)
+    return lambda local: executor.pack_ray(local, sources, task_dir)
 
 
 def _pack_local(cfg: PackConfig) -> dict[str, Any]:
@@ -378,6 +402,13 @@ def summary(report: dict[str, Any]) -> str:
     )
     if rss is not None:
         s += f", peak RSS {rss / 1e6:.0f} MB"
+    ex = report.get("executor")
+    if ex:
+        s += (
+            f"; ray: {plural(ex['tasks'], 'task')} ({ex['tasks_reused']:,} done before) on "
+            f"{plural(ex['nodes'], 'node')}, plan {ex['plan_seconds']:.1f} s, tasks {ex['tasks_seconds']:.1f} s, "
+            f"reduce {ex['reduce_seconds']:.1f} s"
+        )
     if report["resumed_rows"]:
         s += f"; resumed after {plural(report['resumed_rows'], 'row')}"
     skipped = [

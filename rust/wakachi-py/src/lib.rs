@@ -43,6 +43,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shards::verify_shards, m)?)?;
     m.add_function(wrap_pyfunction!(shards::file_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(pack::pack_run, m)?)?;
+    m.add_function(wrap_pyfunction!(pack::pack_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(pack::pack_reduce, m)?)?;
+    m.add_class::<pack::PyPackTaskRunner>()?;
     m.add_function(wrap_pyfunction!(vocab::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(vocab::mecab_alphabet, m)?)?;
     m.add_class::<loader::PyLoader>()?;

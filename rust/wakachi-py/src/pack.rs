@@ -1,13 +1,22 @@
 //! Bindings of `wakachi_core::pack`: read the resolved config, run the pack (`work::run`: GIL
 //! released, Ctrl-C stops it after the current batch, resumably), return the report as a dict.
+//! The distributed pack's three steps (`pack::dist`: plan, tasks, reduce) take and give JSON-able
+//! dicts the same way.
 
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
+use serde::Serialize;
+use wakachi_core::pack::dist::{plan, reduce, PartKind, TaskRunner, TaskSpec};
 use wakachi_core::pack::{pack, PackConfig};
 
 use crate::error::{to_py, WakachiError};
 use crate::work::run;
+
+fn to_dict<T: Serialize>(py: Python<'_>, what: &str, v: &T) -> PyResult<Py<PyAny>> {
+    let json = serde_json::to_string(v).map_err(|e| WakachiError::new_err(format!("{what} as JSON: {e}")))?;
+    Ok(py.import("json")?.call_method1("loads", (json,))?.unbind())
+}
 
 /// Runs a pack. `config_json` is the resolved configuration (`wakachi.pack.PackConfig`), `dicdir`
 /// the MeCab dictionary its tokenizer names. Returns the report as a dict.
@@ -16,7 +25,60 @@ use crate::work::run;
 pub fn pack_run(py: Python<'_>, config_json: &str, dicdir: Option<PathBuf>) -> PyResult<Py<PyAny>> {
     let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
     let report = run(py, |stop| pack(&cfg, dicdir.as_deref(), stop))?;
-    let json =
-        serde_json::to_string(&report).map_err(|e| WakachiError::new_err(format!("pack report as JSON: {e}")))?;
-    Ok(py.import("json")?.call_method1("loads", (json,))?.unbind())
+    to_dict(py, "pack report", &report)
+}
+
+/// The tasks of a distributed pack of `config_json`, about `task_bytes` of text each (reads the
+/// input once). Returns the plan as a dict (`kind`, `tasks`, totals).
+#[pyfunction]
+pub fn pack_plan(py: Python<'_>, config_json: &str, task_bytes: u64) -> PyResult<Py<PyAny>> {
+    let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
+    let p = run(py, |stop| plan(&cfg, task_bytes, stop))?;
+    to_dict(py, "pack plan", &p)
+}
+
+/// Runs the tasks of one pack; loads the encoder once.
+#[pyclass(name = "PackTaskRunner", module = "wakachi._core", frozen)]
+pub struct PyPackTaskRunner {
+    inner: TaskRunner,
+}
+
+#[pymethods]
+impl PyPackTaskRunner {
+    #[new]
+    #[pyo3(signature = (config_json, dicdir=None))]
+    fn new(py: Python<'_>, config_json: &str, dicdir: Option<PathBuf>) -> PyResult<Self> {
+        let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
+        let inner = run(py, |_| TaskRunner::new(&cfg, dicdir.as_deref()))?;
+        Ok(PyPackTaskRunner { inner })
+    }
+
+    /// Runs the task `task_json` (one of the plan's tasks), writing its part into `dir`.
+    fn run(&self, py: Python<'_>, task_json: &str, dir: PathBuf) -> PyResult<Py<PyAny>> {
+        let task: TaskSpec =
+            serde_json::from_str(task_json).map_err(|e| WakachiError::new_err(format!("pack task: {e}")))?;
+        let report = run(py, |stop| self.inner.run(&task, &dir, stop))?;
+        to_dict(py, "task report", &report)
+    }
+}
+
+/// Builds the shards of `config_json` from `parts` (every task's part file, in task order, of
+/// `kind` "rows" or "docs"). Returns the report as a dict.
+#[pyfunction]
+#[pyo3(signature = (config_json, kind, parts, dicdir=None))]
+pub fn pack_reduce(
+    py: Python<'_>,
+    config_json: &str,
+    kind: &str,
+    parts: Vec<PathBuf>,
+    dicdir: Option<PathBuf>,
+) -> PyResult<Py<PyAny>> {
+    let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
+    let kind = match kind {
+        "rows" => PartKind::Rows,
+        "docs" => PartKind::Docs,
+        other => return Err(WakachiError::new_err(format!("part kind must be rows or docs, not {other:?}"))),
+    };
+    let report = run(py, |stop| reduce(&cfg, dicdir.as_deref(), kind, &parts, stop))?;
+    to_dict(py, "pack report", &report)
 }

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::Sink;
+use super::{RowTarget, Sink};
 use crate::error::{Error, Result};
 use crate::instances::electra::{self, ElectraConfig};
 use crate::instances::google::{self, GoogleConfig, Stream};
@@ -126,6 +126,33 @@ impl Builder {
         Ok(Builder { state, kind })
     }
 
+    /// The builder of a run's later part: the Google stream's next block is `block`, ELECTRA's
+    /// next document `document` (the other formats carry state from document to document and
+    /// must be built from the start: see [`Builder::independent`]).
+    pub fn starting_at(
+        format: &FormatConfig,
+        compat: bool,
+        sp: Specials,
+        block: u64,
+        document: u64,
+    ) -> Result<Builder> {
+        let mut b = Builder::new(format, compat, sp)?;
+        match &mut b.state {
+            State::Stream(_, _, next) => *next = block,
+            State::Electra(_, _, next) => *next = document,
+            _ if block == 0 && document == 0 => {}
+            _ => return Err(Error::Config(format!("format {} cannot be built from the middle", format.name()))),
+        }
+        Ok(b)
+    }
+
+    /// True when the rows of a run of batches depend only on the batches and on where they
+    /// start (Google's streaming mode, ELECTRA without compat): parts of the input can then be
+    /// built apart and their rows concatenated.
+    pub fn independent(&self) -> bool {
+        matches!(self.state, State::Stream(..) | State::Electra(..))
+    }
+
     /// Documents a batch must hold exactly (the Google stream's block), or `None` for any.
     pub fn block_documents(&self) -> Option<usize> {
         match &self.state {
@@ -135,7 +162,12 @@ impl Builder {
     }
 
     /// Builds the rows of the next batch of documents (in input order) into `sink`.
-    pub fn consume(&mut self, docs: Vec<Document>, pool: &rayon::ThreadPool, sink: &mut Sink) -> Result<()> {
+    pub fn consume<T: RowTarget>(
+        &mut self,
+        docs: Vec<Document>,
+        pool: &rayon::ThreadPool,
+        sink: &mut Sink<T>,
+    ) -> Result<()> {
         let kind = self.kind;
         let mut out = Vec::new();
         match &mut self.state {
@@ -165,7 +197,7 @@ impl Builder {
     }
 
     /// Builds what is left: the compat shard (all of it), the packers' last rows.
-    pub fn finish(self, sink: &mut Sink) -> Result<()> {
+    pub fn finish<T: RowTarget>(self, sink: &mut Sink<T>) -> Result<()> {
         let mut out = Vec::new();
         match self.state {
             State::Compat(cfg, sp, docs) => out = google::compat(docs, &cfg, &sp)?,
@@ -180,18 +212,18 @@ fn indexed(docs: &[Document]) -> Vec<(usize, &Document)> {
     docs.iter().enumerate().collect()
 }
 
-fn push_all(pieces: Vec<Vec<Row>>, sink: &mut Sink) -> Result<()> {
+fn push_all<T: RowTarget>(pieces: Vec<Vec<Row>>, sink: &mut Sink<T>) -> Result<()> {
     pieces.into_iter().flatten().try_for_each(|r| sink.push(r))
 }
 
 /// One Google block: pass by pass, document by document, in pieces on the pool.
-fn stream_block(
+fn stream_block<T: RowTarget>(
     s: &Stream,
     dupe: usize,
     block: u64,
     docs: Vec<Document>,
     pool: &rayon::ThreadPool,
-    sink: &mut Sink,
+    sink: &mut Sink<T>,
 ) -> Result<()> {
     let docs = s.prepare(docs)?;
     let schema = sink.schema().clone();

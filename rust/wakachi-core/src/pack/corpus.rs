@@ -14,7 +14,7 @@
 //! read ahead beyond the batch asked for, so memory is one batch whatever the corpus size.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -80,10 +80,35 @@ pub fn open(path: &Path, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + Send
     Ok(Box::new(BufReader::with_capacity(1 << 20, reader)))
 }
 
+/// Where a reader stands between two documents: the file it reads (or opens next), the bytes of
+/// its text already read (after decompression) and the lines already read. A reader started at a
+/// position ([`CorpusReader::starting_at`]) reads what the reader that recorded it reads next.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Position {
+    /// Index of the file in the reader's list.
+    pub file: usize,
+    /// Bytes of its text (decompressed) before the position.
+    pub offset: u64,
+    /// Its lines before the position.
+    pub line: u64,
+}
+
+/// The file being read: its path, reader, lines and text bytes read so far.
+struct Current {
+    path: PathBuf,
+    reader: Box<dyn BufRead + Send>,
+    line: u64,
+    offset: u64,
+}
+
 /// Reads documents from files in order, in batches.
 pub struct CorpusReader {
-    files: std::vec::IntoIter<PathBuf>,
-    current: Option<(PathBuf, Box<dyn BufRead + Send>, u64)>,
+    files: Vec<PathBuf>,
+    /// Index of the current file (or the next to open).
+    next_file: usize,
+    /// Where the first file opened starts (a reader started mid-file).
+    start: Option<Position>,
+    current: Option<Current>,
     layout: Layout,
     on_error: OnError,
     /// The document being read (layout `lines`).
@@ -97,7 +122,9 @@ impl CorpusReader {
     /// A reader over `files` in order.
     pub fn new(files: Vec<PathBuf>, layout: Layout, on_error: OnError) -> Self {
         CorpusReader {
-            files: files.into_iter(),
+            files,
+            next_file: 0,
+            start: None,
             current: None,
             layout,
             on_error,
@@ -105,6 +132,25 @@ impl CorpusReader {
             buf: Vec::new(),
             stats: ReadStats::default(),
             compressed: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A reader over `files` that starts at `pos` (recorded by [`CorpusReader::position`] on a
+    /// reader over the same files): a plain file is read from that byte on, a compressed one is
+    /// decompressed from its start and the first `pos.offset` bytes dropped.
+    pub fn starting_at(files: Vec<PathBuf>, layout: Layout, on_error: OnError, pos: Position) -> Self {
+        let mut r = CorpusReader::new(files, layout, on_error);
+        r.next_file = pos.file;
+        r.start = Some(pos);
+        r
+    }
+
+    /// Where the reader stands; between two batches that is between two documents, where a
+    /// reader [started](CorpusReader::starting_at) there goes on the same way.
+    pub fn position(&self) -> Position {
+        match &self.current {
+            Some(c) => Position { file: self.next_file, offset: c.offset, line: c.line },
+            None => Position { file: self.next_file, offset: 0, line: 0 },
         }
     }
 
@@ -167,7 +213,7 @@ impl CorpusReader {
                         self.stats.skipped_bad_records += 1;
                     }
                     Err(msg) => {
-                        let (path, line) = self.position();
+                        let (path, line) = self.line_position();
                         return Err(Error::Malformed { path, line, msg });
                     }
                 },
@@ -175,24 +221,36 @@ impl CorpusReader {
         }
     }
 
-    fn position(&self) -> (PathBuf, u64) {
-        self.current.as_ref().map(|(p, _, n)| (p.clone(), *n)).unwrap_or_default()
+    fn line_position(&self) -> (PathBuf, u64) {
+        self.current.as_ref().map(|c| (c.path.clone(), c.line)).unwrap_or_default()
+    }
+
+    /// Opens the next file (at the start position if the reader has one for it).
+    fn open_next(&mut self) -> Result<Option<Current>> {
+        let Some(path) = self.files.get(self.next_file).cloned() else { return Ok(None) };
+        let start = self.start.take().filter(|p| p.file == self.next_file).unwrap_or_default();
+        let mut cur = Current { reader: open(&path, self.compressed.clone())?, path, line: start.line, offset: 0 };
+        if start.offset > 0 {
+            skip_to(&mut cur, start.offset, &self.compressed)?;
+        }
+        Ok(Some(cur))
     }
 
     /// The next line (trimmed), the end of a file, or `None` after the last file.
     fn next_line(&mut self) -> Result<Option<Line>> {
         if self.current.is_none() {
-            let Some(path) = self.files.next() else { return Ok(None) };
-            let r = open(&path, self.compressed.clone())?;
-            self.current = Some((path, r, 0));
+            let Some(cur) = self.open_next()? else { return Ok(None) };
+            self.current = Some(cur);
         }
-        let Some((path, reader, line_no)) = self.current.as_mut() else { return Ok(None) };
+        let Some(Current { path, reader, line: line_no, offset }) = self.current.as_mut() else { return Ok(None) };
         self.buf.clear();
         let n = reader.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(path.as_path(), e))?;
         if n == 0 {
             self.current = None;
+            self.next_file += 1;
             return Ok(Some(Line::EndOfFile));
         }
+        *offset += n as u64;
         *line_no += 1;
         self.stats.lines += 1;
         self.stats.text_bytes += n as u64;
@@ -212,6 +270,30 @@ impl CorpusReader {
             }),
         }
     }
+}
+
+/// Moves a freshly opened file to text byte `offset`: a seek for a plain file, else reading and
+/// dropping that many decompressed bytes.
+fn skip_to(cur: &mut Current, offset: u64, count: &Arc<AtomicU64>) -> Result<()> {
+    let path = cur.path.clone();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !matches!(ext, "gz" | "zst" | "zstd" | "xz") {
+        let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        file.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(&path, e))?;
+        cur.reader = Box::new(BufReader::with_capacity(1 << 16, Counting { inner: file, count: count.clone() }));
+    } else {
+        let copied = std::io::copy(&mut (&mut cur.reader).take(offset), &mut std::io::sink())
+            .map_err(|e| Error::io(&path, e))?;
+        if copied < offset {
+            return Err(Error::Malformed {
+                path,
+                line: cur.line,
+                msg: format!("{copied} bytes of text, a task starts at byte {offset} (the file changed?)"),
+            });
+        }
+    }
+    cur.offset = offset;
+    Ok(())
 }
 
 enum Line {

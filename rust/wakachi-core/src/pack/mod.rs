@@ -26,6 +26,7 @@
 
 pub mod builder;
 pub mod corpus;
+pub mod dist;
 pub mod encoder;
 pub mod run;
 
@@ -191,17 +192,58 @@ impl PackConfig {
     }
 }
 
-/// Where rows go: the shard writer, after skipping the rows an earlier run consumed.
-pub struct Sink {
-    out: ShardOutput,
+/// What rows are written to: the shard writer, or (a task of a distributed pack) a part file.
+pub trait RowTarget: Send {
+    /// The rows' columns.
+    fn schema(&self) -> &ShardSchema;
+    /// A row (values in schema order), checked here.
+    fn push(&mut self, row: &[crate::shards::Value]) -> Result<()>;
+    /// A checked row as the columns part of its record.
+    fn push_encoded(&mut self, cols: &[u8]) -> Result<()>;
+}
+
+impl RowTarget for ShardOutput {
+    fn schema(&self) -> &ShardSchema {
+        ShardOutput::schema(self)
+    }
+
+    fn push(&mut self, row: &[crate::shards::Value]) -> Result<()> {
+        ShardOutput::push(self, row)
+    }
+
+    fn push_encoded(&mut self, cols: &[u8]) -> Result<()> {
+        ShardOutput::push_encoded(self, cols)
+    }
+}
+
+/// Where rows go: the target, after skipping the rows an earlier run consumed.
+pub struct Sink<T: RowTarget = ShardOutput> {
+    out: T,
     skip: u64,
     rows: u64,
 }
 
-impl Sink {
+impl Sink<ShardOutput> {
     fn new(out: ShardOutput) -> Sink {
         let skip = out.input_rows_done();
         Sink { out, skip, rows: 0 }
+    }
+}
+
+impl<T: RowTarget> Sink<T> {
+    /// A sink that skips nothing.
+    pub fn fresh(out: T) -> Sink<T> {
+        Sink { out, skip: 0, rows: 0 }
+    }
+
+    /// Rows pushed so far (skipped ones included).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The target.
+    pub fn into_inner(self) -> T {
+        self.out
     }
 
     /// The shards' schema.
@@ -213,11 +255,17 @@ impl Sink {
     pub fn push_encoded(&mut self, rows: &builder::EncodedRows) -> Result<()> {
         let mut start = 0;
         for &end in &rows.ends {
-            self.rows += 1;
-            if self.rows > self.skip {
-                self.out.push_encoded(&rows.bytes[start..end])?;
-            }
+            self.push_one_encoded(&rows.bytes[start..end])?;
             start = end;
+        }
+        Ok(())
+    }
+
+    /// The next row in build order, checked and encoded.
+    pub fn push_one_encoded(&mut self, cols: &[u8]) -> Result<()> {
+        self.rows += 1;
+        if self.rows > self.skip {
+            self.out.push_encoded(cols)?;
         }
         Ok(())
     }

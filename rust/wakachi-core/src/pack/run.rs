@@ -82,22 +82,59 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
     let enc =
         profile::time(Stage::Load, || PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab))?;
     let sp = enc.specials(cfg.tokenizer.specials)?;
-    let builder = Builder::new(&cfg.format, cfg.compat, sp)?;
+    let mut builder = Builder::new(&cfg.format, cfg.compat, sp)?;
     let memo = cfg.run.cache_dir.as_deref();
     let tokenizer = profile::time(Stage::Fingerprint, || fingerprint_memo(&cfg.tokenizer.path, dicdir, memo))?;
     let out = open_output(cfg, &sp, tokenizer)?;
     let pool = pool(cfg.run.threads)?;
     let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
     let mut sink = Sink::new(out);
-    // With cores to spare, shards are written while the next ones are filled (at most 4 in
-    // flight: each holds its rows).
-    let threads = pool.current_num_threads();
-    sink.out.set_background_writers(if threads > 1 { (threads / 2).clamp(1, 4) } else { 0 });
+    sink.out.set_background_writers(background_writers(&pool));
     report.resumed_rows = sink.skip;
     if sink.out.needs_input() {
-        let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report };
-        stage.drive(cfg, builder, &mut sink, stop)?;
+        let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report, progress: cfg.run.progress };
+        let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
+        let limits = batch_limits(cfg, &builder);
+        let total = input_size(cfg);
+        let pool_ref = &pool;
+        let sink_ref = &mut sink;
+        let builder_ref = &mut builder;
+        stage.drive(
+            &mut reader,
+            limits,
+            u64::MAX,
+            total,
+            &mut |d| {
+                builder_ref.consume(d, pool_ref, sink_ref)?;
+                Ok(sink_ref.rows)
+            },
+            stop,
+        )?;
+        builder.finish(&mut sink)?;
     }
+    finish_output(cfg, sink, &pool, &mut report, t0)?;
+    Ok(report)
+}
+
+/// With cores to spare, shards are written while the next ones are filled (at most 4 in flight:
+/// each holds its rows).
+pub(crate) fn background_writers(pool: &rayon::ThreadPool) -> usize {
+    let threads = pool.current_num_threads();
+    if threads > 1 {
+        (threads / 2).clamp(1, 4)
+    } else {
+        0
+    }
+}
+
+/// The shard writer's `finish` (the shuffle's gather pass), then the report's output figures.
+pub(crate) fn finish_output(
+    cfg: &PackConfig,
+    mut sink: Sink,
+    pool: &rayon::ThreadPool,
+    report: &mut PackReport,
+    t0: Instant,
+) -> Result<()> {
     if cfg.output.shuffle.is_some() && cfg.run.progress {
         eprintln!("pack: shuffling and writing shards …");
         sink.out.on_shard(Box::new(|e| {
@@ -109,11 +146,11 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
     if cfg.output.shuffle.is_some() && cfg.run.progress {
         eprintln!();
     }
-    finish_report(&mut report, cfg, &manifest, t0);
-    Ok(report)
+    finish_report(report, cfg, &manifest, t0);
+    Ok(())
 }
 
-fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) -> Result<ShardOutput> {
+pub(crate) fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) -> Result<ShardOutput> {
     let pad = matches!(cfg.format, super::FormatConfig::Uer(_)).then_some(sp.pad);
     let inputs = profile::time(Stage::Fingerprint, || {
         cfg.input.files.iter().map(|p| InputFingerprint::of_file(p)).collect::<Result<Vec<_>>>()
@@ -146,51 +183,82 @@ fn finish_report(r: &mut PackReport, cfg: &PackConfig, m: &Manifest, t0: Instant
     r.profile = crate::profile::snapshot().map(|v| v.into_iter().map(|(k, s)| (k.to_string(), s)).collect());
 }
 
+/// Documents and bytes a batch holds at most: a Google block for the streaming builder, else
+/// `batch_bytes` of text. Batches are cut by the input alone.
+pub(crate) fn batch_limits(cfg: &PackConfig, builder: &Builder) -> (usize, usize) {
+    match builder.block_documents() {
+        Some(n) => (n, cfg.block_bytes),
+        None => (usize::MAX, cfg.run.batch_bytes),
+    }
+}
+
+/// Bytes of the input files (for progress).
+pub(crate) fn input_size(cfg: &PackConfig) -> u64 {
+    cfg.input.files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+}
+
+/// What [`Stages::drive`] hands each batch of encoded documents to; returns the rows made so far.
+pub(crate) type Consume<'a> = dyn FnMut(Vec<Document>) -> Result<u64> + Send + 'a;
+
 /// The parts the loop works with.
-struct Stages<'a> {
-    enc: &'a PackEncoder,
-    pool: &'a rayon::ThreadPool,
-    report: &'a mut PackReport,
+pub(crate) struct Stages<'a> {
+    pub(crate) enc: &'a PackEncoder,
+    pub(crate) pool: &'a rayon::ThreadPool,
+    pub(crate) report: &'a mut PackReport,
+    /// Print progress on stderr.
+    pub(crate) progress: bool,
 }
 
 impl Stages<'_> {
-    /// Reads, encodes and builds every batch, then the builder's leftovers.
-    fn drive(&mut self, cfg: &PackConfig, mut builder: Builder, sink: &mut Sink, stop: &Stop<'_>) -> Result<()> {
-        let total: u64 = cfg.input.files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-        let mut progress = Progress::new("pack", Some(total), cfg.run.progress);
-        let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
-        let (max_docs, max_bytes) = match builder.block_documents() {
-            Some(n) => (n, cfg.block_bytes),
-            None => (usize::MAX, cfg.run.batch_bytes),
-        };
+    /// Reads up to `batches` batches of at most `limits` (documents, bytes), encodes them and
+    /// hands them to `consume`, overlapped; `total` is the input size progress counts against.
+    pub(crate) fn drive(
+        &mut self,
+        reader: &mut CorpusReader,
+        limits: (usize, usize),
+        batches: u64,
+        total: u64,
+        consume: &mut Consume<'_>,
+        stop: &Stop<'_>,
+    ) -> Result<()> {
+        let mut progress = Progress::new("pack", Some(total), self.progress);
+        let (max_docs, max_bytes) = limits;
         let (enc, pool) = (self.enc, self.pool);
-        let mut raw = reader.next_batch(max_docs, max_bytes)?;
+        let mut left = batches;
+        let mut read = |reader: &mut CorpusReader| -> Result<Option<Vec<RawDocument>>> {
+            if left == 0 {
+                return Ok(None);
+            }
+            left -= 1;
+            profile::time(Stage::Read, || reader.next_batch(max_docs, max_bytes))
+        };
+        let mut raw = read(reader)?;
         let mut encoded: Option<Vec<Document>> = None;
+        let mut rows = 0;
         while raw.is_some() || encoded.is_some() {
             let (to_encode, to_build) = (raw.take(), encoded.take());
             let more = to_encode.is_some();
             let (next, now, built) = join3(
                 pool,
-                || if more { profile::time(Stage::Read, || reader.next_batch(max_docs, max_bytes)) } else { Ok(None) },
+                || if more { read(reader) } else { Ok(None) },
                 || to_encode.map(|b| encode_batch(enc, &b, pool)),
-                || to_build.map_or(Ok(()), |d| builder.consume(d, pool, sink)),
+                || to_build.map_or(Ok(rows), &mut *consume),
             );
-            built?;
+            rows = built?;
             raw = next?;
             if let Some(docs) = &now {
                 self.count(docs);
             }
             encoded = now;
-            self.update(&reader, sink, &mut progress);
+            self.update(reader, rows, &mut progress);
             if stop.requested() {
                 progress.finish();
                 return Err(Error::Interrupted);
             }
         }
-        builder.finish(sink)?;
-        self.update(&reader, sink, &mut progress);
+        self.update(reader, rows, &mut progress);
         let r = &self.report;
-        progress.finish_counts(r.input_bytes, &[(r.documents, "documents"), (sink.rows, "instances")]);
+        progress.finish_counts(r.input_bytes, &[(r.documents, "documents"), (rows, "instances")]);
         Ok(())
     }
 
@@ -200,14 +268,14 @@ impl Stages<'_> {
         self.report.input_tokens += docs.iter().flatten().map(|s| s.len() as u64).sum::<u64>();
     }
 
-    fn update(&mut self, reader: &CorpusReader, sink: &Sink, progress: &mut Progress) {
+    fn update(&mut self, reader: &CorpusReader, rows: u64, progress: &mut Progress) {
         let r = &mut *self.report;
         let st = reader.stats();
         r.input_bytes = reader.file_bytes();
         r.text_bytes = st.text_bytes;
         r.skipped_invalid_utf8 = st.skipped_invalid_utf8;
         r.skipped_bad_records = st.skipped_bad_records;
-        progress.update_counts(r.input_bytes, &[(r.documents, "documents"), (sink.rows, "instances")]);
+        progress.update_counts(r.input_bytes, &[(r.documents, "documents"), (rows, "instances")]);
     }
 }
 

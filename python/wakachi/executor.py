@@ -1,0 +1,371 @@
+"""`wakachi pack --executor ray`: the same pack, cut into tasks that run on a Ray cluster.
+
+The core does the work (`pack::dist` in the Rust crate); this module plans, schedules, records and
+reduces:
+
+1. **plan** (driver): the input is read once, without encoding, and cut where the local run cuts
+   its batches; consecutive batches make a task of about `task_bytes` of text. A task is a start
+   position (file, byte, line), a batch count, its first batch number and document index.
+2. **tasks** (Ray, `num_cpus=task_threads` each, on every node): a task reads its batches from
+   its start position and encodes them (MeCab/WordPiece/Unigram, the expensive part); for bert
+   (streaming) and electra it also builds its rows, whose random draws are keyed by block number
+   and document index, so they equal the local run's; for the other formats (the RoBERTa/GPT-2/UER
+   packers carry a partial row across documents; `--compat` draws from one random stream over the
+   whole input, and Google's holds every document) it writes its encoded documents. Its part file
+   is written atomically, then its **completion record** (`task-NNNNNN.json`, part size and
+   sha256) next to it.
+3. **reduce** (driver): the parts, in task order, go into the same shard writer as a local run's
+   rows (the on-disk shuffle and shard writing are the local code), so shards and manifest are
+   byte-identical to `wakachi pack` with the same settings and seed. `--compat` is distributed
+   like the packers: its encoding runs in the tasks, its build (the whole input in memory, as the
+   original script) in the reduce.
+
+**Fault tolerance.** A worker process that dies mid-task is retried by Ray (`max_retries`); a rerun
+of the task writes the same part under the same name, so nothing is duplicated or lost. A driver
+killed and run again with the same command finds the plan (`plan.json`, kept while its identity —
+settings, input sizes and mtimes, `task_bytes` — is unchanged) and the completion records, runs
+only the missing tasks and resumes the reduce (the shard writer's own resume). The work directory
+is removed when the pack succeeds.
+
+**Where files live.** The work directory (`task_dir`, default `OUTPUT/.wakachi-tasks`, or
+`<cache>/tasks/<hash>` for a URL output) must be reachable from every node: a shared filesystem
+path, or a URL (`s3://…`): tasks then write their parts locally and upload them, and the driver
+downloads them for the reduce. URL inputs are staged per node (each task downloads the files it
+reads into its node's cache); local input paths, the tokenizer and its MeCab dictionary must exist
+at the same paths on every node (the same image, or a shared filesystem).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wakachi._core import ConfigError
+
+PLAN = "plan.json"
+TASK_DIR = ".wakachi-tasks"
+_RUNNERS: dict[str, Any] = {}
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--executor ray needs Ray: pip install 'wakachi[ray]'") from None
+    return ray
+
+
+def task_record(index: int) -> str:
+    return f"task-{index:06d}.json"
+
+
+class WorkDir:
+    """The task directory: a local (or shared) path, or a URL reached through fsspec."""
+
+    def __init__(self, where: str) -> None:
+        from wakachi import storage
+
+        self.where = where.rstrip("/")
+        self.url = storage.is_url(where)
+        if self.url:
+            self.fs, self.root = storage.filesystem(where)
+        else:
+            Path(where).mkdir(parents=True, exist_ok=True)
+
+    def path(self, name: str) -> str:
+        return f"{self.where}/{name}"
+
+    def read_json(self, name: str) -> Any:
+        try:
+            if self.url:
+                with self.fs.open(f"{self.root}/{name}", "rb") as f:
+                    return json.loads(f.read())
+            return json.loads(Path(self.where, name).read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def write_json(self, name: str, value: Any) -> None:
+        data = json.dumps(value, indent=1).encode()
+        if self.url:
+            self.fs.pipe_file(f"{self.root}/{name}", data)
+            return
+        tmp = Path(self.where, f"{name}.tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, Path(self.where, name))
+
+    def size(self, name: str) -> int | None:
+        try:
+            if self.url:
+                return int(self.fs.size(f"{self.root}/{name}"))
+            return Path(self.where, name).stat().st_size
+        except (OSError, FileNotFoundError):
+            return None
+
+    def clear(self) -> None:
+        if self.url:
+            if self.fs.exists(self.root):
+                self.fs.rm(self.root, recursive=True)
+        else:
+            shutil.rmtree(self.where, ignore_errors=True)
+            Path(self.where).mkdir(parents=True, exist_ok=True)
+
+    def remove(self) -> None:
+        if self.url:
+            if self.fs.exists(self.root):
+                self.fs.rm(self.root, recursive=True)
+        else:
+            shutil.rmtree(self.where, ignore_errors=True)
+
+
+def _staged_path(src: str) -> str:
+    """Where `storage.stage_inputs` puts URL `src` on this node (a path as it is)."""
+    from wakachi import storage
+
+    if not storage.is_url(src):
+        return src
+    _, path = storage.filesystem(src)
+    return str(storage.cache_root() / "inputs" / storage._key(src) / path.rsplit("/", 1)[-1])
+
+
+def _node_config(core: dict[str, Any], sources: Sequence[str], threads: int) -> str:
+    """The core config for a task on this node: URL inputs at their staged paths here."""
+    c = json.loads(json.dumps(core))
+    c["input"]["files"] = [_staged_path(s) for s in sources]
+    c["run"]["threads"] = threads
+    c["run"]["progress"] = False
+    return json.dumps(c, sort_keys=True)
+
+
+def run_task(
+    core: dict[str, Any], tokenizer: str, sources: list[str], task: dict[str, Any], work: str, threads: int
+) -> dict[str, Any]:
+    """One task, on whichever node Ray chose: stage the URL inputs it reads, run it, write its part
+    and then its completion record into `work`. The encoder is loaded once per worker process."""
+    from wakachi import _core, storage
+    from wakachi.pack import resolve_tokenizer
+
+    last = task["end"]["file"] if task["end"]["offset"] or task["end"]["line"] else task["end"]["file"] - 1
+    needed = [s for i, s in enumerate(sources) if task["start"]["file"] <= i <= last]
+    if any(map(storage.is_url, needed)):
+        with storage.storage_errors("inputs"):
+            storage.stage_inputs(needed)
+    cfg_json = _node_config(core, sources, threads)
+    runner = _RUNNERS.get(cfg_json)
+    if runner is None:
+        tok = resolve_tokenizer(tokenizer, core["tokenizer"]["specials"], need_mask="gpt2" not in core["format"])
+        runner = _core.PackTaskRunner(cfg_json, None if tok.dicdir is None else str(tok.dicdir))
+        _RUNNERS.clear()
+        _RUNNERS[cfg_json] = runner
+    wd = WorkDir(work)
+    spec = json.dumps({k: task[k] for k in ("index", "start", "batches", "first_batch", "first_document", "documents", "text_bytes")})
+    if wd.url:
+        with tempfile.TemporaryDirectory(prefix="wakachi-task-") as tmp:
+            report = runner.run(spec, tmp)
+            name = _part_name(task)
+            with storage.storage_errors(work):
+                wd.fs.put_file(str(Path(tmp, name)), f"{wd.root}/{name}")
+    else:
+        report = runner.run(spec, work)
+    report["node"] = _node_id()
+    report["pid"] = os.getpid()
+    wd.write_json(task_record(task["index"]), report)
+    return dict(report)
+
+
+def _part_name(task: dict[str, Any]) -> str:
+    return f"part-{task['index']:06d}.{task['kind']}"
+
+
+def _node_id() -> str:
+    try:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+    except Exception:
+        return ""
+
+
+def _identity(core: dict[str, Any], inputs: Sequence[str], task_bytes: int) -> str:
+    """What the plan depends on: every setting but the output and how to run, the inputs' sizes and
+    mtimes, the task size."""
+    c = json.loads(json.dumps(core))
+    c.pop("run", None)
+    c["output"].pop("dir", None)
+    c["output"].pop("overwrite", None)
+    c["input"].pop("files", None)
+    files = []
+    for p in inputs:
+        st = os.stat(p)
+        files.append([p, st.st_size, st.st_mtime_ns])
+    blob = json.dumps({"config": c, "inputs": files, "task_bytes": task_bytes}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def default_task_dir(output: str) -> str:
+    from wakachi import storage
+
+    if storage.is_url(output):
+        return f"{output.rstrip('/')}/{TASK_DIR}"
+    return str(Path(output) / TASK_DIR)
+
+
+def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
+    """Packs `cfg` (local inputs and output, as `pack._pack_local` takes them) on Ray; `sources`
+    are the inputs as given (URLs are staged per node), `task_dir` the work directory."""
+    from wakachi import _core
+    from wakachi.pack import core_config, resolve_tokenizer
+
+    ray = _ray()
+    t0 = time.perf_counter()
+    say = _Say(cfg.progress)
+    tok = resolve_tokenizer(cfg.tokenizer, cfg.specials, need_mask=cfg.format != "gpt2")
+    core = core_config(cfg, tok)
+    core_json = json.dumps(core)
+    wd = WorkDir(task_dir)
+    ident = _identity(core, cfg.inputs, cfg.task_bytes)
+    saved = None if cfg.overwrite else wd.read_json(PLAN)
+    if saved is not None and saved.get("identity") == ident:
+        plan = saved["plan"]
+        say(f"pack (ray): reusing the plan in {task_dir}: {len(plan['tasks']):,} tasks")
+    else:
+        wd.clear()
+        say("pack (ray): planning (reading the input once) …")
+        plan = _core.pack_plan(core_json, cfg.task_bytes)
+        # Where each task ends (the next one's start, or the end of the input).
+        ends = [t["start"] for t in plan["tasks"][1:]] + [{"file": len(cfg.inputs), "offset": 0, "line": 0}]
+        for t, end in zip(plan["tasks"], ends, strict=True):
+            t["end"] = end
+            t["kind"] = plan["kind"]
+        wd.write_json(PLAN, {"identity": ident, "plan": plan})
+    t_plan = time.perf_counter() - t0
+    tasks = plan["tasks"]
+    records: dict[int, dict[str, Any]] = {}
+    for t in tasks:
+        rec = wd.read_json(task_record(t["index"]))
+        if rec is not None and wd.size(_part_name(t)) == rec.get("part_bytes"):
+            records[t["index"]] = rec
+    todo = [t for t in tasks if t["index"] not in records]
+    reused = len(records)
+    if todo:
+        _init(ray, cfg)
+        threads = max(1, cfg.task_threads)
+        remote = ray.remote(num_cpus=threads, max_retries=cfg.max_retries)(run_task)
+        pending = {
+            remote.remote(core, cfg.tokenizer, list(sources), t, task_dir, threads): t["index"] for t in todo
+        }
+        say(f"pack (ray): {len(todo):,} tasks to run ({reused:,} done before) on {_cluster(ray)}")
+        done_bytes = 0
+        todo_bytes = sum(t["text_bytes"] for t in todo) or 1
+        t1 = time.perf_counter()
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=2.0)
+            for ref in ready:
+                i = pending.pop(ref)
+                records[i] = ray.get(ref)
+                done_bytes += tasks[i]["text_bytes"]
+            el = time.perf_counter() - t1
+            rate = done_bytes / max(el, 1e-9)
+            eta = (todo_bytes - done_bytes) / rate if rate > 0 else float("nan")
+            say(
+                f"pack (ray): tasks {len(records):,}/{len(tasks):,}, {done_bytes / 1e6:,.1f} MB of text, "
+                f"{rate / 1e6:.2f} MB/s, ETA {eta:,.0f} s",
+                end="\r",
+            )
+        say("")
+    t_tasks = time.perf_counter() - t0 - t_plan
+    parts, cleanup = _local_parts(wd, tasks, records)
+    try:
+        say(f"pack (ray): reducing {len(parts):,} parts into {cfg.output} …")
+        dicdir = None if tok.dicdir is None else str(tok.dicdir)
+        report = _core.pack_reduce(core_json, plan["kind"], parts, dicdir)
+    finally:
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+    t_reduce = time.perf_counter() - t0 - t_plan - t_tasks
+    for key in ("documents", "sentences", "input_tokens", "text_bytes", "skipped_invalid_utf8", "skipped_bad_records"):
+        report[key] = sum(r[key] for r in records.values())
+    report["input_bytes"] = plan["input_bytes"]
+    report["seconds"] = time.perf_counter() - t0
+    report["mb_per_s"] = report["input_bytes"] / 1e6 / max(report["seconds"], 1e-9)
+    report["executor"] = {
+        "kind": "ray",
+        "tasks": len(tasks),
+        "tasks_run": len(todo),
+        "tasks_reused": reused,
+        "part_kind": plan["kind"],
+        "nodes": len({r.get("node") for r in records.values()}),
+        "task_threads": max(1, cfg.task_threads),
+        "plan_seconds": t_plan,
+        "tasks_seconds": t_tasks,
+        "task_cpu_seconds": sum(r["seconds"] * r["threads"] for r in records.values()),
+        "reduce_seconds": t_reduce,
+    }
+    if not os.environ.get("WAKACHI_KEEP_TASKS"):
+        wd.remove()
+    return report
+
+
+def _local_parts(wd: WorkDir, tasks: list[dict[str, Any]], records: dict[int, dict[str, Any]]) -> tuple[list[str], Path | None]:
+    """The parts as local files, checked against their records (size and sha256); a URL work
+    directory's are downloaded into a temporary directory (returned for removal)."""
+    from wakachi import _core, storage
+    from wakachi._core import ShardError
+
+    tmp = None
+    if wd.url:
+        tmp = Path(tempfile.mkdtemp(prefix="wakachi-parts-", dir=storage.cache_root()))
+    out = []
+    for t in tasks:
+        name = _part_name(t)
+        rec = records[t["index"]]
+        if tmp is not None:
+            local = tmp / name
+            with storage.storage_errors(wd.where):
+                wd.fs.get_file(f"{wd.root}/{name}", str(local))
+        else:
+            local = Path(wd.where, name)
+        size, sha = _core.file_sha256(str(local))
+        if size != rec["part_bytes"] or sha != rec["part_sha256"]:
+            raise ShardError(
+                f"{wd.path(name)}: {size} bytes, sha256 {sha[:12]}…; its completion record says "
+                f"{rec['part_bytes']} bytes, {rec['part_sha256'][:12]}… (remove it and its record to rerun the task)"
+            )
+        out.append(str(local))
+    return out, tmp
+
+
+def _init(ray: Any, cfg: Any) -> None:
+    if ray.is_initialized():
+        return
+    kw: dict[str, Any] = {"include_dashboard": False, "logging_level": "warning", "log_to_driver": True}
+    if cfg.ray_address:
+        ray.init(address=cfg.ray_address, **kw)
+    else:
+        ray.init(num_cpus=cfg.threads or os.cpu_count() or 1, **kw)
+
+
+def _cluster(ray: Any) -> str:
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    cpus = sum(int(n.get("Resources", {}).get("CPU", 0)) for n in nodes)
+    return f"{len(nodes)} node{'s' if len(nodes) != 1 else ''}, {cpus} CPUs"
+
+
+class _Say:
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def __call__(self, msg: str, end: str = "\n") -> None:
+        if self.on:
+            print(msg, end=end, file=sys.stderr, flush=True)
+
