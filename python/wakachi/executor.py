@@ -168,7 +168,8 @@ def run_task(
         _RUNNERS.clear()
         _RUNNERS[cfg_json] = runner
     wd = WorkDir(work)
-    spec = json.dumps({k: task[k] for k in ("index", "start", "batches", "first_batch", "first_document", "documents", "text_bytes")})
+    keys = ("index", "start", "batches", "first_batch", "first_document", "documents", "text_bytes", "max_docs", "max_bytes")
+    spec = json.dumps({k: task[k] for k in keys})
     if wd.url:
         with tempfile.TemporaryDirectory(prefix="wakachi-task-") as tmp:
             report = runner.run(spec, tmp)
@@ -223,7 +224,7 @@ def default_task_dir(output: str) -> str:
 def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
     """Packs `cfg` (local inputs and output, as `pack._pack_local` takes them) on Ray; `sources`
     are the inputs as given (URLs are staged per node), `task_dir` the work directory."""
-    from wakachi import _core
+    from wakachi import _core, storage
     from wakachi.pack import core_config, resolve_tokenizer
 
     ray = _ray()
@@ -261,8 +262,16 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
         _init(ray, cfg)
         threads = max(1, cfg.task_threads)
         remote = ray.remote(num_cpus=threads, max_retries=cfg.max_retries)(run_task)
+        # Paths as every node sees them (a worker's working directory is not the driver's).
+        nodes_sources = [s if storage.is_url(s) else os.path.abspath(s) for s in sources]
+        tokenizer = os.path.abspath(cfg.tokenizer)
+        core_nodes = json.loads(core_json)
+        core_nodes["tokenizer"]["path"] = os.path.abspath(core_nodes["tokenizer"]["path"])
+        if core_nodes["run"]["cache_dir"]:
+            core_nodes["run"]["cache_dir"] = os.path.abspath(core_nodes["run"]["cache_dir"])
+        where = task_dir if storage.is_url(task_dir) else os.path.abspath(task_dir)
         pending = {
-            remote.remote(core, cfg.tokenizer, list(sources), t, task_dir, threads): t["index"] for t in todo
+            remote.remote(core_nodes, tokenizer, nodes_sources, t, where, threads): t["index"] for t in todo
         }
         say(f"pack (ray): {len(todo):,} tasks to run ({reused:,} done before) on {_cluster(ray)}")
         done_bytes = 0

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use super::builder::{Builder, FormatConfig};
 use super::corpus::{CorpusReader, Position};
 use super::encoder::{fingerprint_memo, PackEncoder};
-use super::run::{background_writers, batch_limits, finish_output, input_size, open_output, PackReport, Stages};
+use super::run::{background_writers, finish_output, input_size, open_output, PackReport, Stages};
 use super::{PackConfig, RowTarget, Sink};
 use crate::error::{Error, Result};
 use crate::fsio::{sync_dir, HashingWriter};
@@ -105,6 +105,10 @@ pub struct TaskSpec {
     pub documents: u64,
     /// Bytes of text it reads (decompressed).
     pub text_bytes: u64,
+    /// Most documents in one of its batches.
+    pub max_docs: usize,
+    /// Most bytes of text in one of its batches.
+    pub max_bytes: usize,
 }
 
 /// The tasks of a pack.
@@ -127,7 +131,7 @@ pub struct Plan {
 /// Cuts the input of `cfg` into tasks of about `task_bytes` bytes of text each, reading it once
 /// (lines and documents, no encoding). `stop` is asked after every batch.
 pub fn plan(cfg: &PackConfig, task_bytes: u64, stop: &Stop<'_>) -> Result<Plan> {
-    let (max_docs, max_bytes) = limits_of(cfg);
+    let (max_docs, max_bytes) = limits_of(cfg, task_bytes);
     let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
     let mut tasks: Vec<TaskSpec> = Vec::new();
     let (mut batches, mut documents) = (0u64, 0u64);
@@ -145,6 +149,8 @@ pub fn plan(cfg: &PackConfig, task_bytes: u64, stop: &Stop<'_>) -> Result<Plan> 
             first_document: documents,
             documents: 0,
             text_bytes: 0,
+            max_docs,
+            max_bytes,
         });
         t.batches += 1;
         t.documents += docs.len() as u64;
@@ -167,11 +173,14 @@ pub fn plan(cfg: &PackConfig, task_bytes: u64, stop: &Stop<'_>) -> Result<Plan> 
     })
 }
 
-/// The batch limits of `cfg` ([`batch_limits`]) without building a builder.
-fn limits_of(cfg: &PackConfig) -> (usize, usize) {
+/// The batches of a plan: Google's streaming blocks exactly as the local run cuts them (its rows
+/// depend on them); for the other builders, whose rows depend on the document order alone,
+/// batches of at most `batch_bytes` and at most `task_bytes` (so tasks can be smaller than a
+/// local batch).
+fn limits_of(cfg: &PackConfig, task_bytes: u64) -> (usize, usize) {
     match &cfg.format {
         FormatConfig::Bert(g) if !cfg.compat => (g.block_documents, cfg.block_bytes),
-        _ => (usize::MAX, cfg.run.batch_bytes),
+        _ => (usize::MAX, cfg.run.batch_bytes.min(usize::try_from(task_bytes.max(1)).unwrap_or(usize::MAX))),
     }
 }
 
@@ -240,7 +249,7 @@ impl TaskRunner {
         let mut report = PackReport::default();
         let mut stage = Stages { enc: &self.enc, pool: &self.pool, report: &mut report, progress: false };
         let part = PartFile::create(dir, &self.kind.file_name(task.index), self.kind)?;
-        let limits = limits_of(cfg);
+        let limits = (task.max_docs, task.max_bytes);
         let total = task.text_bytes;
         let written = match self.kind {
             PartKind::Rows => {
@@ -248,7 +257,9 @@ impl TaskRunner {
                 let mut sink = Sink::fresh(RowsPart { part, schema, scratch: Vec::new() });
                 let mut builder =
                     Builder::starting_at(&cfg.format, cfg.compat, self.sp, task.first_batch, task.first_document)?;
-                debug_assert_eq!(batch_limits(cfg, &builder), limits);
+                if builder.block_documents().is_some_and(|n| (n, cfg.block_bytes) != limits) {
+                    return Err(Error::Config(format!("task {}: its batches are not the Google blocks", task.index)));
+                }
                 let pool = &self.pool;
                 let (b, s) = (&mut builder, &mut sink);
                 stage.drive(

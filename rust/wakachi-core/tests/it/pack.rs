@@ -126,3 +126,59 @@ fn threads_and_resume_give_the_same_bytes() {
         assert!(shard_bytes(&one) == shard_bytes(&resumed), "{name}: resumed run differs");
     }
 }
+
+/// The distributed pack (`pack::dist`): the input planned into tasks of ~3 KB, every task run (one
+/// of them twice, as Ray reruns a task whose worker died, and the tasks in reverse order, as
+/// nodes finish them in any order), the parts reduced — the shards equal the local pack's, for
+/// every format, from a plain and from a gzip input (whose tasks decompress from the start).
+#[test]
+fn planned_tasks_and_reduce_give_the_local_bytes() {
+    use wakachi_core::pack::dist::{plan, reduce, PartKind, TaskRunner};
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, tok) = write_corpus(tmp.path());
+    let gz = tmp.path().join("corpus.txt.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &std::fs::read(&corpus).unwrap()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    for input in [&corpus, &gz] {
+        for (name, format, shuffle) in formats() {
+            let compat = name == "compat";
+            let local = tmp.path().join(format!("{name}-local"));
+            let _ = std::fs::remove_dir_all(&local);
+            pack(&config(input, &tok, &local, &format, compat, shuffle, 2), None, &Stop::never()).unwrap();
+            let out = tmp.path().join(format!("{name}-dist"));
+            let _ = std::fs::remove_dir_all(&out);
+            let cfg = config(input, &tok, &out, &format, compat, shuffle, 1);
+            let p = plan(&cfg, 3000, &Stop::never()).unwrap();
+            assert!(p.tasks.len() >= 4, "{name}: {} tasks", p.tasks.len());
+            let want_kind = if matches!(name, "bert" | "electra") { PartKind::Rows } else { PartKind::Docs };
+            assert_eq!(p.kind, want_kind, "{name}");
+            let work = tmp.path().join(format!("{name}-work"));
+            let runner = TaskRunner::new(&cfg, None).unwrap();
+            let mut docs = 0;
+            for t in p.tasks.iter().rev() {
+                docs += runner.run(t, &work, &Stop::never()).unwrap().documents;
+            }
+            assert_eq!(docs, p.documents, "{name}");
+            let again = runner.run(&p.tasks[1], &work, &Stop::never()).unwrap();
+            let parts: Vec<PathBuf> = p.tasks.iter().map(|t| work.join(p.kind.file_name(t.index))).collect();
+            let first = std::fs::read(&parts[1]).unwrap();
+            assert_eq!(again.part_bytes, first.len() as u64, "{name}: a rerun wrote other bytes");
+            let r = reduce(&cfg, None, p.kind, &parts, &Stop::never()).unwrap();
+            assert!(r.instances > 20, "{name}: {r:?}");
+            assert!(shard_bytes(&local) == shard_bytes(&out), "{name} ({}): differs from the local pack", input.display());
+            let m = |d: &Path| std::fs::read(d.join("manifest.json")).unwrap();
+            if input == &corpus {
+                // the manifest names the output directory nowhere: equal too
+                assert!(m(&local) == m(&out), "{name}: manifests differ");
+            }
+            // A part cut short is refused, naming the file.
+            std::fs::write(&parts[0], &std::fs::read(&parts[0]).unwrap()[..20]).unwrap();
+            let out2 = tmp.path().join(format!("{name}-dist2"));
+            let e = reduce(&config(input, &tok, &out2, &format, compat, shuffle, 1), None, p.kind, &parts, &Stop::never())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&parts[0].display().to_string()), "{name}: {e}");
+        }
+    }
+}
