@@ -91,10 +91,8 @@ def ray_cluster(tmp_path: Path):
         yield f"127.0.0.1:{port}"
     finally:
         for p in starters:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         shutil.rmtree(temp, ignore_errors=True)
 
 
@@ -141,7 +139,11 @@ def summary_of(stderr: str) -> str:
 
 @pytest.mark.parametrize(
     "extra",
-    [BERT, ["--format", "uer", "--max-seq-length", "64", "--rows-per-shard", "3000"], ["--format", "electra", "--compat", "--rows-per-shard", "500"]],
+    [
+        BERT,
+        ["--format", "uer", "--max-seq-length", "64", "--rows-per-shard", "3000"],
+        ["--format", "electra", "--compat", "--rows-per-shard", "500"],
+    ],
     ids=["bert-rows", "uer-docs", "electra-compat"],
 )
 def test_ray_pack_equals_the_local_pack(dirs, corpus, cluster, tmp_path, extra):
@@ -161,7 +163,9 @@ def test_ray_pack_equals_the_local_pack(dirs, corpus, cluster, tmp_path, extra):
 def task_workers() -> list[int]:
     """Pids of Ray worker processes running a pack task now (Ray titles them `ray::run_task`)."""
     r = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True)
-    return [int(ln.split(None, 1)[0]) for ln in r.stdout.splitlines() if ln.split(None, 1)[-1].startswith("ray::run_task")]
+    return [
+        int(ln.split(None, 1)[0]) for ln in r.stdout.splitlines() if ln.split(None, 1)[-1].startswith("ray::run_task")
+    ]
 
 
 def test_a_killed_worker_is_retried_and_the_output_is_identical(dirs, corpus, cluster, tmp_path):

@@ -18,6 +18,7 @@ __all__ = [
     "ConfigError",
     "DictionaryError",
     "InputError",
+    "PackTaskRunner",
     "ShardError",
     "WakachiError",
     "_Buffer",
@@ -42,6 +43,8 @@ __all__ = [
     "lower",
     "mecab_alphabet",
     "nfkc",
+    "pack_plan",
+    "pack_reduce",
     "pack_run",
     "python_random_pattern",
     "read_shard",
@@ -309,6 +312,14 @@ def read_shard(path: _Path) -> list[_Row]: ...
 def verify_shards(dir: _Path) -> str: ...
 def file_sha256(path: _Path) -> tuple[int, str]: ...
 def pack_run(config_json: str, dicdir: _Path | None = None) -> dict[str, Any]: ...
+def pack_plan(config_json: str, task_bytes: int) -> dict[str, Any]: ...
+def pack_reduce(config_json: str, kind: str, parts: Sequence[_Path], dicdir: _Path | None = None) -> dict[str, Any]: ...
+
+@final
+class PackTaskRunner:
+    def __new__(cls, config_json: str, dicdir: _Path | None = None) -> PackTaskRunner: ...
+    def run(self, task_json: str, dir: _Path) -> dict[str, Any]: ...
+
 def train_wordpiece(
     segmenter: _Segmenter,
     paths: Sequence[_Path],

@@ -476,9 +476,7 @@ def _add_pack_parser(sub: Any) -> None:
     ray.add_argument(
         "--task-mb", type=float, help=f"ray: MB of text per task (default {default['task_bytes'] / 1e6:.0f})"
     )
-    ray.add_argument(
-        "--task-threads", type=_positive, help=f"ray: cores per task (default {default['task_threads']})"
-    )
+    ray.add_argument("--task-threads", type=_positive, help=f"ray: cores per task (default {default['task_threads']})")
     ray.add_argument(
         "--max-retries",
         type=int,

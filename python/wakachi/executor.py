@@ -168,7 +168,17 @@ def run_task(
         _RUNNERS.clear()
         _RUNNERS[cfg_json] = runner
     wd = WorkDir(work)
-    keys = ("index", "start", "batches", "first_batch", "first_document", "documents", "text_bytes", "max_docs", "max_bytes")
+    keys = (
+        "index",
+        "start",
+        "batches",
+        "first_batch",
+        "first_document",
+        "documents",
+        "text_bytes",
+        "max_docs",
+        "max_bytes",
+    )
     spec = json.dumps({k: task[k] for k in keys})
     if wd.url:
         with tempfile.TemporaryDirectory(prefix="wakachi-task-") as tmp:
@@ -270,9 +280,7 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
         if core_nodes["run"]["cache_dir"]:
             core_nodes["run"]["cache_dir"] = os.path.abspath(core_nodes["run"]["cache_dir"])
         where = task_dir if storage.is_url(task_dir) else os.path.abspath(task_dir)
-        pending = {
-            remote.remote(core_nodes, tokenizer, nodes_sources, t, where, threads): t["index"] for t in todo
-        }
+        pending = {remote.remote(core_nodes, tokenizer, nodes_sources, t, where, threads): t["index"] for t in todo}
         say(f"pack (ray): {len(todo):,} tasks to run ({reused:,} done before) on {_cluster(ray)}")
         done_bytes = 0
         todo_bytes = sum(t["text_bytes"] for t in todo) or 1
@@ -325,7 +333,9 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
     return report
 
 
-def _local_parts(wd: WorkDir, tasks: list[dict[str, Any]], records: dict[int, dict[str, Any]]) -> tuple[list[str], Path | None]:
+def _local_parts(
+    wd: WorkDir, tasks: list[dict[str, Any]], records: dict[int, dict[str, Any]]
+) -> tuple[list[str], Path | None]:
     """The parts as local files, checked against their records (size and sha256); a URL work
     directory's are downloaded into a temporary directory (returned for removal)."""
     from wakachi import _core, storage
@@ -377,4 +387,3 @@ class _Say:
     def __call__(self, msg: str, end: str = "\n") -> None:
         if self.on:
             print(msg, end=end, file=sys.stderr, flush=True)
-

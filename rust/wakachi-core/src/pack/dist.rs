@@ -141,7 +141,7 @@ pub fn plan(cfg: &PackConfig, task_bytes: u64, stop: &Stop<'_>) -> Result<Plan> 
         let before = reader.stats().text_bytes;
         let Some(docs) = reader.next_batch(max_docs, max_bytes)? else { break };
         let bytes = reader.stats().text_bytes - before;
-        let t = open.get_or_insert_with(|| TaskSpec {
+        let t = open.get_or_insert(TaskSpec {
             index: tasks.len(),
             start,
             batches: 0,

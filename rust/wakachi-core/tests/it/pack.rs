@@ -166,7 +166,11 @@ fn planned_tasks_and_reduce_give_the_local_bytes() {
             assert_eq!(again.part_bytes, first.len() as u64, "{name}: a rerun wrote other bytes");
             let r = reduce(&cfg, None, p.kind, &parts, &Stop::never()).unwrap();
             assert!(r.instances > 20, "{name}: {r:?}");
-            assert!(shard_bytes(&local) == shard_bytes(&out), "{name} ({}): differs from the local pack", input.display());
+            assert!(
+                shard_bytes(&local) == shard_bytes(&out),
+                "{name} ({}): differs from the local pack",
+                input.display()
+            );
             let m = |d: &Path| std::fs::read(d.join("manifest.json")).unwrap();
             if input == &corpus {
                 // the manifest names the output directory nowhere: equal too
@@ -175,9 +179,10 @@ fn planned_tasks_and_reduce_give_the_local_bytes() {
             // A part cut short is refused, naming the file.
             std::fs::write(&parts[0], &std::fs::read(&parts[0]).unwrap()[..20]).unwrap();
             let out2 = tmp.path().join(format!("{name}-dist2"));
-            let e = reduce(&config(input, &tok, &out2, &format, compat, shuffle, 1), None, p.kind, &parts, &Stop::never())
-                .unwrap_err()
-                .to_string();
+            let e =
+                reduce(&config(input, &tok, &out2, &format, compat, shuffle, 1), None, p.kind, &parts, &Stop::never())
+                    .unwrap_err()
+                    .to_string();
             assert!(e.contains(&parts[0].display().to_string()), "{name}: {e}");
         }
     }
