@@ -29,8 +29,9 @@ from pathlib import Path
 import pytest
 
 import shard_fixtures
-from conftest import CORPORA, sigint_default
+from conftest import CORPORA, corpus_lines, sigint_default
 from test_storage import BUCKET, assert_same_shards, objects, s3  # noqa: F401  (the s3 fixture)
+from wakachi import InputError
 from wakachi.pack import pack
 
 ray = pytest.importorskip("ray")
@@ -262,18 +263,22 @@ def test_in_process_api_on_a_local_ray_instance(dirs, corpus, tmp_path, monkeypa
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     kw = {"format": "gpt2", "max_seq_length": 64, "rows_per_shard": 300, "threads": 1}
-    a = pack(tokenizer=str(dirs["tok"]), inputs=[str(p) for p in corpus], output=str(tmp_path / "a"), **kw)
+    inputs = [str(p) for p in corpus]
+    a = pack(tokenizer=str(dirs["tok"]), inputs=inputs, output=str(tmp_path / "a"), **kw)
+    on_ray = {"executor": "ray", "task_bytes": 200_000, **kw}
+    bad = tmp_path / "bad.txt"
+    lines = corpus_lines("kwdlc.txt")[:300]
+    bad.write_bytes(("\n".join(lines[:200]) + "\n").encode() + b"\xff\xfe broken\n" + "\n".join(lines[200:]).encode())
     try:
-        b = pack(
-            tokenizer=str(dirs["tok"]),
-            inputs=[str(p) for p in corpus],
-            output=str(tmp_path / "b"),
-            executor="ray",
-            task_bytes=200_000,
-            **kw,
-        )
+        b = pack(tokenizer=str(dirs["tok"]), inputs=inputs, output=str(tmp_path / "b"), **on_ray)
+        # run again: the output is complete, nothing is planned or run
+        again = pack(tokenizer=str(dirs["tok"]), inputs=inputs, output=str(tmp_path / "b"), **on_ray)
+        # a task's error is raised as the local run raises it, naming the file and line
+        with pytest.raises(InputError, match=rf"{bad}:201: invalid UTF-8"):
+            pack(tokenizer=str(dirs["tok"]), inputs=[*inputs, str(bad)], output=str(tmp_path / "c"), **on_ray)
     finally:
         ray.shutdown()
     assert b["executor"]["tasks"] >= 4 and b["executor"]["part_kind"] == "docs"
     assert (b["instances"], b["documents"], b["tokens"]) == (a["instances"], a["documents"], a["tokens"])
     assert dir_files(tmp_path / "b") == dir_files(tmp_path / "a")
+    assert again["executor"]["tasks_run"] == 0 and again["instances"] == a["instances"]

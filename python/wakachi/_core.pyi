@@ -2,7 +2,7 @@
 # `make lint` (mypy.stubtest); the public API wraps these in python/wakachi/*.py.
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, TypeAlias, final
 
 _Path: TypeAlias = str | os.PathLike[str]

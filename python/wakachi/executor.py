@@ -243,6 +243,12 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
     tok = resolve_tokenizer(cfg.tokenizer, cfg.specials, need_mask=cfg.format != "gpt2")
     core = core_config(cfg, tok)
     core_json = json.dumps(core)
+    if not cfg.overwrite and _complete(Path(cfg.output)):
+        # Done before: the shard writer checks the identity (as a local rerun) and reads nothing.
+        report = _core.pack_reduce(core_json, _core_kind(cfg), [], None if tok.dicdir is None else str(tok.dicdir))
+        report["executor"] = {"kind": "ray", "tasks": 0, "tasks_run": 0, "tasks_reused": 0, "nodes": 0}
+        report["executor"].update(dict.fromkeys(("plan_seconds", "tasks_seconds", "reduce_seconds"), 0.0))
+        return dict(report)
     wd = WorkDir(task_dir)
     ident = _identity(core, cfg.inputs, cfg.task_bytes)
     saved = None if cfg.overwrite else wd.read_json(PLAN)
@@ -268,6 +274,7 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
             records[t["index"]] = rec
     todo = [t for t in tasks if t["index"] not in records]
     reused = len(records)
+    pending: dict[Any, int] = {}
     if todo:
         _init(ray, cfg)
         threads = max(1, cfg.task_threads)
@@ -282,33 +289,53 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
         where = task_dir if storage.is_url(task_dir) else os.path.abspath(task_dir)
         pending = {remote.remote(core_nodes, tokenizer, nodes_sources, t, where, threads): t["index"] for t in todo}
         say(f"pack (ray): {len(todo):,} tasks to run ({reused:,} done before) on {_cluster(ray)}")
+    times: dict[str, float] = {}
+    todo_bytes = sum(t["text_bytes"] for t in todo) or 1
+    staged = _PartStage(wd)
+
+    def ready_parts() -> Any:
+        """The parts in task order, each as soon as it and those before it are done (the reduce
+        takes them while later tasks run); the task progress line meanwhile."""
         done_bytes = 0
-        todo_bytes = sum(t["text_bytes"] for t in todo) or 1
         t1 = time.perf_counter()
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1, timeout=2.0)
-            for ref in ready:
-                i = pending.pop(ref)
-                records[i] = ray.get(ref)
-                done_bytes += tasks[i]["text_bytes"]
-            el = time.perf_counter() - t1
-            rate = done_bytes / max(el, 1e-9)
-            eta = (todo_bytes - done_bytes) / rate if rate > 0 else float("nan")
-            say(
-                f"pack (ray): tasks {len(records):,}/{len(tasks):,}, {done_bytes / 1e6:,.1f} MB of text, "
-                f"{rate / 1e6:.2f} MB/s, ETA {eta:,.0f} s",
-                end="\r",
-            )
-        say("")
-    t_tasks = time.perf_counter() - t0 - t_plan
-    parts, cleanup = _local_parts(wd, tasks, records)
+        for t in tasks:
+            while t["index"] not in records:
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=2.0)
+                for ref in ready:
+                    i = pending.pop(ref)
+                    try:
+                        records[i] = ray.get(ref)
+                    except ray.exceptions.RayTaskError as e:
+                        for other in pending:
+                            ray.cancel(other, force=True)
+                        # the task's own error (a bad input line, a missing file…), as a local run raises it
+                        cause = getattr(e, "cause", None)
+                        raise (cause if isinstance(cause, Exception) else e) from None
+                    done_bytes += tasks[i]["text_bytes"]
+                el = time.perf_counter() - t1
+                rate = done_bytes / max(el, 1e-9)
+                eta = (todo_bytes - done_bytes) / rate if rate > 0 else float("nan")
+                say(
+                    f"pack (ray): tasks {len(records):,}/{len(tasks):,}, {done_bytes / 1e6:,.1f} MB of text, "
+                    f"{rate / 1e6:.2f} MB/s, ETA {eta:,.0f} s",
+                    end="\r",
+                )
+            yield staged.local(t, records[t["index"]])
+        times["tasks_done"] = time.perf_counter()
+        if todo:
+            say("")
+        say(f"pack (ray): every part is in; writing the shards of {cfg.output} …")
+
     try:
-        say(f"pack (ray): reducing {len(parts):,} parts into {cfg.output} …")
         dicdir = None if tok.dicdir is None else str(tok.dicdir)
-        report = _core.pack_reduce(core_json, plan["kind"], parts, dicdir)
+        report = _core.pack_reduce(core_json, plan["kind"], ready_parts(), dicdir)
+    except BaseException:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        raise
     finally:
-        if cleanup is not None:
-            shutil.rmtree(cleanup, ignore_errors=True)
+        staged.close()
+    t_tasks = times.get("tasks_done", time.perf_counter()) - t0 - t_plan
     t_reduce = time.perf_counter() - t0 - t_plan - t_tasks
     for key in ("documents", "sentences", "input_tokens", "text_bytes", "skipped_invalid_utf8", "skipped_bad_records"):
         report[key] = sum(r[key] for r in records.values())
@@ -333,35 +360,55 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
     return report
 
 
-def _local_parts(
-    wd: WorkDir, tasks: list[dict[str, Any]], records: dict[int, dict[str, Any]]
-) -> tuple[list[str], Path | None]:
-    """The parts as local files, checked against their records (size and sha256); a URL work
-    directory's are downloaded into a temporary directory (returned for removal)."""
-    from wakachi import _core, storage
-    from wakachi._core import ShardError
+def _complete(output: Path) -> bool:
+    """Whether `output` holds a finished shard set (its manifest's phase)."""
+    try:
+        m = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(m, dict) and m.get("state", {}).get("phase") == "complete"
 
-    tmp = None
-    if wd.url:
-        tmp = Path(tempfile.mkdtemp(prefix="wakachi-parts-", dir=storage.cache_root()))
-    out = []
-    for t in tasks:
-        name = _part_name(t)
-        rec = records[t["index"]]
-        if tmp is not None:
-            local = tmp / name
-            with storage.storage_errors(wd.where):
-                wd.fs.get_file(f"{wd.root}/{name}", str(local))
+
+def _core_kind(cfg: Any) -> str:
+    """The part kind the core makes for `cfg` (`pack::dist::PartKind::of`)."""
+    return "rows" if cfg.format in ("bert", "electra") and not cfg.compat else "docs"
+
+
+class _PartStage:
+    """Parts as local files, each checked against its completion record (size and sha256); a URL
+    task directory's are downloaded into a temporary directory, removed by `close`."""
+
+    def __init__(self, wd: WorkDir) -> None:
+        from wakachi import storage
+
+        self.wd = wd
+        self.tmp = Path(tempfile.mkdtemp(prefix="wakachi-parts-", dir=storage.cache_root())) if wd.url else None
+
+    def local(self, task: dict[str, Any], rec: dict[str, Any]) -> str:
+        from wakachi import _core, storage
+        from wakachi._core import ShardError
+
+        name = _part_name(task)
+        if self.tmp is not None:
+            # the reduce asks for a part once it has read the one before: that copy can go
+            for old in self.tmp.iterdir():
+                old.unlink()
+            local = self.tmp / name
+            with storage.storage_errors(self.wd.where):
+                self.wd.fs.get_file(f"{self.wd.root}/{name}", str(local))
         else:
-            local = Path(wd.where, name)
+            local = Path(self.wd.where, name)
         size, sha = _core.file_sha256(str(local))
         if size != rec["part_bytes"] or sha != rec["part_sha256"]:
             raise ShardError(
-                f"{wd.path(name)}: {size} bytes, sha256 {sha[:12]}…; its completion record says "
+                f"{self.wd.path(name)}: {size} bytes, sha256 {sha[:12]}…; its completion record says "
                 f"{rec['part_bytes']} bytes, {rec['part_sha256'][:12]}… (remove it and its record to rerun the task)"
             )
-        out.append(str(local))
-    return out, tmp
+        return str(local)
+
+    def close(self) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _init(ray: Any, cfg: Any) -> None:

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use serde::Serialize;
-use wakachi_core::pack::dist::{plan, reduce, PartKind, TaskRunner, TaskSpec};
+use std::sync::Mutex;
+
+use pyo3::types::PyIterator;
+use wakachi_core::pack::dist::{plan, reduce_stream, PartKind, TaskRunner, TaskSpec};
 use wakachi_core::pack::{pack, PackConfig};
 
 use crate::error::{to_py, WakachiError};
@@ -62,15 +65,17 @@ impl PyPackTaskRunner {
     }
 }
 
-/// Builds the shards of `config_json` from `parts` (every task's part file, in task order, of
-/// `kind` "rows" or "docs"). Returns the report as a dict.
+/// Builds the shards of `config_json` from `parts` (an iterable of every task's part file, in task
+/// order, of `kind` "rows" or "docs"; an iterator may wait for each part: the shard writer takes
+/// each part while later ones are still being made). Returns the report as a dict. An exception
+/// raised by the iterator ends the reduce (resumably) and is raised here.
 #[pyfunction]
 #[pyo3(signature = (config_json, kind, parts, dicdir=None))]
 pub fn pack_reduce(
     py: Python<'_>,
     config_json: &str,
     kind: &str,
-    parts: Vec<PathBuf>,
+    parts: &Bound<'_, PyAny>,
     dicdir: Option<PathBuf>,
 ) -> PyResult<Py<PyAny>> {
     let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
@@ -79,6 +84,26 @@ pub fn pack_reduce(
         "docs" => PartKind::Docs,
         other => return Err(WakachiError::new_err(format!("part kind must be rows or docs, not {other:?}"))),
     };
-    let report = run(py, |stop| reduce(&cfg, dicdir.as_deref(), kind, &parts, stop))?;
-    to_dict(py, "pack report", &report)
+    let iter: Py<PyIterator> = parts.try_iter()?.unbind();
+    let failed: Mutex<Option<PyErr>> = Mutex::new(None);
+    let mut next = || -> wakachi_core::Result<Option<PathBuf>> {
+        Python::attach(|py| {
+            let step = iter.bind(py).clone().next().map(|r| r.and_then(|p| p.extract::<PathBuf>()));
+            match step {
+                None => Ok(None),
+                Some(Ok(p)) => Ok(Some(p)),
+                Some(Err(e)) => {
+                    if let Ok(mut slot) = failed.lock() {
+                        *slot = Some(e);
+                    }
+                    Err(wakachi_core::Error::Interrupted)
+                }
+            }
+        })
+    };
+    let result = run(py, |stop| reduce_stream(&cfg, dicdir.as_deref(), kind, &mut next, stop));
+    if let Some(e) = failed.lock().ok().and_then(|mut s| s.take()) {
+        return Err(e);
+    }
+    to_dict(py, "pack report", &result?)
 }

@@ -511,6 +511,20 @@ pub fn reduce(
     parts: &[PathBuf],
     stop: &Stop<'_>,
 ) -> Result<PackReport> {
+    let mut it = parts.iter().cloned();
+    reduce_stream(cfg, dicdir, kind, &mut || Ok(it.next()), stop)
+}
+
+/// [`reduce`] taking the parts one at a time as they become ready: `next_part` gives the next
+/// task's part (waiting for it as long as it must), `None` after the last. The shard writer
+/// takes each part's rows while later tasks still run; the gather pass follows the last part.
+pub fn reduce_stream(
+    cfg: &PackConfig,
+    dicdir: Option<&Path>,
+    kind: PartKind,
+    next_part: &mut dyn FnMut() -> Result<Option<PathBuf>>,
+    stop: &Stop<'_>,
+) -> Result<PackReport> {
     let t0 = Instant::now();
     if kind != PartKind::of(&cfg.format, cfg.compat) {
         return Err(Error::Config(format!("{kind:?} parts cannot make {} shards", cfg.format.name())));
@@ -528,7 +542,8 @@ pub fn reduce(
     report.resumed_rows = sink.skip;
     if sink.out.needs_input() {
         let mut buf = Vec::new();
-        for path in parts {
+        while let Some(path) = next_part()? {
+            let path = &path;
             let mut r = PartReader::open(path, kind)?;
             match kind {
                 PartKind::Rows => {
