@@ -231,9 +231,11 @@ def default_task_dir(output: str) -> str:
     return str(Path(output) / TASK_DIR)
 
 
-def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
+def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str, shared_output: bool = True) -> dict[str, Any]:
     """Packs `cfg` (local inputs and output, as `pack._pack_local` takes them) on Ray; `sources`
-    are the inputs as given (URLs are staged per node), `task_dir` the work directory."""
+    are the inputs as given (URLs are staged per node), `task_dir` the work directory.
+    `shared_output`: every node sees the output directory (not a driver-local staging directory),
+    so the shuffle's gather runs as Ray tasks too."""
     from wakachi import _core, storage
     from wakachi.pack import core_config, resolve_tokenizer
 
@@ -326,9 +328,11 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
             say("")
         say(f"pack (ray): every part is in; writing the shards of {cfg.output} …")
 
+    # The gather in pieces on the cluster when every node sees the output and there is a shuffle.
+    spread = cfg.shuffled and shared_output and not storage.is_url(task_dir)
     try:
         dicdir = None if tok.dicdir is None else str(tok.dicdir)
-        report = _core.pack_reduce(core_json, plan["kind"], ready_parts(), dicdir)
+        report = _core.pack_reduce(core_json, plan["kind"], ready_parts(), dicdir, gather=not spread)
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)
@@ -336,6 +340,10 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
     finally:
         staged.close()
     t_tasks = times.get("tasks_done", time.perf_counter()) - t0 - t_plan
+    gather_tasks = 0
+    if spread:
+        gather_tasks, figures = _gather_on_ray(ray, cfg, core_json, say)
+        report.update({k: v for k, v in figures.items() if k in _OUTPUT_FIGURES})
     t_reduce = time.perf_counter() - t0 - t_plan - t_tasks
     for key in ("documents", "sentences", "input_tokens", "text_bytes", "skipped_invalid_utf8", "skipped_bad_records"):
         report[key] = sum(r[key] for r in records.values())
@@ -354,10 +362,59 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str) -> dict[str, Any]:
         "tasks_seconds": t_tasks,
         "task_cpu_seconds": sum(r["seconds"] * r["threads"] for r in records.values()),
         "reduce_seconds": t_reduce,
+        "gather_tasks": gather_tasks,
     }
     if not os.environ.get("WAKACHI_KEEP_TASKS"):
         wd.remove()
     return report
+
+
+_OUTPUT_FIGURES = ("output_dir", "instances", "tokens", "padding_share", "row_length", "shards", "shard_bytes")
+
+
+def run_gather(out_dir: str, first: int, count: int) -> str:
+    """A piece of the shuffle's gather, on whichever node Ray chose: shards `first..first+count`
+    written into `out_dir`; their manifest entries (JSON)."""
+    from wakachi import _core
+
+    return str(_core.pack_gather(out_dir, first, count))
+
+
+def _gather_on_ray(ray: Any, cfg: Any, core_json: str, say: Any) -> tuple[int, dict[str, Any]]:
+    """The sealed shuffle's gather as Ray tasks of about one bucket's rows each (every bucket is
+    read by one task, or two where a shard straddles buckets), then the manifest completed.
+    Returns (tasks, the report's output figures)."""
+    from wakachi import _core
+    from wakachi._core import ShardError
+
+    out = os.path.abspath(cfg.output)
+    m = json.loads(Path(out, "manifest.json").read_text(encoding="utf-8"))
+    state = m["state"]
+    if state.get("phase") == "complete":
+        return 0, {}
+    if state.get("phase") != "gather":
+        raise ShardError(f"{out}: the manifest is in its {state.get('phase')} phase after the reduce, not gather")
+    per = m["identity"]["rows_per_shard"]
+    rows = state["input_rows"]
+    total = -(-rows // per)
+    first = len(m["shards"])
+    buckets = max(1, len(state["buckets"]))
+    step = max(1, round(rows / buckets / per))
+    pieces = [(j, min(step, total - j)) for j in range(first, total, step)]
+    _init(ray, cfg)
+    remote = ray.remote(num_cpus=1, max_retries=cfg.max_retries)(run_gather)
+    say(f"pack (ray): gathering {total - first:,} shards in {len(pieces):,} tasks …")
+    refs = [remote.remote(out, j, n) for j, n in pieces]
+    entries: list[Any] = []
+    try:
+        for ref in refs:
+            entries += json.loads(ray.get(ref))
+    except ray.exceptions.RayTaskError as e:
+        for ref in refs:
+            ray.cancel(ref, force=True)
+        cause = getattr(e, "cause", None)
+        raise (cause if isinstance(cause, Exception) else e) from None
+    return len(pieces), _core.pack_finish_gather(core_json, json.dumps(entries))
 
 
 def _complete(output: Path) -> bool:

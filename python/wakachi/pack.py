@@ -375,7 +375,8 @@ def _ray_runner(cfg: PackConfig) -> Any:
 
     sources = storage._expand(cfg.inputs) if any(map(storage.is_url, cfg.inputs)) else list(cfg.inputs)
     task_dir = cfg.task_dir or executor.default_task_dir(cfg.output)
-    return lambda local: executor.pack_ray(local, sources, task_dir)
+    shared = not storage.is_url(cfg.output)
+    return lambda local: executor.pack_ray(local, sources, task_dir, shared_output=shared)
 
 
 def _pack_local(cfg: PackConfig) -> dict[str, Any]:
@@ -408,6 +409,7 @@ def summary(report: dict[str, Any]) -> str:
             f"; ray: {plural(ex['tasks'], 'task')} ({ex['tasks_reused']:,} done before) on "
             f"{plural(ex['nodes'], 'node')}, plan {ex['plan_seconds']:.1f} s, tasks {ex['tasks_seconds']:.1f} s, "
             f"reduce {ex['reduce_seconds']:.1f} s"
+            + (f" (gather in {plural(ex['gather_tasks'], 'task')})" if ex.get("gather_tasks") else "")
         )
     if report["resumed_rows"]:
         s += f"; resumed after {plural(report['resumed_rows'], 'row')}"

@@ -45,6 +45,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pack::pack_run, m)?)?;
     m.add_function(wrap_pyfunction!(pack::pack_plan, m)?)?;
     m.add_function(wrap_pyfunction!(pack::pack_reduce, m)?)?;
+    m.add_function(wrap_pyfunction!(pack::pack_gather, m)?)?;
+    m.add_function(wrap_pyfunction!(pack::pack_finish_gather, m)?)?;
     m.add_class::<pack::PyPackTaskRunner>()?;
     m.add_function(wrap_pyfunction!(vocab::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(vocab::mecab_alphabet, m)?)?;

@@ -10,8 +10,9 @@ use serde::Serialize;
 use std::sync::Mutex;
 
 use pyo3::types::PyIterator;
-use wakachi_core::pack::dist::{plan, reduce_stream, PartKind, TaskRunner, TaskSpec};
+use wakachi_core::pack::dist::{finish_gather, plan, reduce_stream, PartKind, TaskRunner, TaskSpec};
 use wakachi_core::pack::{pack, PackConfig};
+use wakachi_core::shards::{gather_shards, ShardEntry};
 
 use crate::error::{to_py, WakachiError};
 use crate::work::run;
@@ -70,13 +71,14 @@ impl PyPackTaskRunner {
 /// each part while later ones are still being made). Returns the report as a dict. An exception
 /// raised by the iterator ends the reduce (resumably) and is raised here.
 #[pyfunction]
-#[pyo3(signature = (config_json, kind, parts, dicdir=None))]
+#[pyo3(signature = (config_json, kind, parts, dicdir=None, gather=true))]
 pub fn pack_reduce(
     py: Python<'_>,
     config_json: &str,
     kind: &str,
     parts: &Bound<'_, PyAny>,
     dicdir: Option<PathBuf>,
+    gather: bool,
 ) -> PyResult<Py<PyAny>> {
     let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
     let kind = match kind {
@@ -101,9 +103,28 @@ pub fn pack_reduce(
             }
         })
     };
-    let result = run(py, |stop| reduce_stream(&cfg, dicdir.as_deref(), kind, &mut next, stop));
+    let result = run(py, |stop| reduce_stream(&cfg, dicdir.as_deref(), kind, &mut next, gather, stop));
     if let Some(e) = failed.lock().ok().and_then(|mut s| s.take()) {
         return Err(e);
     }
     to_dict(py, "pack report", &result?)
+}
+
+/// Writes shards `first..first + count` of the sealed shuffle in `dir` (`pack_reduce(gather=False)`);
+/// returns their manifest entries as a JSON list.
+#[pyfunction]
+pub fn pack_gather(py: Python<'_>, dir: PathBuf, first: u64, count: u64) -> PyResult<String> {
+    let entries = run(py, |_| gather_shards(&dir, first, count))?;
+    serde_json::to_string(&entries).map_err(|e| WakachiError::new_err(format!("shard entries as JSON: {e}")))
+}
+
+/// Records the shards of every `pack_gather` piece (`entries_json`: their entries, in order) and
+/// completes the manifest of `config_json`'s output. Returns the report's output figures as a dict.
+#[pyfunction]
+pub fn pack_finish_gather(py: Python<'_>, config_json: &str, entries_json: &str) -> PyResult<Py<PyAny>> {
+    let cfg = PackConfig::from_json(config_json).map_err(to_py)?;
+    let entries: Vec<ShardEntry> =
+        serde_json::from_str(entries_json).map_err(|e| WakachiError::new_err(format!("shard entries: {e}")))?;
+    let report = run(py, |_| finish_gather(&cfg, entries))?;
+    to_dict(py, "pack report", &report)
 }

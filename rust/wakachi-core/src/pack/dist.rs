@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use super::builder::{Builder, FormatConfig};
 use super::corpus::{CorpusReader, Position};
 use super::encoder::{fingerprint_memo, PackEncoder};
-use super::run::{background_writers, finish_output, input_size, open_output, PackReport, Stages};
+use super::run::{background_writers, finish_output, finish_report, input_size, open_output, PackReport, Stages};
 use super::{PackConfig, RowTarget, Sink};
 use crate::error::{Error, Result};
 use crate::fsio::{sync_dir, HashingWriter};
@@ -512,17 +512,22 @@ pub fn reduce(
     stop: &Stop<'_>,
 ) -> Result<PackReport> {
     let mut it = parts.iter().cloned();
-    reduce_stream(cfg, dicdir, kind, &mut || Ok(it.next()), stop)
+    reduce_stream(cfg, dicdir, kind, &mut || Ok(it.next()), true, stop)
 }
 
 /// [`reduce`] taking the parts one at a time as they become ready: `next_part` gives the next
 /// task's part (waiting for it as long as it must), `None` after the last. The shard writer
 /// takes each part's rows while later tasks still run; the gather pass follows the last part.
+/// With `gather` false and the shuffle on, the scatter is only sealed
+/// ([`ShardOutput::seal`](crate::shards::ShardOutput::seal)): the gather then runs in pieces,
+/// [`gather_shards`](crate::shards::gather_shards) on any machine that sees the output, and
+/// [`finish_gather`] records them (the report's shard figures come from there).
 pub fn reduce_stream(
     cfg: &PackConfig,
     dicdir: Option<&Path>,
     kind: PartKind,
     next_part: &mut dyn FnMut() -> Result<Option<PathBuf>>,
+    gather: bool,
     stop: &Stop<'_>,
 ) -> Result<PackReport> {
     let t0 = Instant::now();
@@ -566,6 +571,21 @@ pub fn reduce_stream(
         }
         builder.finish(&mut sink)?;
     }
+    if !gather && cfg.output.shuffle.is_some() {
+        let m = sink.out.seal()?;
+        finish_report(&mut report, cfg, &m, t0);
+        return Ok(report);
+    }
     finish_output(cfg, sink, &pool, &mut report, t0)?;
+    Ok(report)
+}
+
+/// Records the shards of a gather run in pieces after [`reduce_stream`] sealed it (`entries`:
+/// every piece's, in order) and completes the manifest; the report's output figures.
+pub fn finish_gather(cfg: &PackConfig, entries: Vec<crate::shards::ShardEntry>) -> Result<PackReport> {
+    let t0 = Instant::now();
+    let m = crate::shards::finish_gathered(&cfg.output.dir, entries)?;
+    let mut report = PackReport::default();
+    finish_report(&mut report, cfg, &m, t0);
     Ok(report)
 }

@@ -167,7 +167,7 @@ pub(crate) fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) ->
     })
 }
 
-fn finish_report(r: &mut PackReport, cfg: &PackConfig, m: &Manifest, t0: Instant) {
+pub(crate) fn finish_report(r: &mut PackReport, cfg: &PackConfig, m: &Manifest, t0: Instant) {
     r.output_dir = cfg.output.dir.display().to_string();
     r.format = format!("{}{}", cfg.format.name(), if cfg.compat { "-compat" } else { "" });
     r.instances = m.totals.rows;

@@ -47,7 +47,7 @@ pub mod writer;
 
 pub use crate::fsio::file_sha256;
 pub use manifest::{InputFingerprint, Manifest, ShardEntry};
-pub use output::{OutputConfig, ShardOutput};
+pub use output::{finish_gathered, gather_shards, OutputConfig, ShardOutput};
 pub use reader::{read_rows, read_shard, verify_dir, ShardRows};
 pub use schema::{ColumnSpec, Elem, Row, ShardSchema, TokenWidth, Value};
 pub use shuffle::ShuffleConfig;

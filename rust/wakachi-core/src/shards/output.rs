@@ -312,6 +312,29 @@ impl ShardOutput {
         Ok(self.manifest.clone())
     }
 
+    /// Ends the scatter (its last checkpoint, the manifest in its gather phase) without
+    /// gathering, so that the gather can run in pieces elsewhere ([`gather_shards`], then
+    /// [`finish_gathered`]). Without a shuffle it is [`ShardOutput::finish`]. Returns the manifest.
+    pub fn seal(mut self) -> Result<Manifest> {
+        match std::mem::replace(&mut self.mode, Mode::Done) {
+            Mode::Direct => {
+                self.mode = Mode::Direct;
+                self.finish()
+            }
+            Mode::Scatter(mut sc) => {
+                let (m, dir) = (&mut self.manifest, &self.dir);
+                sc.checkpoint(&mut |phase| {
+                    if let Phase::Scatter { input_rows, level, buckets } = phase {
+                        m.state = Phase::Gather { input_rows, level, buckets };
+                    }
+                    m.save(dir)
+                })?;
+                Ok(self.manifest.clone())
+            }
+            Mode::Done => Ok(self.manifest.clone()),
+        }
+    }
+
     /// The gather pass from the first row not yet in a shard (nothing when not shuffling).
     fn gather(&mut self) -> Result<()> {
         let Phase::Gather { level, buckets, .. } = self.manifest.state.clone() else { return Ok(()) };
@@ -320,7 +343,7 @@ impl ShardOutput {
         let dir = self.dir.clone();
         // Decoding runs on the pool when there is one (a caller's `install`) and cores to spare.
         let threads = rayon::current_thread_index().map(|_| rayon::current_num_threads()).unwrap_or(1);
-        shuffle::gather(&dir, seed, level, &buckets, start, &mut |path, data, ranges| {
+        shuffle::gather(&dir, seed, level, &buckets, (start, u64::MAX), &mut |path, data, ranges| {
             if self.background > 0 && threads > 1 {
                 self.gather_parallel(path, data, ranges, threads)
             } else {
@@ -383,4 +406,77 @@ impl ShardOutput {
         }
         Ok(())
     }
+}
+
+/// Writes shards `first..first + count` of a sealed shuffle ([`ShardOutput::seal`]) in `dir` —
+/// the bytes the whole gather pass writes for them — and returns their manifest entries. Pieces
+/// of the gather can run at once, on other machines that see `dir`; none touches the manifest.
+pub fn gather_shards(dir: &Path, first: u64, count: u64) -> Result<Vec<ShardEntry>> {
+    let m = Manifest::load(dir)?.ok_or_else(|| Error::shard(dir, "no manifest.json"))?;
+    let Phase::Gather { input_rows, level, buckets } = &m.state else {
+        return Err(Error::shard(dir, "the manifest is not in its gather phase (no sealed shuffle)"));
+    };
+    let seed = m.identity.shuffle.as_ref().map(|s| s.seed).ok_or_else(|| Error::shard(dir, "no shuffle"))?;
+    let per = m.identity.rows_per_shard;
+    let start = first.saturating_mul(per);
+    let end = first.saturating_add(count).saturating_mul(per).min(*input_rows);
+    let schema = Arc::new(m.identity.schema.clone());
+    let mut batch = BatchBuilder::new(schema.clone());
+    let mut out = Vec::new();
+    let commit = |batch: &mut BatchBuilder, out: &mut Vec<ShardEntry>| -> Result<()> {
+        let (tokens, padding) = batch.token_counts();
+        let rows = batch.rows();
+        let full = std::mem::replace(batch, BatchBuilder::new(schema.clone()));
+        let file = shard_name((first as usize) + out.len());
+        let w = build_and_write(dir, full, &file)?;
+        out.push(ShardEntry { file, rows, tokens, padding, bytes: w.bytes, sha256: w.sha256 });
+        Ok(())
+    };
+    shuffle::gather(dir, seed, *level, buckets, (start, end), &mut |path, data, ranges| {
+        for &(s, e) in ranges {
+            profile::time(Stage::GatherDecode, || batch.push_encoded(&data[s..e]))
+                .map_err(|m| Error::shard(path, format!("record at byte {s}: {m}")))?;
+            if batch.rows() == per {
+                commit(&mut batch, &mut out)?;
+            }
+        }
+        Ok(())
+    })?;
+    if batch.rows() > 0 {
+        commit(&mut batch, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Records the shards [`gather_shards`] wrote (every one not yet in the manifest, in order),
+/// marks the manifest complete and removes the shuffle's files: the directory is then what
+/// [`ShardOutput::finish`] leaves.
+pub fn finish_gathered(dir: &Path, entries: Vec<ShardEntry>) -> Result<Manifest> {
+    let mut m = Manifest::load(dir)?.ok_or_else(|| Error::shard(dir, "no manifest.json"))?;
+    let Phase::Gather { input_rows, .. } = m.state else {
+        return Err(Error::shard(dir, "the manifest is not in its gather phase (no sealed shuffle)"));
+    };
+    let rows: u64 = entries.iter().map(|e| e.rows).sum();
+    if m.shard_rows() + rows != input_rows {
+        return Err(Error::shard(
+            dir,
+            format!("the gathered shards hold {rows} rows, {} are missing", input_rows - m.shard_rows()),
+        ));
+    }
+    for (k, e) in entries.into_iter().enumerate() {
+        let want = shard_name(m.shards.len());
+        if e.file != want {
+            return Err(Error::shard(dir, format!("gathered shard {k} is {}, expected {want}", e.file)));
+        }
+        let path = dir.join(&e.file);
+        let len = std::fs::metadata(&path).map_err(|err| Error::io(&path, err))?.len();
+        if len != e.bytes {
+            return Err(Error::shard(&path, format!("{len} bytes, its entry says {}", e.bytes)));
+        }
+        m.add_shard(e);
+    }
+    m.state = Phase::Complete { input_rows };
+    m.save(dir)?;
+    shuffle::remove_dir(&dir.join(shuffle::SHUFFLE_DIR))?;
+    Ok(m)
 }

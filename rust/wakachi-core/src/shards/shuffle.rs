@@ -405,7 +405,7 @@ pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
 /// What [`gather`] hands each bucket to: its file, its bytes, its rows' byte ranges.
 pub(crate) type Emit<'a> = dyn FnMut(&Path, &[u8], &[(usize, usize)]) -> Result<()> + 'a;
 
-/// Streams the shuffled rows from output position `start` on (rows before it are skipped):
+/// Streams the shuffled rows at output positions `start..end` (rows outside are skipped):
 /// bucket by bucket, each permuted with [`shuffle_in_bucket`]. `emit` gets each bucket's file,
 /// its bytes and, in shuffled order, the byte ranges of its rows' columns parts (after the row
 /// index; unchecked: the caller decodes and checks them).
@@ -414,12 +414,15 @@ pub(crate) fn gather(
     seed: u64,
     level: u32,
     buckets: &[BucketState],
-    start: u64,
+    (start, end): (u64, u64),
     emit: &mut Emit<'_>,
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
     let mut pos = 0u64;
     for (b, st) in buckets.iter().enumerate() {
+        if pos >= end {
+            break;
+        }
         if pos + st.rows <= start {
             pos += st.rows;
             continue;
@@ -433,8 +436,9 @@ pub(crate) fn gather(
         }
         shuffle_in_bucket(&mut ranges, seed, level, b);
         let skip = start.saturating_sub(pos) as usize;
-        let mut cols = Vec::with_capacity(ranges.len() - skip);
-        for &(s, e) in &ranges[skip..] {
+        let take = (end.saturating_sub(pos).min(st.rows) as usize).max(skip);
+        let mut cols = Vec::with_capacity(take - skip);
+        for &(s, e) in &ranges[skip..take] {
             let mut p = s;
             get_varint(&data[..e], &mut p).ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
             cols.push((p, e));

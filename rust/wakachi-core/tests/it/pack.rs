@@ -129,11 +129,14 @@ fn threads_and_resume_give_the_same_bytes() {
 
 /// The distributed pack (`pack::dist`): the input planned into tasks of ~3 KB, every task run (one
 /// of them twice, as Ray reruns a task whose worker died, and the tasks in reverse order, as
-/// nodes finish them in any order), the parts reduced — the shards equal the local pack's, for
-/// every format, from a plain and from a gzip input (whose tasks decompress from the start).
+/// nodes finish them in any order), the parts reduced (for bert, the shuffle sealed and gathered
+/// in pieces of two shards, the pieces written last to first) — the shards equal the local
+/// pack's, for every format, from a plain and from a gzip input (whose tasks decompress from the
+/// start).
 #[test]
 fn planned_tasks_and_reduce_give_the_local_bytes() {
-    use wakachi_core::pack::dist::{plan, reduce, PartKind, TaskRunner};
+    use wakachi_core::pack::dist::{finish_gather, plan, reduce, reduce_stream, PartKind, TaskRunner};
+    use wakachi_core::shards::gather_shards;
     let tmp = tempfile::tempdir().unwrap();
     let (corpus, tok) = write_corpus(tmp.path());
     let gz = tmp.path().join("corpus.txt.gz");
@@ -164,8 +167,25 @@ fn planned_tasks_and_reduce_give_the_local_bytes() {
             let parts: Vec<PathBuf> = p.tasks.iter().map(|t| work.join(p.kind.file_name(t.index))).collect();
             let first = std::fs::read(&parts[1]).unwrap();
             assert_eq!(again.part_bytes, first.len() as u64, "{name}: a rerun wrote other bytes");
-            let r = reduce(&cfg, None, p.kind, &parts, &Stop::never()).unwrap();
+            let r = if name == "bert" {
+                // the gather in pieces of 2 shards, run last to first, then recorded
+                let mut it = parts.iter().cloned();
+                let sealed = reduce_stream(&cfg, None, p.kind, &mut || Ok(it.next()), false, &Stop::never()).unwrap();
+                assert_eq!(sealed.shards, 0, "{name}: sealed, nothing gathered yet");
+                let m = wakachi_core::shards::Manifest::load(&out).unwrap().unwrap();
+                let total = m.state.input_rows().div_ceil(m.identity.rows_per_shard);
+                assert!(total >= 4, "{name}: {total} shards");
+                let starts: Vec<u64> = (0..total).step_by(2).collect();
+                let mut pieces: Vec<Vec<_>> =
+                    starts.iter().rev().map(|&j| gather_shards(&out, j, 2.min(total - j)).unwrap()).collect();
+                pieces.reverse();
+                let entries: Vec<_> = pieces.into_iter().flatten().collect();
+                finish_gather(&cfg, entries).unwrap()
+            } else {
+                reduce(&cfg, None, p.kind, &parts, &Stop::never()).unwrap()
+            };
             assert!(r.instances > 20, "{name}: {r:?}");
+            assert!(!out.join(".wakachi-shuffle").exists(), "{name}: the shuffle's files are left");
             assert!(
                 shard_bytes(&local) == shard_bytes(&out),
                 "{name} ({}): differs from the local pack",
