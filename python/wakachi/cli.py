@@ -15,6 +15,7 @@ from typing import Any
 from wakachi import ConfigError, WakachiError, __version__
 from wakachi.corpus import add_parsers as add_corpus_parsers
 from wakachi.recipe.cli import add_parsers as add_recipe_parsers
+from wakachi.report import plural, throughput_line
 from wakachi.segment import Segmenter
 from wakachi.train.cli import add_parsers as add_train_parsers
 
@@ -29,19 +30,12 @@ EXAMPLES = """examples:
 Run `wakachi COMMAND --help` for a command's options."""
 
 
-def plural(n: int, noun: str) -> str:
-    """`1 line`, `2 lines` (with thousands separators)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
 def _report_lines(args: argparse.Namespace, what: str, report: dict[str, Any], counts: str, blank: bool = True) -> None:
     """The closing stderr line of a line-to-line command (always when lines were skipped)."""
     skipped = report["skipped_invalid_utf8"]
     if args.quiet and not skipped:
         return
-    mb = report["bytes"] / 1e6
-    secs = max(report["seconds"], 1e-9)
-    msg = f"wakachi {what}: {plural(report['lines'], 'line')}, {mb:.2f} MB, {counts} in {secs:.2f} s ({mb / secs:.2f} MB/s)"
+    msg = throughput_line(what, report, counts)
     if skipped:
         msg += f"; {plural(skipped, 'line')} skipped as invalid UTF-8" + (" (written blank)" if blank else "")
     print(msg, file=sys.stderr)

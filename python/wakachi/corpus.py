@@ -134,9 +134,9 @@ def kuten(
 
 
 def _summary(what: str, r: dict[str, Any], counts: str) -> str:
-    mb = r["bytes"] / 1e6
-    secs = max(r["seconds"], 1e-9)
-    return f"wakachi corpus {what}: {r['lines']:,} lines, {mb:.2f} MB, {counts} in {secs:.2f} s ({mb / secs:.2f} MB/s)"
+    from wakachi.report import throughput_line
+
+    return throughput_line(f"corpus {what}", r, counts)
 
 
 def _wikipedia(args: argparse.Namespace) -> int:

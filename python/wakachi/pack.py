@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 from wakachi import _core
 from wakachi._core import ConfigError
+from wakachi.report import plural
 
 FORMATS = ("bert", "roberta", "electra", "gpt2", "uer")
 EXECUTORS = ("local", "ray")
@@ -383,11 +384,6 @@ def _pack_local(cfg: PackConfig) -> dict[str, Any]:
     tok = resolve_tokenizer(cfg.tokenizer, cfg.specials, need_mask=cfg.format != "gpt2")
     core = core_config(cfg, tok)
     return _core.pack_run(json.dumps(core), None if tok.dicdir is None else str(tok.dicdir))
-
-
-def plural(n: int, noun: str) -> str:
-    """`1 line`, `2 lines` (with thousands separators)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def summary(report: dict[str, Any]) -> str:

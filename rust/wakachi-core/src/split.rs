@@ -240,7 +240,7 @@ pub struct SplitJob {
 }
 
 /// Figures of a finished (or running) split.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SplitReport {
     /// Input lines.
     pub lines: u64,

@@ -17,6 +17,7 @@ use wakachi_core::split::{Limits, Rule};
 use wakachi_core::Error;
 
 use crate::error::to_py;
+use crate::report::to_dict;
 use crate::segment::PySegmenter;
 
 fn on_error(skip: bool) -> OnError {
@@ -132,20 +133,7 @@ pub fn corpus_wikipedia<'py>(
             Ok::<_, Error>(r)
         })
         .map_err(|e| raise(e, signal.take()))?;
-    let d = PyDict::new(py);
-    d.set_item("lines", r.lines)?;
-    d.set_item("bytes", r.text_bytes)?;
-    d.set_item("file_bytes", r.file_bytes)?;
-    d.set_item("index_lines", r.index_lines)?;
-    d.set_item("pages", r.pages)?;
-    d.set_item("pages_kept", r.pages_kept)?;
-    d.set_item("sentences", r.sentences)?;
-    d.set_item("dropped_by_length", r.dropped_by_length)?;
-    d.set_item("dropped_displaystyle", r.dropped_displaystyle)?;
-    d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
-    d.set_item("skipped_bad_records", r.skipped_bad_records)?;
-    d.set_item("seconds", r.seconds)?;
-    Ok(d)
+    to_dict(py, "report", &r)
 }
 
 /// Documents of `paths` dealt at random into `num_files` files in `output_dir`.
@@ -185,16 +173,7 @@ pub fn corpus_deal<'py>(
             r
         })
         .map_err(|e| raise(e, signal.take()))?;
-    let d = PyDict::new(py);
-    d.set_item("lines", r.lines)?;
-    d.set_item("bytes", r.text_bytes)?;
-    d.set_item("file_bytes", r.file_bytes)?;
-    d.set_item("documents", r.documents)?;
-    d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
-    d.set_item("lines_per_file", r.lines_per_file)?;
-    d.set_item("outputs", r.outputs)?;
-    d.set_item("seconds", r.seconds)?;
-    Ok(d)
+    to_dict(py, "report", &r)
 }
 
 /// colorfulscoop's layout: drop lines containing `drop_containing`, cut after every 。, drop empty
@@ -236,13 +215,5 @@ pub fn corpus_kuten<'py>(
             Ok::<_, Error>(r)
         })
         .map_err(|e| raise(e, signal.take()))?;
-    let d = PyDict::new(py);
-    d.set_item("lines", r.lines)?;
-    d.set_item("bytes", r.text_bytes)?;
-    d.set_item("file_bytes", r.file_bytes)?;
-    d.set_item("dropped_lines", r.dropped_lines)?;
-    d.set_item("sentences", r.sentences)?;
-    d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
-    d.set_item("seconds", r.seconds)?;
-    Ok(d)
+    to_dict(py, "report", &r)
 }

@@ -8,6 +8,7 @@ mod error;
 mod instances;
 mod loader;
 mod pack;
+mod report;
 mod segment;
 mod shards;
 mod split;

@@ -18,8 +18,7 @@ use crate::error::{to_py, WakachiError};
 use crate::work::run;
 
 fn to_dict<T: Serialize>(py: Python<'_>, what: &str, v: &T) -> PyResult<Py<PyAny>> {
-    let json = serde_json::to_string(v).map_err(|e| WakachiError::new_err(format!("{what} as JSON: {e}")))?;
-    Ok(py.import("json")?.call_method1("loads", (json,))?.unbind())
+    Ok(crate::report::to_dict(py, what, v)?.into_any().unbind())
 }
 
 /// Runs a pack. `config_json` is the resolved configuration (`wakachi.pack.PackConfig`), `dicdir`

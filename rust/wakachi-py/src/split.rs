@@ -12,6 +12,7 @@ use wakachi_core::segment::Segmenter;
 use wakachi_core::split::{self, Limits, Rule, SplitJob};
 use wakachi_core::Error;
 
+use crate::report::to_dict;
 use crate::segment::PySegmenter;
 use crate::work::run;
 
@@ -80,13 +81,5 @@ pub fn split_files<'py>(
         bar.finish();
         r
     })?;
-    let d = PyDict::new(py);
-    d.set_item("lines", r.lines)?;
-    d.set_item("bytes", r.bytes)?;
-    d.set_item("sentences", r.sentences)?;
-    d.set_item("dropped_by_length", r.dropped_by_length)?;
-    d.set_item("documents", r.documents)?;
-    d.set_item("skipped_invalid_utf8", r.skipped_invalid_utf8)?;
-    d.set_item("seconds", r.seconds)?;
-    Ok(d)
+    to_dict(py, "report", &r)
 }

@@ -52,11 +52,12 @@ pub struct DealJob {
 }
 
 /// Figures of a finished (or running) deal.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DealReport {
     /// Lines written (after splitting at lone `\r`).
     pub lines: u64,
     /// Bytes of input after decompression.
+    #[serde(rename = "bytes")]
     pub text_bytes: u64,
     /// Bytes taken from the input files (compressed size).
     pub file_bytes: u64,

@@ -28,11 +28,12 @@ pub struct KutenJob {
 }
 
 /// Figures of a finished (or running) run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct KutenReport {
     /// Input lines.
     pub lines: u64,
     /// Bytes of input after decompression.
+    #[serde(rename = "bytes")]
     pub text_bytes: u64,
     /// Bytes taken from the input files (compressed size).
     pub file_bytes: u64,

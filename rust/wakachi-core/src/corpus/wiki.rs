@@ -46,11 +46,12 @@ pub struct WikiJob {
 }
 
 /// Figures of a finished (or running) run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct WikiReport {
     /// Input lines read.
     pub lines: u64,
     /// Bytes of input after decompression.
+    #[serde(rename = "bytes")]
     pub text_bytes: u64,
     /// Bytes taken from the input files (compressed size).
     pub file_bytes: u64,
