@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -34,6 +35,12 @@ SETTINGS = {
     "electra": {"format": "electra", "max_seq_length": 128},
     "gpt2": {"format": "gpt2", "max_seq_length": 128},
 }
+
+
+def driver_cpu() -> float:
+    """CPU seconds of this process (the driver: plan, reduce, the gather's bookkeeping)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def digest(d: Path) -> str:
@@ -83,6 +90,7 @@ def main() -> int:
                     for run in ("first", "second"):
                         out = tmp / f"{fmt}-ray-{n}-{run}"
                         t0 = time.perf_counter()
+                        c0 = driver_cpu()
                         rep = pack(
                             tokenizer=str(tok),
                             inputs=[str(inp)],
@@ -94,27 +102,33 @@ def main() -> int:
                         )
                         t_ray = time.perf_counter() - t0
                         ex = rep["executor"]
+                        ex["driver_cpu"] = driver_cpu() - c0
                         same = digest(out) == want
                         rows.append((fmt, n, run, t_local, t_init, t_ray, ex, loc["instances"], same))
                         print(
                             f"{fmt:8s} cores {n}  local {t_local:6.2f} s ({mb / t_local:5.2f} MB/s)  ray init {t_init:5.2f} s  "
                             f"ray {run:6s} {t_ray:6.2f} s ({mb / t_ray:5.2f} MB/s)  ratio ray/local {t_ray / t_local:5.2f}  "
                             f"[plan {ex['plan_seconds']:.2f}, tasks {ex['tasks_seconds']:.2f} ({ex['tasks']} tasks, "
-                            f"{ex['task_cpu_seconds']:.1f} task-s), reduce {ex['reduce_seconds']:.2f}]  "
+                            f"{ex['task_cpu_seconds']:.1f} task-s), reduce {ex['reduce_seconds']:.2f}, "
+                            f"{ex.get('gather_tasks', 0)} gather tasks; driver CPU {ex['driver_cpu']:.2f} s]  "
                             f"identical {same}",
                             flush=True,
                         )
                 finally:
                     ray.shutdown()
         print()
-        print("| format | cores | local s | Ray s (2nd run) | ray/local | plan s | tasks s | task CPU s | reduce s |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| format | cores | local s | Ray s (2nd run) | ray/local | plan s | tasks s | task CPU s | reduce s "
+            "| driver CPU s |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for fmt, n, run, t_local, _, t_ray, ex, *_ in rows:
             if run != "second":
                 continue
             print(
                 f"| {fmt} | {n} | {t_local:.2f} | {t_ray:.2f} | {t_ray / t_local:.2f} | {ex['plan_seconds']:.2f} | "
-                f"{ex['tasks_seconds']:.2f} | {ex['task_cpu_seconds']:.1f} | {ex['reduce_seconds']:.2f} |"
+                f"{ex['tasks_seconds']:.2f} | {ex['task_cpu_seconds']:.1f} | {ex['reduce_seconds']:.2f} | "
+                f"{ex['driver_cpu']:.2f} |"
             )
         bad = [r for r in rows if not r[-1]]
         if bad:

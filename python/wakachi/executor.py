@@ -14,11 +14,13 @@ reduces:
    whole input, and Google's holds every document) it writes its encoded documents. Its part file
    is written atomically, then its **completion record** (`task-NNNNNN.json`, part size and
    sha256) next to it.
-3. **reduce** (driver): the parts, in task order, go into the same shard writer as a local run's
-   rows (the on-disk shuffle and shard writing are the local code), so shards and manifest are
-   byte-identical to `wakachi pack` with the same settings and seed. `--compat` is distributed
-   like the packers: its encoding runs in the tasks, its build (the whole input in memory, as the
-   original script) in the reduce.
+3. **reduce** (driver): the parts, in task order and each as soon as it is ready, go into the same
+   shard writer as a local run's rows (the on-disk shuffle and shard writing are the local code),
+   so shards and manifest are byte-identical to `wakachi pack` with the same settings and seed.
+   With the shuffle on and an output every node sees, the driver only scatters and seals the
+   shuffle; its gather runs as Ray tasks (`shards::gather_shards`, pieces of about one bucket)
+   and the driver records their shards. `--compat` is distributed like the packers: its encoding
+   runs in the tasks, its build (the whole input in memory, as the original script) in the reduce.
 
 **Fault tolerance.** A worker process that dies mid-task is retried by Ray (`max_retries`); a rerun
 of the task writes the same part under the same name, so nothing is duplicated or lost. A driver
@@ -27,8 +29,8 @@ settings, input sizes and mtimes, `task_bytes` — is unchanged) and the complet
 only the missing tasks and resumes the reduce (the shard writer's own resume). The work directory
 is removed when the pack succeeds.
 
-**Where files live.** The work directory (`task_dir`, default `OUTPUT/.wakachi-tasks`, or
-`<cache>/tasks/<hash>` for a URL output) must be reachable from every node: a shared filesystem
+**Where files live.** The work directory (`task_dir`, default `OUTPUT/.wakachi-tasks`, a prefix
+under a URL output) must be reachable from every node: a shared filesystem
 path, or a URL (`s3://…`): tasks then write their parts locally and upload them, and the driver
 downloads them for the reduce. URL inputs are staged per node (each task downloads the files it
 reads into its node's cache); local input paths, the tokenizer and its MeCab dictionary must exist
