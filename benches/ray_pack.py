@@ -58,6 +58,9 @@ def main() -> int:
     ap.add_argument("--workers", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2])
     ap.add_argument("--formats", default="bert,roberta")
     ap.add_argument("--task-mb", type=float, default=2.0)
+    ap.add_argument("--block-documents", type=int, default=0, help="bert: documents per block (0: pack's default)")
+    ap.add_argument("--times", type=int, default=1, help="the input repeated this many times")
+    ap.add_argument("--rows-per-shard", type=int, default=20_000)
     args = ap.parse_args()
     os.environ.setdefault("WAKACHI_CACHE_DIR", str(ROOT / ".cache" / "wakachi"))
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -70,13 +73,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         tok = pack_bench.build_tokenizer(tmp)
-        inp = pack_bench.make_input(tmp / "input.txt", args.mb)
+        inp = pack_bench.make_input(tmp / "base.txt", args.mb)
+        if args.times > 1:
+            inp = pack_bench.repeat_input(tmp / "input.txt", inp, args.times)
         mb = inp.stat().st_size / 1e6
-        print(f"input: {mb:.2f} MB; tasks of {args.task_mb} MB of text; 1 core per task; wall seconds")
+        print(
+            f"input: {mb:.2f} MB; tasks of {args.task_mb} MB of text; 1 core per task; "
+            f"{args.rows_per_shard:,} rows a shard; bert block_documents {args.block_documents or 'default'}; wall seconds"
+        )
         pack(tokenizer=str(tok), inputs=[str(inp)], output=str(tmp / "warm"), format="gpt2", threads=1)
         rows = []
         for fmt in args.formats.split(","):
-            kw = dict(SETTINGS[fmt], rows_per_shard=20_000)
+            kw: dict = dict(SETTINGS[fmt], rows_per_shard=args.rows_per_shard)
+            if fmt == "bert" and args.block_documents:
+                kw["block_documents"] = args.block_documents
             for n in args.workers:
                 out = tmp / f"{fmt}-local-{n}"
                 t0 = time.perf_counter()

@@ -297,33 +297,36 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str, shared_output: boo
     todo_bytes = sum(t["text_bytes"] for t in todo) or 1
     staged = _PartStage(wd)
 
+    progress = {"bytes": 0, "t1": time.perf_counter()}
+
+    def wait_some() -> None:
+        """Waits up to 2 s for tasks to finish, records them, updates the progress line."""
+        ready, _ = ray.wait(list(pending), num_returns=1, timeout=2.0)
+        for ref in ready:
+            i = pending.pop(ref)
+            try:
+                records[i] = ray.get(ref)
+            except ray.exceptions.RayTaskError as e:
+                for other in pending:
+                    ray.cancel(other, force=True)
+                # the task's own error (a bad input line, a missing file…), as a local run raises it
+                cause = getattr(e, "cause", None)
+                raise (cause if isinstance(cause, Exception) else e) from None
+            progress["bytes"] += tasks[i]["text_bytes"]
+        rate = progress["bytes"] / max(time.perf_counter() - progress["t1"], 1e-9)
+        eta = (todo_bytes - progress["bytes"]) / rate if rate > 0 else float("nan")
+        say(
+            f"pack (ray): tasks {len(records):,}/{len(tasks):,}, {progress['bytes'] / 1e6:,.1f} MB of text, "
+            f"{rate / 1e6:.2f} MB/s, ETA {eta:,.0f} s",
+            end="\r",
+        )
+
     def ready_parts() -> Any:
         """The parts in task order, each as soon as it and those before it are done (the reduce
-        takes them while later tasks run); the task progress line meanwhile."""
-        done_bytes = 0
-        t1 = time.perf_counter()
+        takes them while later tasks run)."""
         for t in tasks:
             while t["index"] not in records:
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=2.0)
-                for ref in ready:
-                    i = pending.pop(ref)
-                    try:
-                        records[i] = ray.get(ref)
-                    except ray.exceptions.RayTaskError as e:
-                        for other in pending:
-                            ray.cancel(other, force=True)
-                        # the task's own error (a bad input line, a missing file…), as a local run raises it
-                        cause = getattr(e, "cause", None)
-                        raise (cause if isinstance(cause, Exception) else e) from None
-                    done_bytes += tasks[i]["text_bytes"]
-                el = time.perf_counter() - t1
-                rate = done_bytes / max(el, 1e-9)
-                eta = (todo_bytes - done_bytes) / rate if rate > 0 else float("nan")
-                say(
-                    f"pack (ray): tasks {len(records):,}/{len(tasks):,}, {done_bytes / 1e6:,.1f} MB of text, "
-                    f"{rate / 1e6:.2f} MB/s, ETA {eta:,.0f} s",
-                    end="\r",
-                )
+                wait_some()
             yield staged.local(t, records[t["index"]])
         times["tasks_done"] = time.perf_counter()
         if todo:
@@ -333,8 +336,15 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str, shared_output: boo
     # The gather in pieces on the cluster when every node sees the output and there is a shuffle.
     spread = cfg.shuffled and shared_output and not storage.is_url(task_dir)
     try:
+        # The special ids a finished task used: the reduce then loads no dictionary.
+        while tasks and not any(r.get("specials") for r in records.values()):
+            wait_some()
+        reduce_core = json.loads(core_json)
+        found = [r["specials"] for r in records.values() if r.get("specials")]
+        if found and reduce_core["tokenizer"]["specials"] is None:
+            reduce_core["tokenizer"]["specials"] = found[0]
         dicdir = None if tok.dicdir is None else str(tok.dicdir)
-        report = _core.pack_reduce(core_json, plan["kind"], ready_parts(), dicdir, gather=not spread)
+        report = _core.pack_reduce(json.dumps(reduce_core), plan["kind"], ready_parts(), dicdir, gather=not spread)
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)
@@ -400,10 +410,14 @@ def _gather_on_ray(ray: Any, cfg: Any, core_json: str, say: Any) -> tuple[int, d
     rows = state["input_rows"]
     total = -(-rows // per)
     first = len(m["shards"])
-    buckets = max(1, len(state["buckets"]))
-    step = max(1, round(rows / buckets / per))
-    pieces = [(j, min(step, total - j)) for j in range(first, total, step)]
     _init(ray, cfg)
+    # Pieces of about one bucket's rows, or smaller so that every CPU of the cluster gets two: a
+    # piece reads each bucket it touches whole (one at a time; half of shuffle_memory at most) and
+    # decodes only its own rows.
+    buckets = max(1, len(state["buckets"]))
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    step = max(1, min(round(rows / buckets / per), -(-(total - first) // (2 * cpus))))
+    pieces = [(j, min(step, total - j)) for j in range(first, total, step)]
     remote = ray.remote(num_cpus=1, max_retries=cfg.max_retries)(run_gather)
     say(f"pack (ray): gathering {total - first:,} shards in {len(pieces):,} tasks …")
     refs = [remote.remote(out, j, n) for j, n in pieces]

@@ -113,7 +113,7 @@ pub fn documents_from_parts(ids: Vec<Vec<Vec<u32>>>, starts: Vec<Vec<Vec<bool>>>
 }
 
 /// The vocabulary's size and special token ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Specials {
     /// Number of entries in the vocabulary (random replacements draw from `0..vocab_size`).

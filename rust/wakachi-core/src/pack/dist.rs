@@ -211,6 +211,8 @@ pub struct TaskReport {
     pub seconds: f64,
     /// Threads used.
     pub threads: usize,
+    /// The special ids the task used (a reduce given them needs no encoder).
+    pub specials: Option<Specials>,
 }
 
 /// Runs tasks of one pack: the encoder is loaded once and serves every task it is given.
@@ -311,6 +313,7 @@ impl TaskRunner {
             part_sha256: written.2,
             seconds: t0.elapsed().as_secs_f64(),
             threads: self.pool.current_num_threads(),
+            specials: Some(self.sp),
         })
     }
 }
@@ -534,9 +537,18 @@ pub fn reduce_stream(
     if kind != PartKind::of(&cfg.format, cfg.compat) {
         return Err(Error::Config(format!("{kind:?} parts cannot make {} shards", cfg.format.name())));
     }
-    let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
-    let enc = PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?;
-    let sp = enc.specials(cfg.tokenizer.specials)?;
+    // The encoder (a MeCab dictionary) is loaded only to find the special ids when not given
+    // (the Ray executor passes those of a finished task).
+    let sp = match cfg.tokenizer.specials {
+        Some(sp) => {
+            sp.validate()?;
+            sp
+        }
+        None => {
+            let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
+            PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?.specials(None)?
+        }
+    };
     let mut builder = Builder::new(&cfg.format, cfg.compat, sp)?;
     let tokenizer = fingerprint_memo(&cfg.tokenizer.path, dicdir, cfg.run.cache_dir.as_deref())?;
     let out = open_output(cfg, &sp, tokenizer)?;
