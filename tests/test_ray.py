@@ -299,3 +299,37 @@ def test_in_process_api_on_a_local_ray_instance(dirs, corpus, tmp_path, monkeypa
     assert (b["instances"], b["documents"], b["tokens"]) == (a["instances"], a["documents"], a["tokens"])
     assert dir_files(tmp_path / "b") == dir_files(tmp_path / "a")
     assert again["executor"]["tasks_run"] == 0 and again["instances"] == a["instances"]
+
+
+def test_recipe_pack_stages_on_ray(tmp_path, monkeypatch):
+    """`wakachi run … --executor ray`: a recipe's pack stages on a local Ray instance give the local
+    shards, and the executor is not part of a stage's fingerprint (a done run stays done)."""
+    from wakachi.recipe import Runner, load
+
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    name, inputs = "izumi-electra-small", [str(CORPORA / "ja_debian.txt")]
+
+    def runner(out: Path, **executor: str) -> Runner:
+        return Runner(load(name, "tiny", []), inputs, out, progress=False, log=lambda s: None, pack_executor=executor)
+
+    runner(tmp_path / "local").run(data_only=True)
+    try:
+        on_ray = runner(tmp_path / "ray", executor="ray")
+        results = on_ray.run(data_only=True)
+        again = runner(tmp_path / "local", executor="ray")
+        states = {st.name: again.state(st) for st in again.stages if st.name.startswith("pack")}
+    finally:
+        ray.shutdown()
+    packs = [r.name for r in results if r.name.startswith("pack")]
+    assert packs and {r.figures["executor"] for r in results if r.name in packs} == {"ray"}
+    assert set(states.values()) == {"skip"}
+    for p in packs:
+        d = p.replace("pack-", "shards-")
+        # the two runs' corpus files differ in path and mtime (recorded in the manifests) only
+        want, got = dir_files(tmp_path / "local" / d), dir_files(tmp_path / "ray" / d)
+        shards = sorted(n for n in want if n.endswith(".arrow"))
+        assert shards and sorted(n for n in got if n.endswith(".arrow")) == shards, p
+        assert all(got[n] == want[n] for n in shards), p
+        m_want, m_got = (json.loads(x["manifest.json"]) for x in (want, got))
+        assert (m_got["shards"], m_got["totals"]) == (m_want["shards"], m_want["totals"]), p

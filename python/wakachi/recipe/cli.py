@@ -57,7 +57,13 @@ def _run(args: argparse.Namespace) -> int:
 
     recipe = load(args.recipe, args.scale, _overrides(args.set))
     runner = Runner(
-        recipe, args.input, args.out, threads=args.threads, nproc=args.nproc_per_node, progress=not args.quiet
+        recipe,
+        args.input,
+        args.out,
+        threads=args.threads,
+        nproc=args.nproc_per_node,
+        progress=not args.quiet,
+        pack_executor={"executor": args.executor, "ray_address": args.address},
     )
     if args.dry_run:
         for i, st in enumerate(runner.stages, 1):
@@ -101,6 +107,13 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a recipe setting (TOML value)")
     p.add_argument("--threads", type=int, default=0, help="threads for the data stages (0: all cores)")
     p.add_argument("--nproc-per-node", type=int, default=1, help="train stages under torchrun with this many processes")
+    p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="pack stages: local, or tasks on a Ray cluster (the same shards; not part of a stage's fingerprint)",
+    )
+    p.add_argument("--address", help="pack stages with --executor ray: the Ray cluster (default: a local instance)")
     p.add_argument("--until", metavar="STAGE", help="stop after this stage")
     p.add_argument("--data-only", action="store_true", help="corpus, vocabulary and shards of every stage; no training")
     p.add_argument("--dry-run", action="store_true", help="print each stage and whether it would run, resume or skip")

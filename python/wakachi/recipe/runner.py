@@ -155,6 +155,7 @@ class Runner:
         nproc: int = 1,
         progress: bool = True,
         log: Callable[[str], None] | None = None,
+        pack_executor: dict[str, Any] | None = None,
     ):
         if not inputs:
             raise ConfigError("no --input files")
@@ -164,6 +165,9 @@ class Runner:
         self.threads = threads
         self.nproc = nproc
         self.progress = progress
+        # How pack stages run (`executor`, `ray_address`): the shards are the same either way, so
+        # it is not part of their fingerprints.
+        self.pack_executor = {k: v for k, v in (pack_executor or {}).items() if v is not None}
         self.say = log or (lambda s: print(s, file=sys.stderr, flush=True))
         self.stages = self._plan()
         self._fingerprints()
@@ -496,7 +500,7 @@ class Runner:
             output=str(out),
             threads=self.threads,
             progress=self.progress,
-            **settings,
+            **{**settings, **self.pack_executor},
         )
         self.say("   " + summary(r).replace("\n", "\n   "))
         return {
@@ -505,6 +509,7 @@ class Runner:
             "tokens": r["tokens"],
             "shards": r["shards"],
             "mb_per_s": round(r["mb_per_s"], 2),
+            "executor": r.get("executor", {}).get("kind", "local"),
         }
 
     def _train(
