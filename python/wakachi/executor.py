@@ -115,14 +115,13 @@ class WorkDir:
             return None
 
     def clear(self) -> None:
-        if self.url:
-            if self.fs.exists(self.root):
-                self.fs.rm(self.root, recursive=True)
-        else:
-            shutil.rmtree(self.where, ignore_errors=True)
+        """Empties the directory (a fresh plan)."""
+        self.remove()
+        if not self.url:
             Path(self.where).mkdir(parents=True, exist_ok=True)
 
     def remove(self) -> None:
+        """Removes the directory and everything in it."""
         if self.url:
             if self.fs.exists(self.root):
                 self.fs.rm(self.root, recursive=True)

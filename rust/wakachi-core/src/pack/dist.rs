@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 
 use super::builder::{Builder, FormatConfig};
 use super::corpus::{CorpusReader, Position};
-use super::encoder::{fingerprint_memo, PackEncoder};
-use super::run::{background_writers, finish_output, finish_report, input_size, open_output, PackReport, Stages};
+use super::encoder::PackEncoder;
+use super::run::{finish_output, finish_report, input_size, open_sink, PackReport, Stages};
 use super::{PackConfig, RowTarget, Sink};
 use crate::error::{Error, Result};
 use crate::fsio::{sync_dir, HashingWriter};
@@ -550,13 +550,7 @@ pub fn reduce_stream(
         }
     };
     let mut builder = Builder::new(&cfg.format, cfg.compat, sp)?;
-    let tokenizer = fingerprint_memo(&cfg.tokenizer.path, dicdir, cfg.run.cache_dir.as_deref())?;
-    let out = open_output(cfg, &sp, tokenizer)?;
-    let pool = pool(cfg.run.threads)?;
-    let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
-    let mut sink = Sink::new(out);
-    sink.out.set_background_writers(background_writers(&pool));
-    report.resumed_rows = sink.skip;
+    let (pool, mut sink, mut report) = open_sink(cfg, dicdir, &sp)?;
     if sink.out.needs_input() {
         let mut buf = Vec::new();
         while let Some(path) = next_part()? {

@@ -83,14 +83,7 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
         profile::time(Stage::Load, || PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab))?;
     let sp = enc.specials(cfg.tokenizer.specials)?;
     let mut builder = Builder::new(&cfg.format, cfg.compat, sp)?;
-    let memo = cfg.run.cache_dir.as_deref();
-    let tokenizer = profile::time(Stage::Fingerprint, || fingerprint_memo(&cfg.tokenizer.path, dicdir, memo))?;
-    let out = open_output(cfg, &sp, tokenizer)?;
-    let pool = pool(cfg.run.threads)?;
-    let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
-    let mut sink = Sink::new(out);
-    sink.out.set_background_writers(background_writers(&pool));
-    report.resumed_rows = sink.skip;
+    let (pool, mut sink, mut report) = open_sink(cfg, dicdir, &sp)?;
     if sink.out.needs_input() {
         let mut stage = Stages { enc: &enc, pool: &pool, report: &mut report, progress: cfg.run.progress };
         let mut reader = CorpusReader::new(cfg.input.files.clone(), cfg.input.layout.clone(), cfg.on_error());
@@ -116,9 +109,27 @@ pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<
     Ok(report)
 }
 
+/// The pool, the shard writer (resumed where an earlier run stopped) as a sink, and the report
+/// that counts its threads and resumed rows.
+pub(crate) fn open_sink(
+    cfg: &PackConfig,
+    dicdir: Option<&Path>,
+    sp: &Specials,
+) -> Result<(rayon::ThreadPool, Sink, PackReport)> {
+    let memo = cfg.run.cache_dir.as_deref();
+    let tokenizer = profile::time(Stage::Fingerprint, || fingerprint_memo(&cfg.tokenizer.path, dicdir, memo))?;
+    let out = open_output(cfg, sp, tokenizer)?;
+    let pool = pool(cfg.run.threads)?;
+    let mut report = PackReport { threads: pool.current_num_threads(), ..PackReport::default() };
+    let mut sink = Sink::new(out);
+    sink.out.set_background_writers(background_writers(&pool));
+    report.resumed_rows = sink.skip;
+    Ok((pool, sink, report))
+}
+
 /// With cores to spare, shards are written while the next ones are filled (at most 4 in flight:
 /// each holds its rows).
-pub(crate) fn background_writers(pool: &rayon::ThreadPool) -> usize {
+fn background_writers(pool: &rayon::ThreadPool) -> usize {
     let threads = pool.current_num_threads();
     if threads > 1 {
         (threads / 2).clamp(1, 4)
@@ -150,7 +161,7 @@ pub(crate) fn finish_output(
     Ok(())
 }
 
-pub(crate) fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) -> Result<ShardOutput> {
+fn open_output(cfg: &PackConfig, sp: &Specials, tokenizer: String) -> Result<ShardOutput> {
     let pad = matches!(cfg.format, super::FormatConfig::Uer(_)).then_some(sp.pad);
     let inputs = profile::time(Stage::Fingerprint, || {
         cfg.input.files.iter().map(|p| InputFingerprint::of_file(p)).collect::<Result<Vec<_>>>()

@@ -288,14 +288,8 @@ impl ShardOutput {
     pub fn finish(mut self) -> Result<Manifest> {
         match std::mem::replace(&mut self.mode, Mode::Done) {
             Mode::Direct => {}
-            Mode::Scatter(mut sc) => {
-                let (m, dir) = (&mut self.manifest, &self.dir);
-                sc.checkpoint(&mut |phase| {
-                    if let Phase::Scatter { input_rows, level, buckets } = phase {
-                        m.state = Phase::Gather { input_rows, level, buckets };
-                    }
-                    m.save(dir)
-                })?;
+            Mode::Scatter(sc) => {
+                self.end_scatter(sc)?;
                 self.gather()?;
             }
             Mode::Done => self.gather()?,
@@ -321,18 +315,23 @@ impl ShardOutput {
                 self.mode = Mode::Direct;
                 self.finish()
             }
-            Mode::Scatter(mut sc) => {
-                let (m, dir) = (&mut self.manifest, &self.dir);
-                sc.checkpoint(&mut |phase| {
-                    if let Phase::Scatter { input_rows, level, buckets } = phase {
-                        m.state = Phase::Gather { input_rows, level, buckets };
-                    }
-                    m.save(dir)
-                })?;
+            Mode::Scatter(sc) => {
+                self.end_scatter(sc)?;
                 Ok(self.manifest.clone())
             }
             Mode::Done => Ok(self.manifest.clone()),
         }
+    }
+
+    /// The scatter's last checkpoint, recorded as the start of the gather phase.
+    fn end_scatter(&mut self, mut sc: Scatter) -> Result<()> {
+        let (m, dir) = (&mut self.manifest, &self.dir);
+        sc.checkpoint(&mut |phase| {
+            if let Phase::Scatter { input_rows, level, buckets } = phase {
+                m.state = Phase::Gather { input_rows, level, buckets };
+            }
+            m.save(dir)
+        })
     }
 
     /// The gather pass from the first row not yet in a shard (nothing when not shuffling).
