@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import torch
 
 import wakachi
 import wordpiece_fixtures as fx
+from encode import peak_rss_mb, timed  # benches/encode.py: the same timing harness
 from wakachi.hf import BertJapaneseTokenizerFast
 
 CALL = {"truncation": True, "max_length": 512, "padding": True, "return_tensors": "pt"}
@@ -39,16 +39,6 @@ def corpus(n: int) -> list[str]:
         out += [f[i] for f in files if i < len(f)]
         i += 1
     return out[:n]
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(f):
-    t0 = time.perf_counter()
-    r = f()
-    return r, time.perf_counter() - t0
 
 
 def main() -> int:
