@@ -80,7 +80,7 @@ impl Splitter<'_> {
             Splitter::Kuten(w, spans) => {
                 let visible = text.find('\0').map_or(text, |nul| &text[..nul]);
                 w.segment(visible, spans);
-                cut_ranges(spans.iter().filter(|s| is_kuten(s.feature)).map(|s| s.end), out)
+                cut_ranges(spans.iter().filter(|s| is_kuten(s.feature.as_str())).map(|s| s.end), out)
             }
             Splitter::Zh => cut_ranges(zh_ends(text), out),
         };

@@ -39,7 +39,7 @@ fn kuten_rule_keeps_skipped_whitespace_and_stops_mecab_at_nul() {
     let dicdir = std::env::var_os("WAKACHI_TEST_UNIDIC_LITE")
         .expect("WAKACHI_TEST_UNIDIC_LITE is not set: run the tests through `make test`");
     let cache_dir = std::env::var_os("WAKACHI_CACHE_DIR").map(Into::into);
-    let m = crate::segment::Mecab::open(dicdir.as_ref(), &crate::segment::MecabOptions { cache_dir }).unwrap();
+    let m = crate::segment::Mecab::open(dicdir.as_ref(), &crate::segment::MecabOptions::cached(cache_dir)).unwrap();
     let seg = Segmenter::Mecab(Box::new(m));
     let mut sp = Rule::new("cl-tohoku", Some(&seg)).unwrap().splitter();
     let text = "今日は 晴れ。 明日は雨．\0後。";

@@ -66,7 +66,7 @@ impl PyTokenizer {
     #[staticmethod]
     #[pyo3(signature = (dir, dicdir, cache_dir))]
     fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
-        let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions { cache_dir }))?;
+        let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions::cached(cache_dir)))?;
         Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
     }
 
@@ -83,7 +83,13 @@ impl PyTokenizer {
         cache_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let inner = run(py, |_| {
-            BertJapanese::from_config(&origin, &config_json, &vocab, dicdir.as_deref(), &MecabOptions { cache_dir })
+            BertJapanese::from_config(
+                &origin,
+                &config_json,
+                &vocab,
+                dicdir.as_deref(),
+                &MecabOptions::cached(cache_dir),
+            )
         })?;
         Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
     }

@@ -65,7 +65,7 @@ fn tokens(text: &str, spans: &[Span<'_>]) -> Vec<TokenTuple> {
         .map(|s| {
             let start = at(s.start);
             let end = at(s.end);
-            (text[s.start..s.end].to_string(), start, end, s.feature.to_string())
+            (text[s.start..s.end].to_string(), start, end, s.feature.as_str().to_string())
         })
         .collect()
 }
@@ -76,7 +76,7 @@ impl PySegmenter {
     #[staticmethod]
     #[pyo3(signature = (dicdir, cache_dir))]
     fn mecab(py: Python<'_>, dicdir: PathBuf, cache_dir: Option<PathBuf>) -> PyResult<Self> {
-        let m = run(py, |_| Mecab::open(&dicdir, &MecabOptions { cache_dir }))?;
+        let m = run(py, |_| Mecab::open(&dicdir, &MecabOptions::cached(cache_dir)))?;
         let report = Some(m.report.clone());
         Ok(PySegmenter { inner: Arc::new(Segmenter::Mecab(Box::new(m))), report })
     }
@@ -104,6 +104,7 @@ impl PySegmenter {
         let d = PyDict::new(py);
         d.set_item("dicdir", &r.dicdir)?;
         d.set_item("kind", r.kind)?;
+        d.set_item("engine", r.engine)?;
         d.set_item("from_cache", r.from_cache)?;
         d.set_item("cache_file", &r.cache_file)?;
         d.set_item("seconds", r.seconds)?;

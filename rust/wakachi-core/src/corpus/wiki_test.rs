@@ -22,7 +22,7 @@ fn pages_to_sentences_with_errors_named() {
         return;
     };
     let cache_dir = std::env::var_os("WAKACHI_CACHE_DIR").map(Into::into);
-    let m = crate::segment::Mecab::open(dicdir.as_ref(), &crate::segment::MecabOptions { cache_dir }).unwrap();
+    let m = crate::segment::Mecab::open(dicdir.as_ref(), &crate::segment::MecabOptions::cached(cache_dir)).unwrap();
     let seg = Segmenter::Mecab(Box::new(m));
     let rule = Rule::new("cl-tohoku", Some(&seg)).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -227,7 +227,7 @@ pub struct TaskRunner {
 impl TaskRunner {
     /// Loads the encoder of `cfg` (`dicdir`: its MeCab dictionary, resolved by the caller).
     pub fn new(cfg: &PackConfig, dicdir: Option<&Path>) -> Result<TaskRunner> {
-        let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
+        let mecab = MecabOptions::cached(cfg.run.cache_dir.clone());
         let enc = PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?;
         let sp = enc.specials(cfg.tokenizer.specials)?;
         Builder::new(&cfg.format, cfg.compat, sp)?;
@@ -545,7 +545,7 @@ pub fn reduce_stream(
             sp
         }
         None => {
-            let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
+            let mecab = MecabOptions::cached(cfg.run.cache_dir.clone());
             PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab)?.specials(None)?
         }
     };

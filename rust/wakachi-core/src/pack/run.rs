@@ -78,7 +78,7 @@ pub struct PackReport {
 pub fn pack(cfg: &PackConfig, dicdir: Option<&Path>, stop: &Stop<'_>) -> Result<PackReport> {
     let t0 = Instant::now();
     crate::profile::reset();
-    let mecab = MecabOptions { cache_dir: cfg.run.cache_dir.clone() };
+    let mecab = MecabOptions::cached(cfg.run.cache_dir.clone());
     let enc =
         profile::time(Stage::Load, || PackEncoder::load(&cfg.tokenizer.kind, &cfg.tokenizer.path, dicdir, &mecab))?;
     let sp = enc.specials(cfg.tokenizer.specials)?;

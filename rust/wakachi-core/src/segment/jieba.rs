@@ -279,7 +279,9 @@ impl<'s> JiebaWorker<'s> {
     pub fn segment(&mut self, text: &str, out: &mut Vec<Span<'s>>) {
         out.clear();
         let m = self.model;
-        m.cut(text, m.use_hmm, false, &mut self.scratch, |start, end| out.push(Span { start, end, feature: "" }));
+        m.cut(text, m.use_hmm, false, &mut self.scratch, |start, end| {
+            out.push(Span { start, end, feature: super::Feature::NONE })
+        });
     }
 }
 

@@ -23,7 +23,45 @@ pub struct Span<'s> {
     /// Byte offset one past the last byte.
     pub end: usize,
     /// MeCab's feature string, or `""`.
-    pub feature: &'s str,
+    pub feature: Feature<'s>,
+}
+
+/// A word's feature string, found when asked for: segmenting never touches the feature table
+/// (unidic-lite's is 160 MB, memory-mapped), only callers that read features do.
+#[derive(Clone, Copy)]
+pub enum Feature<'s> {
+    /// The string itself.
+    Str(&'s str),
+    /// Entry `id` of a table.
+    Table(&'s mecab::features::FeatureTable, u32),
+}
+
+impl<'s> Feature<'s> {
+    /// No feature.
+    pub const NONE: Feature<'static> = Feature::Str("");
+
+    /// The string.
+    #[inline]
+    pub fn as_str(&self) -> &'s str {
+        match *self {
+            Feature::Str(s) => s,
+            Feature::Table(t, id) => t.get(id),
+        }
+    }
+}
+
+impl PartialEq for Feature<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Feature<'_> {}
+
+impl std::fmt::Debug for Feature<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// The word segmenters.
@@ -97,7 +135,7 @@ pub fn write_line(text: &str, spans: &[Span<'_>], features: bool, out: &mut Vec<
         for s in spans {
             out.extend_from_slice(&text.as_bytes()[s.start..s.end]);
             out.push(b'\t');
-            out.extend_from_slice(s.feature.as_bytes());
+            out.extend_from_slice(s.feature.as_str().as_bytes());
             out.push(b'\n');
         }
         out.extend_from_slice(b"EOS\n");

@@ -1,6 +1,6 @@
 //! Segmenters that need no model: pre-segmented text and characters.
 
-use super::Span;
+use super::{Feature, Span};
 
 /// Words are the runs between whitespace (any Unicode whitespace, as `str::split_whitespace`).
 pub fn whitespace<'s>(text: &str, out: &mut Vec<Span<'s>>) {
@@ -8,7 +8,7 @@ pub fn whitespace<'s>(text: &str, out: &mut Vec<Span<'s>>) {
     for (i, c) in text.char_indices() {
         match (c.is_whitespace(), start) {
             (true, Some(s)) => {
-                out.push(Span { start: s, end: i, feature: "" });
+                out.push(Span { start: s, end: i, feature: Feature::NONE });
                 start = None;
             }
             (false, None) => start = Some(i),
@@ -16,7 +16,7 @@ pub fn whitespace<'s>(text: &str, out: &mut Vec<Span<'s>>) {
         }
     }
     if let Some(s) = start {
-        out.push(Span { start: s, end: text.len(), feature: "" });
+        out.push(Span { start: s, end: text.len(), feature: Feature::NONE });
     }
 }
 
@@ -25,7 +25,7 @@ pub fn chars<'s>(text: &str, out: &mut Vec<Span<'s>>) {
     out.extend(text.char_indices().filter(|(_, c)| !c.is_whitespace()).map(|(i, c)| Span {
         start: i,
         end: i + c.len_utf8(),
-        feature: "",
+        feature: Feature::NONE,
     }));
 }
 

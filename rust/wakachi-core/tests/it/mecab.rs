@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use wakachi_core::segment::mecab::{binary, source, Mecab, MecabOptions};
+use wakachi_core::segment::mecab::{binary, source, Engine, Mecab, MecabOptions};
 use wakachi_core::segment::{Segmenter, Span};
 use wakachi_core::Error;
 
@@ -177,7 +177,7 @@ fn missing_files_and_dirs_are_named() {
 #[test]
 fn cache_is_written_then_used() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let opts = MecabOptions { cache_dir: Some(tmp.path().to_path_buf()) };
+    let opts = MecabOptions::cached(Some(tmp.path().to_path_buf()));
     let dir = dicdir("WAKACHI_TEST_IPADIC");
     let cold = Mecab::open(&dir, &opts).expect("cold");
     assert!(!cold.report.from_cache);
@@ -238,7 +238,7 @@ fn euc_jp_sources_decode_as_mecab_iconv_does() {
     let mut spans: Vec<Span> = Vec::new();
     let text = "波\u{301C}波";
     seg.worker().segment(text, &mut spans);
-    let toks: Vec<(&str, &str)> = spans.iter().map(|s| (&text[s.start..s.end], s.feature)).collect();
+    let toks: Vec<(&str, &str)> = spans.iter().map(|s| (&text[s.start..s.end], s.feature.as_str())).collect();
     assert_eq!(toks[1], ("\u{301C}", "記号,一般,*,*,*,*,\u{301C},カラ,カラ"));
 }
 
@@ -351,5 +351,72 @@ fn bad_source_lines_are_named_errors_never_panics() {
             assert!(path.ends_with("lex.csv") && line == 6, "{}:{line}", path.display())
         }
         other => panic!("expected a malformed-line error, got {:?}", other.map(|d| d.lex.len())),
+    }
+}
+
+/// Both engines on one dictionary, compiled once into the test target's scratch directory.
+fn engines(var: &str) -> (Segmenter, Segmenter) {
+    let cache = Some(std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mecab-cache"));
+    let open = |engine| {
+        let m = Mecab::open(&dicdir(var), &MecabOptions { cache_dir: cache.clone(), engine: Some(engine) });
+        Segmenter::Mecab(Box::new(m.expect("dictionary opens")))
+    };
+    (open(Engine::Lattice), open(Engine::Vibrato))
+}
+
+fn spans(seg: &Segmenter, text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<Span> = Vec::new();
+    seg.worker().segment(text, &mut out);
+    out.iter().map(|s| (text[s.start..s.end].to_string(), s.feature.as_str().to_string())).collect()
+}
+
+#[test]
+fn lattice_segments_as_vibrato_does() {
+    // benches/parity_mecab.py checks the lattice against MeCab itself on every corpus line, and
+    // examples/engines.rs against vibrato (188,795 lines, both dictionaries, words and features).
+    for var in ["WAKACHI_TEST_UNIDIC_LITE", "WAKACHI_TEST_IPADIC"] {
+        let (lattice, vibrato) = engines(var);
+        let mut lines = Vec::new();
+        for file in ["kwdlc.txt", "ja_debian.txt", "aozora_ja.txt", "jglue_questions.txt", "ud_ja_gsd.txt"] {
+            lines.extend(corpus_lines(file, 400));
+        }
+        // What MeCab treats specially: spaces, U+FFFF, NUL, characters above U+FFFF, long
+        // unknown runs, a long line.
+        for s in ["  先頭と末尾  ", "\u{FFFF}\u{FFFF}ア", "a\0b\0\0漢字", "絵文字😀😀テスト🈁", "ｱｲｳｴｵ"]
+        {
+            lines.push(s.to_string());
+        }
+        lines.push("ア".repeat(60));
+        lines.push(lines[..300].concat());
+        for line in &lines {
+            assert_eq!(spans(&lattice, line), spans(&vibrato, line), "{var}: {line}");
+        }
+    }
+}
+
+#[test]
+fn damaged_compiled_dictionary_is_rebuilt() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let opts = MecabOptions { cache_dir: Some(tmp.path().to_path_buf()), engine: Some(Engine::Lattice) };
+    let dir = dicdir("WAKACHI_TEST_IPADIC");
+    let cold = Mecab::open(&dir, &opts).expect("cold");
+    let cache = cold.report.cache_file.clone().expect("cache file");
+    let good = std::fs::read(&cache).expect("read");
+    let cold = Segmenter::Mecab(Box::new(cold));
+    // Cut short, a section offset pointing past the end, a context id beyond the matrix.
+    let mut past = good.clone();
+    past[32 + 8 * 12..32 + 8 * 13].copy_from_slice(&(good.len() as u64).to_le_bytes());
+    let words_at = u64::from_le_bytes(good[32 + 8 * 14..32 + 8 * 15].try_into().expect("8 bytes")) as usize;
+    let mut ids = good.clone();
+    ids[words_at..words_at + 2].copy_from_slice(&u16::MAX.to_le_bytes());
+    for bad in [good[..good.len() / 2].to_vec(), past, ids] {
+        std::fs::write(&cache, &bad).expect("write");
+        let m = Mecab::open(&dir, &opts).expect("rebuilt");
+        assert!(!m.report.from_cache, "a damaged file was used");
+        assert!(m.report.warning.as_deref().is_some_and(|w| w.contains("unreadable cache entry")));
+        let m = Segmenter::Mecab(Box::new(m));
+        for line in corpus_lines("kwdlc.txt", 50) {
+            assert_eq!(words(&m, &line), words(&cold, &line));
+        }
     }
 }

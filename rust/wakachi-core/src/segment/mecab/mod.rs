@@ -3,8 +3,10 @@
 
 pub mod binary;
 pub mod cache;
+pub mod darts;
 pub mod dict;
 pub mod features;
+pub mod lattice;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -13,15 +15,53 @@ use std::time::Instant;
 use crate::error::{Error, Result};
 pub use dict::MecabDict;
 use features::FeatureTable;
+use lattice::{LatticeDict, LatticeWorker};
 
 /// MeCab's grouping limit for unknown words when `dicrc` sets none (common.h).
 pub const DEFAULT_MAX_GROUPING: usize = 24;
+
+/// The lattice search that segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// wakachi's own ([`lattice`]): a memory-mapped compiled dictionary.
+    Lattice,
+    /// vibrato's, over a dictionary translated for it (the reference in tests).
+    Vibrato,
+}
+
+impl Engine {
+    /// `WAKACHI_MECAB_ENGINE` (`lattice` or `vibrato`), else [`Engine::Lattice`].
+    pub fn from_env() -> Result<Self> {
+        match std::env::var("WAKACHI_MECAB_ENGINE").as_deref() {
+            Err(_) | Ok("") | Ok("lattice") => Ok(Engine::Lattice),
+            Ok("vibrato") => Ok(Engine::Vibrato),
+            Ok(other) => Err(Error::Config(format!("WAKACHI_MECAB_ENGINE={other:?}: expected lattice or vibrato"))),
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Lattice => "lattice",
+            Engine::Vibrato => "vibrato",
+        }
+    }
+}
 
 /// How a MeCab dictionary is opened.
 #[derive(Debug, Clone, Default)]
 pub struct MecabOptions {
     /// Where compiled dictionaries are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// The engine; `None`: [`Engine::from_env`].
+    pub engine: Option<Engine>,
+}
+
+impl MecabOptions {
+    /// Options with this cache directory and the default engine.
+    pub fn cached(cache_dir: Option<PathBuf>) -> Self {
+        MecabOptions { cache_dir, engine: None }
+    }
 }
 
 /// What loading did, for reports and benchmarks.
@@ -31,6 +71,8 @@ pub struct LoadReport {
     pub dicdir: PathBuf,
     /// `binary` or `source`.
     pub kind: &'static str,
+    /// The engine ([`Engine::name`]).
+    pub engine: &'static str,
     /// Whether the compiled dictionary came from the cache.
     pub from_cache: bool,
     /// The cache file used or written, if any.
@@ -45,6 +87,18 @@ pub struct LoadReport {
 
 /// A loaded MeCab dictionary, ready to segment (immutable; share it across threads).
 pub struct Mecab {
+    inner: Inner,
+    /// How it was loaded.
+    pub report: LoadReport,
+}
+
+enum Inner {
+    Lattice(Box<LatticeDict>),
+    Vibrato(Box<VibratoMecab>),
+}
+
+/// The dictionary translated for vibrato.
+struct VibratoMecab {
     tokenizer: vibrato::Tokenizer,
     /// A one-byte character that MeCab treats exactly like U+0000 and no dictionary word
     /// contains. vibrato's trie takes NUL as a key terminator (`行く\0` matches `行く`), so NUL
@@ -52,8 +106,6 @@ pub struct Mecab {
     nul_substitute: Option<u8>,
     /// The system lexicon's features (vibrato's lexicon holds empty ones), see [`features`].
     features: FeatureTable,
-    /// How it was loaded.
-    pub report: LoadReport,
 }
 
 impl Mecab {
@@ -62,25 +114,39 @@ impl Mecab {
         let t0 = Instant::now();
         let (kind, files) = dict_files(dicdir)?;
         let max_grouping = read_max_grouping(&dicdir.join("dicrc"))?;
+        let engine = match opts.engine {
+            Some(e) => e,
+            None => Engine::from_env()?,
+        };
         let mut report = LoadReport {
             dicdir: dicdir.to_path_buf(),
             kind,
+            engine: engine.name(),
             from_cache: false,
             cache_file: None,
             seconds: 0.0,
             max_grouping,
             warning: None,
         };
-        let Compiled { dict, nul_substitute, features } = match &opts.cache_dir {
-            Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
-            None => build(dicdir, kind, max_grouping)?,
+        let inner = match engine {
+            Engine::Lattice => Inner::Lattice(Box::new(match &opts.cache_dir {
+                Some(dir) => load_lattice_cached(dicdir, kind, &files, dir, &mut report)?,
+                None => build_lattice(dicdir, kind, max_grouping)?,
+            })),
+            Engine::Vibrato => {
+                let Compiled { dict, nul_substitute, features } = match &opts.cache_dir {
+                    Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
+                    None => build(dicdir, kind, max_grouping)?,
+                };
+                let tokenizer = vibrato::Tokenizer::new(dict)
+                    .ignore_space(true)
+                    .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
+                    .max_grouping_len(max_grouping);
+                Inner::Vibrato(Box::new(VibratoMecab { tokenizer, nul_substitute, features }))
+            }
         };
-        let tokenizer = vibrato::Tokenizer::new(dict)
-            .ignore_space(true)
-            .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
-            .max_grouping_len(max_grouping);
         report.seconds = t0.elapsed().as_secs_f64();
-        Ok(Mecab { tokenizer, nul_substitute, features, report })
+        Ok(Mecab { inner, report })
     }
 
     /// Reads the dictionary in `dicdir` into plain data (for `wakachi dict decompile`).
@@ -93,27 +159,52 @@ impl Mecab {
 
     /// A per-thread worker.
     pub fn worker(&self) -> MecabWorker<'_> {
-        MecabWorker {
-            inner: self.tokenizer.new_worker(),
-            nul_substitute: self.nul_substitute,
-            features: &self.features,
-            buf: String::new(),
+        match &self.inner {
+            Inner::Lattice(d) => MecabWorker::Lattice(Box::new(d.worker())),
+            Inner::Vibrato(v) => MecabWorker::Vibrato(Box::new(VibratoWorker {
+                inner: v.tokenizer.new_worker(),
+                nul_substitute: v.nul_substitute,
+                features: &v.features,
+                buf: String::new(),
+            })),
         }
     }
 }
 
 /// Per-thread lattice buffers.
-pub struct MecabWorker<'m> {
-    inner: vibrato::tokenizer::worker::Worker<'m>,
-    nul_substitute: Option<u8>,
-    features: &'m FeatureTable,
-    buf: String,
+pub enum MecabWorker<'m> {
+    /// wakachi's lattice.
+    Lattice(Box<LatticeWorker<'m>>),
+    /// vibrato's.
+    Vibrato(Box<VibratoWorker<'m>>),
 }
 
 impl<'m> MecabWorker<'m> {
     /// Segments `text` into `out` (byte spans and features).
     pub fn segment(&mut self, text: &str, out: &mut Vec<super::Span<'m>>) {
         let t0 = crate::profile::on().then(std::time::Instant::now);
+        match self {
+            MecabWorker::Lattice(w) => {
+                w.segment(text, |start, end, feature| out.push(super::Span { start, end, feature }))
+            }
+            MecabWorker::Vibrato(w) => w.segment(text, out),
+        }
+        if let Some(t0) = t0 {
+            crate::profile::add(crate::profile::Stage::Segment, t0);
+        }
+    }
+}
+
+/// Per-thread buffers of vibrato's lattice.
+pub struct VibratoWorker<'m> {
+    inner: vibrato::tokenizer::worker::Worker<'m>,
+    nul_substitute: Option<u8>,
+    features: &'m FeatureTable,
+    buf: String,
+}
+
+impl<'m> VibratoWorker<'m> {
+    fn segment(&mut self, text: &str, out: &mut Vec<super::Span<'m>>) {
         match self.nul_substitute.filter(|_| text.contains('\0')) {
             Some(sub) => {
                 self.buf.clear();
@@ -128,14 +219,11 @@ impl<'m> MecabWorker<'m> {
             let r = t.range_byte();
             let w = t.word_idx();
             let feature = match w.lex_type {
-                vibrato::dictionary::LexType::System => features.get(w.word_id),
-                _ => t.feature(),
+                vibrato::dictionary::LexType::System => super::Feature::Table(features, w.word_id),
+                _ => super::Feature::Str(t.feature()),
             };
             super::Span { start: r.start, end: r.end, feature }
         }));
-        if let Some(t0) = t0 {
-            crate::profile::add(crate::profile::Stage::Segment, t0);
-        }
     }
 }
 
@@ -243,6 +331,48 @@ fn reorder_connection_ids(
     fresh.map_connection_ids_from_iter(ids(lprobs), ids(rprobs))
 }
 
+/// The compiled dictionary file's contents (see [`lattice`]).
+fn compile_lattice(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<Vec<u64>> {
+    let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
+    LatticeDict::compile(&d, max_grouping, CONNID_TRAINING_TEXT).map_err(|e| Error::dict(dicdir, e))
+}
+
+fn build_lattice(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<LatticeDict> {
+    let words = compile_lattice(dicdir, kind, max_grouping)?;
+    LatticeDict::open_owned(words, max_grouping).map_err(|e| Error::dict(dicdir, e))
+}
+
+/// Opens the compiled dictionary from the cache (memory-mapped, so its pages are shared by every
+/// process that uses it), building and writing it first when it is missing or unreadable.
+fn load_lattice_cached(
+    dicdir: &Path,
+    kind: &str,
+    files: &[PathBuf],
+    dir: &Path,
+    report: &mut LoadReport,
+) -> Result<LatticeDict> {
+    let digest = cache::fingerprint_memo(dir, files)?;
+    let path = dir.join(format!("mecab-{digest}.lattice"));
+    report.cache_file = Some(path.clone());
+    if path.exists() {
+        match LatticeDict::open_file(&path, report.max_grouping) {
+            Ok(d) => {
+                report.from_cache = true;
+                return Ok(d);
+            }
+            Err(e) => report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display())),
+        }
+    }
+    let words = compile_lattice(dicdir, kind, report.max_grouping)?;
+    if let Err(e) = cache::write_atomic(&path, lattice::as_bytes(&words)) {
+        report.warning = Some(format!("could not write the dictionary cache: {e}"));
+        report.cache_file = None;
+        return LatticeDict::open_owned(words, report.max_grouping).map_err(|e| Error::dict(dicdir, e));
+    }
+    drop(words);
+    LatticeDict::open_file(&path, report.max_grouping).map_err(|e| Error::dict(&path, e))
+}
+
 /// Cache file layout: this magic, one byte (the NUL substitute, 0 for none), the feature
 /// section's length (`u64`, little-endian) and the section ([`features`]), then vibrato's
 /// dictionary. The file is memory-mapped: the features are used in place.
@@ -294,8 +424,8 @@ fn read_cache(f: &std::fs::File) -> std::io::Result<Compiled> {
     let dict_at = usize::try_from(u64::from_le_bytes(len)).ok().and_then(|l| l.checked_add(head));
     let dict_at = dict_at.filter(|&e| e <= map.len()).ok_or_else(|| bad("feature section past the end".into()))?;
     let dict = vibrato::Dictionary::read(&map[dict_at..]).map_err(std::io::Error::other)?;
-    let (features, end) = FeatureTable::from_mapped(map, head).map_err(bad)?;
-    if end != dict_at {
+    let features = FeatureTable::from_mapped(std::sync::Arc::new(map), head).map_err(bad)?;
+    if head + features.section().len() != dict_at {
         return Err(bad("feature section length mismatch".into()));
     }
     Ok(Compiled { dict, nul_substitute: sub, features })
