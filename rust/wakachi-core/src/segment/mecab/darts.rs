@@ -167,6 +167,12 @@ impl<'a> DoubleArray<'a> {
         (check & PARENT == node && check != FREE).then_some((t, u))
     }
 
+    /// Where the child of the node whose unit is `unit` on `code` would be (to prefetch it).
+    #[inline(always)]
+    pub fn child_addr(&self, unit: u64, code: u32) -> *const u64 {
+        self.units.as_ptr().wrapping_add((unit as u32).wrapping_add(code) as usize)
+    }
+
     /// The root's unit.
     #[inline(always)]
     pub fn root(&self) -> u64 {

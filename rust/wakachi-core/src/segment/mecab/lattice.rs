@@ -260,6 +260,7 @@ impl LatticeDict {
             matches: Vec::new(),
             match_at: Vec::new(),
             memo: vec![(0, 0, 0); self.n_left],
+            asked: vec![0; self.n_left],
             generation: 0,
             path: Vec::new(),
         }
@@ -427,6 +428,8 @@ pub struct LatticeWorker<'d> {
     match_at: Vec<u32>,
     /// Per left id: (generation, best predecessor node, its path cost + connection cost).
     memo: Vec<(u32, u32, i64)>,
+    /// Per left id: the generation whose matrix cells were prefetched.
+    asked: Vec<u32>,
     generation: u32,
     path: Vec<u32>,
 }
@@ -547,6 +550,9 @@ impl<'d> LatticeWorker<'d> {
                         Some((node, unit)) => {
                             lane.next += 1;
                             (lane.node, lane.unit) = (node, unit);
+                            if let Some(&code) = self.codes.get(lane.next) {
+                                prefetch(da.child_addr(unit, code));
+                            }
                             if let Some(v) = da.value(unit) {
                                 found[k].push((lane.next as u32, v));
                                 prefetch(self.t.words.as_ptr().wrapping_add((v >> 8) as usize));
@@ -598,22 +604,26 @@ impl<'d> LatticeWorker<'d> {
             }
         }
         self.unknown(start_word, !self.cands.is_empty());
-        // Ask for the cost-matrix cells of every (candidate, predecessor) pair before computing:
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.memo.iter_mut().for_each(|m| m.0 = 0);
+            self.asked.iter_mut().for_each(|m| *m = 0);
+            self.generation = 1;
+        }
+        // Ask for the cost-matrix cells of every (left id, predecessor) pair before computing:
         // the reads, mostly cache misses, then overlap.
         let lsize = self.d.lsize;
         for c in &self.cands {
-            let row = usize::from((c.param & 0xFFFF) as u16) * lsize;
-            for e in &self.ends[start_node] {
-                prefetch(self.d.matrix.as_ptr().wrapping_add(row + usize::from(e.right)));
+            let left = usize::from((c.param & 0xFFFF) as u16);
+            if self.asked[left] != self.generation {
+                self.asked[left] = self.generation;
+                for e in &self.ends[start_node] {
+                    prefetch(self.d.matrix.as_ptr().wrapping_add(left * lsize + usize::from(e.right)));
+                }
             }
         }
         // MeCab keeps the first-created of equal-cost same-span nodes and `best` the last in list
         // order: add them in reverse.
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.memo.iter_mut().for_each(|m| m.0 = 0);
-            self.generation = 1;
-        }
         for k in (0..self.cands.len()).rev() {
             let c = self.cands[k];
             let left = (c.param & 0xFFFF) as u16;
