@@ -13,7 +13,12 @@ Measured, per dictionary:
       wakachi-cli       `wakachi segment -j N FILE > /dev/null` (Rust reads and writes)
   - ratios ours/theirs against fugashi-surfaces and fugashi-wakati at one thread.
 
-    .venv/bin/python benches/segment.py [--mb 20] [--dict unidic-lite --dict ipadic]
+With `--repeat N` every measurement runs N times, in rounds that take each measurement once in turn
+(so a slow spell on a shared machine hits all of them alike); a row's MB/s is its fastest run, and
+"median x" the median over the rounds of its ratio to fugashi-surfaces in the same round.
+`--engines` adds rows for wakachi's previous MeCab engine (vibrato, `WAKACHI_MECAB_ENGINE=vibrato`).
+
+    .venv/bin/python benches/segment.py [--mb 20] [--dict unidic-lite --dict ipadic] [--repeat 3] [--engines]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,31 +110,26 @@ def worker(kind: str, dictionary: str, threads: int, path: str, cache_dir: str) 
     return {"load": load, "seconds": secs, "mbps": mb / secs, "rss_mb": peak_rss_mb()}
 
 
-REPEAT = 1  # runs of each measurement; the fastest is kept (--repeat, for a noisy machine)
+VIBRATO = {"WAKACHI_MECAB_ENGINE": "vibrato"}
 
 
-def run_worker(*args) -> dict:
-    best: dict = {}
-    for _ in range(1 if args[0] == "wakachi-load-cold" else REPEAT):  # a second cold load would be warm
-        r = subprocess.run([sys.executable, __file__, "--worker", *map(str, args)], capture_output=True, text=True)
-        if r.returncode:
-            raise SystemExit(r.stderr)
-        got = json.loads(r.stdout)
-        if not best or got["seconds"] < best["seconds"]:
-            best = got
-    return best
+def run_worker(*args, env: dict | None = None) -> dict:
+    r = subprocess.run(
+        [sys.executable, __file__, "--worker", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **(env or {})),
+    )
+    if r.returncode:
+        raise SystemExit(r.stderr)
+    return json.loads(r.stdout)
 
 
-def run_cli(dictionary: str, threads: int, path: Path, cache_dir: str) -> dict:
-    runs = [run_cli_once(dictionary, threads, path, cache_dir) for _ in range(REPEAT)]
-    return min(runs, key=lambda r: r["seconds"])
-
-
-def run_cli_once(dictionary: str, threads: int, path: Path, cache_dir: str) -> dict:
+def run_cli(dictionary: str, threads: int, path: Path, cache_dir: str, env: dict | None = None) -> dict:
     """Runs `wakachi segment` under a small Python parent whose only child is the CLI, so the
     peak RSS read back is the CLI's own. MB/s is over the CLI's segmentation time (its summary
     line); `wall_mbps` includes process start and the warm dictionary load."""
-    env = dict(os.environ, WAKACHI_CACHE_DIR=cache_dir)
+    env = dict(os.environ, WAKACHI_CACHE_DIR=cache_dir, **(env or {}))
     cmd = [sys.executable, "-m", "wakachi.cli", "segment", "-s", f"mecab:{dictionary}", "-j", str(threads), str(path)]
     parent = (
         "import json,os,resource,subprocess,sys,time;t=time.perf_counter();"
@@ -149,10 +150,9 @@ def main() -> int:
     ap.add_argument("--mb", type=float, default=20.0)
     ap.add_argument("--dict", action="append", choices=["unidic-lite", "ipadic"])
     ap.add_argument("--worker", nargs=5, metavar=("KIND", "DICT", "THREADS", "PATH", "CACHE"))
-    ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement, the fastest kept")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of every measurement; the fastest run is kept")
+    ap.add_argument("--engines", action="store_true", help="also measure the vibrato engine")
     args = ap.parse_args()
-    global REPEAT
-    REPEAT = max(1, args.repeat)
     if args.worker:
         kind, d, threads, path, cache = args.worker
         print(json.dumps(worker(kind, d, int(threads), path, cache)))
@@ -170,31 +170,64 @@ def main() -> int:
     for d in args.dict or ["unidic-lite", "ipadic"]:
         cache = str(tmp / f"cache-{d}")
         cold = run_worker("wakachi-load-cold", d, 1, text, cache)
-        warm = run_worker("wakachi-load-warm", d, 1, text, cache)
-        rows = {
-            "fugashi-surfaces (1 thread)": run_worker("fugashi-surfaces", d, 1, text, cache),
-            "fugashi-wakati (1 thread)": run_worker("fugashi-wakati", d, 1, text, cache),
+        warm = min(
+            (run_worker("wakachi-load-warm", d, 1, text, cache) for _ in range(args.repeat)), key=lambda r: r["seconds"]
+        )
+        # name -> (kind, threads, extra environment); "cli" runs `wakachi segment`
+        jobs: dict[str, tuple[str, int, dict | None]] = {
+            "fugashi-surfaces (1 thread)": ("fugashi-surfaces", 1, None),
+            "fugashi-wakati (1 thread)": ("fugashi-wakati", 1, None),
         }
         for n in sorted({1, 2, cores}):
             if n <= cores:
-                rows[f"wakachi-api ({n} thread{'s' * (n > 1)})"] = run_worker("wakachi-api", d, n, text, cache)
-                rows[f"wakachi-cli ({n} thread{'s' * (n > 1)})"] = run_cli(d, n, text, cache)
+                s = "s" * (n > 1)
+                jobs[f"wakachi-api ({n} thread{s})"] = ("wakachi-api", n, None)
+                jobs[f"wakachi-cli ({n} thread{s})"] = ("cli", n, None)
             if n == 1:
                 for k in ("wakachi-lazy", "wakachi-lazy-joined", "wakachi-lazy-arrow"):
-                    rows[f"{k} (1 thread)"] = run_worker(k, d, 1, text, cache)
+                    jobs[f"{k} (1 thread)"] = (k, 1, None)
+        if args.engines:
+            vib = run_worker("wakachi-load-cold", d, 1, text, cache, env=VIBRATO)  # builds vibrato's cache
+            jobs["vibrato: wakachi-cli (1 thread)"] = ("cli", 1, VIBRATO)
+            jobs["vibrato: wakachi-lazy (1 thread)"] = ("wakachi-lazy", 1, VIBRATO)
+            vib_warm = min(
+                (run_worker("wakachi-load-warm", d, 1, text, cache, env=VIBRATO) for _ in range(args.repeat)),
+                key=lambda r: r["seconds"],
+            )
+        runs: dict[str, list[dict]] = {name: [] for name in jobs}
+        for _ in range(max(1, args.repeat)):
+            for name, (kind, n, env) in jobs.items():
+                runs[name].append(
+                    run_cli(d, n, text, cache, env=env)
+                    if kind == "cli"
+                    else run_worker(kind, d, n, text, cache, env=env)
+                )
+        rows = {name: min(rs, key=lambda r: r["seconds"]) for name, rs in runs.items()}
+        surf = [r["mbps"] for r in runs["fugashi-surfaces (1 thread)"]]
+        med = {
+            name: statistics.median(r["mbps"] / b for r, b in zip(rs, surf, strict=True)) for name, rs in runs.items()
+        }
         base_s = rows["fugashi-surfaces (1 thread)"]["mbps"]
         base_w = rows["fugashi-wakati (1 thread)"]["mbps"]
         print(f"### {d}\n")
         print(
             f"dictionary load: wakachi cold {cold['seconds']:.2f} s (peak RSS {cold['rss_mb']:.0f} MB), "
             f"wakachi warm {warm['seconds']:.2f} s (peak RSS {warm['rss_mb']:.0f} MB), "
-            f"fugashi {rows['fugashi-surfaces (1 thread)']['load']:.2f} s\n"
+            f"fugashi {rows['fugashi-surfaces (1 thread)']['load']:.2f} s"
+            + (
+                f"; vibrato engine cold {vib['seconds']:.2f} s, warm {vib_warm['seconds']:.2f} s "
+                f"(peak RSS {vib_warm['rss_mb']:.0f} MB)"
+                if args.engines
+                else ""
+            )
+            + "\n"
         )
-        print("| run | MB/s | x fugashi-surfaces | x fugashi-wakati | peak RSS MB |")
-        print("|---|---:|---:|---:|---:|")
+        print("| run | MB/s | x fugashi-surfaces | median x | x fugashi-wakati | peak RSS MB |")
+        print("|---|---:|---:|---:|---:|---:|")
         for name, r in rows.items():
             print(
-                f"| {name} | {r['mbps']:.2f} | {r['mbps'] / base_s:.2f} | {r['mbps'] / base_w:.2f} | {r['rss_mb']:.0f} |"
+                f"| {name} | {r['mbps']:.2f} | {r['mbps'] / base_s:.2f} | {med[name]:.2f} | {r['mbps'] / base_w:.2f} "
+                f"| {r['rss_mb']:.0f} |"
             )
         print(
             "\n(wakachi-cli MB/s: segmentation time from its summary; with process start and dictionary load: "
