@@ -8,7 +8,7 @@ import pytest
 
 from conftest import JA_FILES, corpus_slice
 from parity import assert_same
-from wakachi import DictionaryError, Segmenter
+from wakachi import ConfigError, DictionaryError, Segmenter
 
 
 def ref_tokens(tagger, text: str) -> list[tuple[str, str]]:
@@ -156,3 +156,18 @@ def test_corrupt_dictionary_is_named(tmp_path):
         Segmenter.mecab(tmp_path, cache=False)
     with pytest.raises(DictionaryError, match="not a MeCab dicdir"):
         Segmenter.mecab(tmp_path / "missing")
+
+
+def test_engines_agree_and_are_named(monkeypatch):
+    # The default engine is wakachi's lattice; vibrato (the engine before it) stays selectable
+    # and is the reference the lattice is checked against, here through the Python API.
+    lattice = Segmenter.mecab("ipadic")
+    assert lattice.load_report["engine"] == "lattice"
+    monkeypatch.setenv("WAKACHI_MECAB_ENGINE", "vibrato")
+    vibrato = Segmenter.mecab("ipadic")
+    assert vibrato.load_report["engine"] == "vibrato"
+    lines = corpus_slice("ja_debian.txt", 300) + corpus_slice("jglue_captions.txt", 300)
+    assert [our_tokens(lattice, s) for s in lines] == [our_tokens(vibrato, s) for s in lines]
+    monkeypatch.setenv("WAKACHI_MECAB_ENGINE", "mecab")
+    with pytest.raises(ConfigError, match="WAKACHI_MECAB_ENGINE"):
+        Segmenter.mecab("ipadic")
