@@ -259,6 +259,7 @@ impl LatticeDict {
             cands: Vec::new(),
             matches: Vec::new(),
             match_at: Vec::new(),
+            found: Vec::new(),
             memo: vec![(0, 0, 0); self.n_left],
             asked: vec![0; self.n_left],
             generation: 0,
@@ -381,6 +382,7 @@ const LANES: usize = 16;
 struct Lane {
     node: u32,
     unit: u64,
+    start: usize,
     next: usize,
     live: bool,
 }
@@ -426,6 +428,8 @@ pub struct LatticeWorker<'d> {
     cands: Vec<Cand>,
     matches: Vec<(u32, u32)>,
     match_at: Vec<u32>,
+    /// (start, end, value) of every match, in the order the walks found them.
+    found: Vec<(u32, u32, u32)>,
     /// Per left id: (generation, best predecessor node, its path cost + connection cost).
     memo: Vec<(u32, u32, i64)>,
     /// Per left id: the generation whose matrix cells were prefetched.
@@ -524,54 +528,76 @@ impl<'d> LatticeWorker<'d> {
     }
 
     /// The dictionary words starting at every position (`matches[match_at[p]..match_at[p + 1]]`:
-    /// end and trie value, shortest first). The walks from [`LANES`] positions advance in turn,
-    /// so that their memory reads (one per character, mostly cache misses) overlap.
+    /// end and trie value, shortest first). [`LANES`] walks advance in turn, each prefetching its
+    /// next unit, and a walk that ends starts again at the next position, so that their memory
+    /// reads (one per character, mostly cache misses) always overlap.
     fn lookup_all(&mut self) {
         let da = self.t.da;
         let n = self.codes.len();
-        self.matches.clear();
-        self.match_at.clear();
+        self.found.clear();
         let mut lanes = [Lane::default(); LANES];
-        let mut found: [Vec<(u32, u32)>; LANES] = Default::default();
-        for block in (0..n).step_by(LANES) {
-            let width = LANES.min(n - block);
-            let mut active = 0;
-            for (k, lane) in lanes.iter_mut().enumerate().take(width) {
-                *lane = Lane { node: DoubleArray::ROOT, unit: da.root(), next: block + k, live: true };
-                found[k].clear();
+        let mut next_start = 0;
+        let mut active = 0;
+        for lane in lanes.iter_mut() {
+            if next_start < n {
+                *lane =
+                    Lane { node: DoubleArray::ROOT, unit: da.root(), start: next_start, next: next_start, live: true };
+                next_start += 1;
                 active += 1;
             }
-            while active > 0 {
-                for (k, lane) in lanes.iter_mut().enumerate().take(width) {
-                    if !lane.live {
-                        continue;
+        }
+        while active > 0 {
+            for lane in lanes.iter_mut() {
+                if !lane.live {
+                    continue;
+                }
+                let mut more = false;
+                if let Some((node, unit)) = da.child(lane.node, lane.unit, self.codes[lane.next]) {
+                    lane.next += 1;
+                    (lane.node, lane.unit) = (node, unit);
+                    if let Some(v) = da.value(unit) {
+                        self.found.push((lane.start as u32, lane.next as u32, v));
+                        prefetch(self.t.words.as_ptr().wrapping_add((v >> 8) as usize));
                     }
-                    match da.child(lane.node, lane.unit, self.codes[lane.next]) {
-                        Some((node, unit)) => {
-                            lane.next += 1;
-                            (lane.node, lane.unit) = (node, unit);
-                            if let Some(&code) = self.codes.get(lane.next) {
-                                prefetch(da.child_addr(unit, code));
-                            }
-                            if let Some(v) = da.value(unit) {
-                                found[k].push((lane.next as u32, v));
-                                prefetch(self.t.words.as_ptr().wrapping_add((v >> 8) as usize));
-                            }
-                            lane.live = lane.next < n;
-                        }
-                        None => lane.live = false,
+                    if let Some(&code) = self.codes.get(lane.next) {
+                        prefetch(da.child_addr(unit, code));
+                        more = true;
                     }
-                    if !lane.live {
+                }
+                if !more {
+                    if next_start < n {
+                        *lane = Lane {
+                            node: DoubleArray::ROOT,
+                            unit: da.root(),
+                            start: next_start,
+                            next: next_start,
+                            live: true,
+                        };
+                        next_start += 1;
+                    } else {
+                        lane.live = false;
                         active -= 1;
                     }
                 }
             }
-            for f in found.iter().take(width) {
-                self.match_at.push(self.matches.len() as u32);
-                self.matches.extend_from_slice(f);
-            }
         }
-        self.match_at.push(self.matches.len() as u32);
+        // Group by start position (a stable counting sort: each walk found its words in order).
+        self.match_at.clear();
+        self.match_at.resize(n + 2, 0);
+        for &(start, _, _) in &self.found {
+            self.match_at[start as usize + 2] += 1;
+        }
+        for p in 2..n + 2 {
+            self.match_at[p] += self.match_at[p - 1];
+        }
+        self.matches.clear();
+        self.matches.resize(self.found.len(), (0, 0));
+        for &(start, end, v) in &self.found {
+            let at = &mut self.match_at[start as usize + 1];
+            self.matches[*at as usize] = (end, v);
+            *at += 1;
+        }
+        self.match_at.truncate(n + 1);
     }
 
     /// The best predecessor among the nodes ending at `at` for a node with left id `left`, and
