@@ -155,10 +155,12 @@ impl<'a> DoubleArray<'a> {
         DoubleArray { units }
     }
 
-    /// The child of the node whose unit is `unit` on `code`: its index and unit.
+    /// The child of the node whose unit is `unit` on `code` (a character's code; 0, a character
+    /// in no key, has none): its index and unit.
     #[inline(always)]
     pub fn child(&self, node: u32, unit: u64, code: u32) -> Option<(u32, u64)> {
-        if (unit >> 32) as u32 & LEAF != 0 {
+        // Code 0 would reach the end-of-key unit, whose `base` is a value, not a node's.
+        if code == 0 || (unit >> 32) as u32 & LEAF != 0 {
             return None;
         }
         let t = (unit as u32).wrapping_add(code);
@@ -222,6 +224,9 @@ mod tests {
         assert_eq!(da.walk(&[3]), None);
         assert_eq!(da.walk(&[5]).map(|u| da.value(u)), Some(None));
         assert_eq!(da.walk(&[1, 2, 3, 4]), None);
+        // Code 0 (a character in no key) ends a walk, also where a key ends and longer ones go on.
+        assert_eq!(da.walk(&[1, 0]), None);
+        assert_eq!(da.walk(&[9, 0, 1]), None);
         assert!(build(&[vec![1], vec![1]], &[0, 1]).is_err());
         assert!(build(&[vec![], vec![1]], &[0, 1]).is_err());
         assert!(build(&[vec![1, 2], vec![1]], &[0, 1]).is_err());
