@@ -281,7 +281,10 @@ def pack_ray(cfg: Any, sources: Sequence[str], task_dir: str, shared_output: boo
     if todo:
         _init(ray, cfg)
         threads = max(1, cfg.task_threads)
-        remote = ray.remote(num_cpus=threads, max_retries=cfg.max_retries)(run_task)
+        # SPREAD: tasks go to every node even when one node's workers could take them all in
+        # turn (short tasks otherwise stay where they were submitted, and each node stages only
+        # the input its own tasks read).
+        remote = ray.remote(num_cpus=threads, max_retries=cfg.max_retries, scheduling_strategy="SPREAD")(run_task)
         # Paths as every node sees them (a worker's working directory is not the driver's).
         nodes_sources = [s if storage.is_url(s) else os.path.abspath(s) for s in sources]
         tokenizer = os.path.abspath(cfg.tokenizer)
