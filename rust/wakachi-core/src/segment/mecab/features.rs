@@ -49,6 +49,17 @@ enum Backing {
     Words(Arc<Vec<u64>>, usize),
 }
 
+impl Backing {
+    /// The backing's bytes from the section's start on.
+    fn tail(&self) -> Option<&[u8]> {
+        match self {
+            Backing::Owned(v) => Some(v),
+            Backing::Mapped(m, start) => m.get(*start..),
+            Backing::Words(w, start) => super::lattice::as_bytes(&w[..]).get(*start..),
+        }
+    }
+}
+
 /// Feature strings by system word id (checked at open).
 pub struct FeatureTable {
     data: Backing,
@@ -60,34 +71,31 @@ pub struct FeatureTable {
 impl FeatureTable {
     /// A table over a section built in this process.
     pub fn from_owned(section: Vec<u8>) -> std::result::Result<Self, String> {
-        let len = check(&section)?;
-        let n = read_u64(&section, 0) as usize;
-        Ok(FeatureTable { data: Backing::Owned(section), n, bytes: len })
+        Self::over(Backing::Owned(section))
     }
 
     /// A table over the section at byte `start` of a mapped file.
     pub fn from_mapped(map: Arc<Mmap>, start: usize) -> std::result::Result<Self, String> {
-        let bytes = map.get(start..).ok_or("the feature section starts past the end of the file")?;
-        let len = check(bytes)?;
-        let n = read_u64(bytes, 0) as usize;
-        Ok(FeatureTable { data: Backing::Mapped(map, start), n, bytes: len })
+        Self::over(Backing::Mapped(map, start))
     }
 
     /// A table over the section at byte `start` of a file held as `u64`s.
     pub fn from_words(words: Arc<Vec<u64>>, start: usize) -> std::result::Result<Self, String> {
-        let all = super::lattice::as_bytes(&words[..]);
-        let bytes = all.get(start..).ok_or("the feature section starts past the end of the file")?;
+        Self::over(Backing::Words(words, start))
+    }
+
+    fn over(data: Backing) -> std::result::Result<Self, String> {
+        let bytes = data.tail().ok_or("the feature section starts past the end of the file")?;
         let len = check(bytes)?;
         let n = read_u64(bytes, 0) as usize;
-        Ok(FeatureTable { data: Backing::Words(words, start), n, bytes: len })
+        Ok(FeatureTable { data, n, bytes: len })
     }
 
     /// The section's bytes (what [`encode_section`] made).
     pub fn section(&self) -> &[u8] {
-        match &self.data {
-            Backing::Owned(v) => &v[..self.bytes],
-            Backing::Mapped(m, start) => &m[*start..*start + self.bytes],
-            Backing::Words(w, start) => &super::lattice::as_bytes(&w[..])[*start..*start + self.bytes],
+        match self.data.tail() {
+            Some(b) => &b[..self.bytes],
+            None => &[],
         }
     }
 
@@ -118,7 +126,8 @@ impl FeatureTable {
     }
 }
 
-fn read_u64(b: &[u8], at: usize) -> u64 {
+/// The little-endian `u64` at byte `at` of `b`.
+pub(super) fn read_u64(b: &[u8], at: usize) -> u64 {
     let mut x = [0u8; 8];
     x.copy_from_slice(&b[at..at + 8]);
     u64::from_le_bytes(x)

@@ -106,11 +106,11 @@ impl LatticeDict {
     /// Compiles `d` (connection ids renumbered by their frequency in `training`), returning the
     /// file's bytes.
     pub fn compile(d: &MecabDict, max_grouping: usize, training: &str) -> Result<Vec<u64>, Why> {
-        let plain = compile_with(d, None)?;
-        let dict = LatticeDict::open_owned(plain, max_grouping)?;
-        let (lc, rc) = dict.count_connections(training);
-        drop(dict);
-        compile_with(d, Some((rank(&lc), rank(&rc))))
+        let parts = Parts::new(d)?;
+        let identity = |n: u16| (0..n).collect::<Vec<u16>>();
+        let plain = parts.file(&identity(d.matrix.rsize), &identity(d.matrix.lsize));
+        let (lc, rc) = LatticeDict::open_owned(plain, max_grouping)?.count_connections(training);
+        Ok(parts.file(&rank(&lc), &rank(&rc)))
     }
 
     /// Opens a compiled file built in this process (what [`LatticeDict::compile`] returned).
@@ -136,7 +136,7 @@ impl LatticeDict {
         if !(b.as_ptr() as usize).is_multiple_of(8) {
             return Err("compiled dictionary not 8-byte aligned in memory".into());
         }
-        let h = |k: usize| u64_at(b, MAGIC.len() + 8 * k) as usize;
+        let h = |k: usize| features::read_u64(b, MAGIC.len() + 8 * k) as usize;
         let mut sections = [(0usize, 0usize); N_SECTIONS];
         for (k, s) in sections.iter_mut().enumerate() {
             let (off, len) = (h(H_SECTIONS + 2 * k), h(H_SECTIONS + 2 * k + 1));
@@ -261,7 +261,6 @@ impl LatticeDict {
             match_at: Vec::new(),
             found: Vec::new(),
             memo: vec![(0, 0, 0); self.n_left],
-            asked: vec![0; self.n_left],
             generation: 0,
             path: Vec::new(),
         }
@@ -305,12 +304,6 @@ fn rank(counts: &[u64]) -> Vec<u16> {
         perm[old] = new as u16;
     }
     perm
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(x)
 }
 
 fn section(b: &[u8], (off, len): (usize, usize)) -> &[u8] {
@@ -374,6 +367,9 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// A memo entry whose search is still to be done (no node has this index).
+const ASKED: u32 = u32::MAX;
+
 /// How many trie walks [`LatticeWorker::lookup_all`] interleaves.
 const LANES: usize = 16;
 
@@ -430,10 +426,9 @@ pub struct LatticeWorker<'d> {
     match_at: Vec<u32>,
     /// (start, end, value) of every match, in the order the walks found them.
     found: Vec<(u32, u32, u32)>,
-    /// Per left id: (generation, best predecessor node, its path cost + connection cost).
+    /// Per left id, for the position of generation `.0`: the best predecessor node and its path
+    /// cost plus the connection cost, or [`ASKED`] while its matrix cells are only prefetched.
     memo: Vec<(u32, u32, i64)>,
-    /// Per left id: the generation whose matrix cells were prefetched.
-    asked: Vec<u32>,
     generation: u32,
     path: Vec<u32>,
 }
@@ -633,7 +628,6 @@ impl<'d> LatticeWorker<'d> {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.memo.iter_mut().for_each(|m| m.0 = 0);
-            self.asked.iter_mut().for_each(|m| *m = 0);
             self.generation = 1;
         }
         // Ask for the cost-matrix cells of every (left id, predecessor) pair before computing:
@@ -641,8 +635,8 @@ impl<'d> LatticeWorker<'d> {
         let lsize = self.d.lsize;
         for c in &self.cands {
             let left = usize::from((c.param & 0xFFFF) as u16);
-            if self.asked[left] != self.generation {
-                self.asked[left] = self.generation;
+            if self.memo[left].0 != self.generation {
+                self.memo[left] = (self.generation, ASKED, 0);
                 for e in &self.ends[start_node] {
                     prefetch(self.d.matrix.as_ptr().wrapping_add(left * lsize + usize::from(e.right)));
                 }
@@ -654,7 +648,7 @@ impl<'d> LatticeWorker<'d> {
             let c = self.cands[k];
             let left = (c.param & 0xFFFF) as u16;
             let memo = self.memo[usize::from(left)];
-            let (prev, cost) = if memo.0 == self.generation {
+            let (prev, cost) = if memo.0 == self.generation && memo.1 != ASKED {
                 (memo.1, memo.2)
             } else {
                 let r = self.best(start_node, left);
@@ -723,122 +717,147 @@ impl<'d> LatticeWorker<'d> {
     }
 }
 
-/// Builds the file; `perm` renumbers (left, right) context ids.
-fn compile_with(d: &MecabDict, perm: Option<(Vec<u16>, Vec<u16>)>) -> Result<Vec<u64>, Why> {
-    let (lsize, rsize) = (usize::from(d.matrix.lsize), usize::from(d.matrix.rsize));
-    let (lp, rp) = match perm {
-        Some(p) => p,
-        None => ((0..rsize as u32).map(|i| i as u16).collect(), (0..lsize as u32).map(|i| i as u16).collect()),
-    };
-    let param = |left: u16, right: u16, cost: i16| -> Result<u64, Why> {
-        if usize::from(left) >= rsize || usize::from(right) >= lsize {
-            return Err(format!("context ids {left}/{right} lie outside the {lsize}x{rsize} matrix"));
+/// What the compiled file holds, before connection ids are numbered.
+struct Parts<'d> {
+    n_keys: usize,
+    units: Vec<u64>,
+    codes: Vec<u32>,
+    chars: Vec<u32>,
+    cat_unk: Vec<u32>,
+    space_bits: u64,
+    /// (left id, right id, cost) of the lexicon's words and of the unknown-word entries.
+    words: Vec<(u16, u16, i16)>,
+    unk: Vec<(u16, u16, i16)>,
+    feats: Vec<u8>,
+    unk_feats: Vec<u8>,
+    matrix: &'d super::dict::Matrix,
+}
+
+impl<'d> Parts<'d> {
+    fn new(d: &'d MecabDict) -> Result<Self, Why> {
+        let (lsize, rsize) = (usize::from(d.matrix.lsize), usize::from(d.matrix.rsize));
+        let ids = |e: &Entry| {
+            if usize::from(e.left_id) >= rsize || usize::from(e.right_id) >= lsize {
+                return Err(format!("context ids {}/{} lie outside the {lsize}x{rsize} matrix", e.left_id, e.right_id));
+            }
+            Ok((e.left_id, e.right_id, e.cost))
+        };
+        // The lexicon: MeCab's token order (surfaces byte-sorted, homographs in source order).
+        let all: Vec<&Entry> = d.lex.iter().filter(|e| !e.surface.is_empty()).collect();
+        let mut lex: Vec<&Entry> = Vec::with_capacity(all.len());
+        let mut surfaces: Vec<&str> = Vec::new();
+        let mut key_words: Vec<u32> = Vec::new();
+        for run in all.chunk_by(|a, b| a.surface == b.surface) {
+            surfaces.push(&run[0].surface);
+            key_words.push(lex.len() as u32);
+            lex.extend(winners(run));
         }
-        let (l, r) = (lp[usize::from(left)], rp[usize::from(right)]);
-        Ok(u64::from(l) | u64::from(r) << 16 | u64::from(cost as u16) << 32)
-    };
-    // The lexicon: MeCab's token order (surfaces byte-sorted, homographs in source order).
-    let all: Vec<&Entry> = d.lex.iter().filter(|e| !e.surface.is_empty()).collect();
-    let mut lex: Vec<&Entry> = Vec::with_capacity(all.len());
-    let mut surfaces: Vec<&str> = Vec::new();
-    let mut key_words: Vec<u32> = Vec::new();
-    for run in all.chunk_by(|a, b| a.surface == b.surface) {
-        surfaces.push(&run[0].surface);
         key_words.push(lex.len() as u32);
-        lex.extend(winners(run));
-    }
-    key_words.push(lex.len() as u32);
-    let words = lex.iter().map(|e| param(e.left_id, e.right_id, e.cost)).collect::<Result<Vec<u64>, Why>>()?;
-    // Trie codes: characters by how often they occur in surfaces, most frequent first.
-    let mut freq = vec![0u64; CODE_POINTS];
-    for s in &surfaces {
-        for c in s.chars() {
-            freq[c as usize] += 1;
+        let words = lex.iter().map(|e| ids(e)).collect::<Result<Vec<_>, Why>>()?;
+        // Trie codes: characters by how often they occur in surfaces, most frequent first.
+        let mut freq = vec![0u64; CODE_POINTS];
+        for s in &surfaces {
+            for c in s.chars() {
+                freq[c as usize] += 1;
+            }
         }
-    }
-    let mut by_freq: Vec<usize> = (0..CODE_POINTS).filter(|&c| freq[c] > 0).collect();
-    by_freq.sort_by(|&a, &b| freq[b].cmp(&freq[a]).then(a.cmp(&b)));
-    let mut codes = vec![0u32; CODE_POINTS];
-    for (k, &c) in by_freq.iter().enumerate() {
-        codes[c] = k as u32 + 1;
-    }
-    let keys: Vec<Vec<u32>> = surfaces.iter().map(|s| s.chars().map(|c| codes[c as usize]).collect()).collect();
-    let mut values = Vec::with_capacity(keys.len());
-    for (k, w) in key_words.windows(2).enumerate() {
-        let count = w[1] - w[0];
-        if count > 0xFF || w[0] >= 1 << 24 {
-            return Err(format!("{:?}: more than 255 entries, or past the 16,777,216th word", surfaces[k]));
+        let mut by_freq: Vec<usize> = (0..CODE_POINTS).filter(|&c| freq[c] > 0).collect();
+        by_freq.sort_by(|&a, &b| freq[b].cmp(&freq[a]).then(a.cmp(&b)));
+        let mut codes = vec![0u32; CODE_POINTS];
+        for (k, &c) in by_freq.iter().enumerate() {
+            codes[c] = k as u32 + 1;
         }
-        values.push(w[0] << 8 | count);
-    }
-    let units = darts::build(&keys, &values)?;
-    drop(keys);
-    // Unknown-word entries by category, in char.def order, each in unk.def order.
-    let cats = &d.chars.categories;
-    let mut unk: Vec<u64> = Vec::new();
-    let mut unk_feats: Vec<&str> = Vec::new();
-    let mut cat_unk = vec![0u32];
-    for c in cats {
-        let entries: Vec<&Entry> = d.unk.iter().filter(|e| e.surface == c.name).collect();
-        for e in winners(&entries) {
-            unk.push(param(e.left_id, e.right_id, e.cost)?);
-            unk_feats.push(&e.feature);
+        let keys: Vec<Vec<u32>> = surfaces.iter().map(|s| s.chars().map(|c| codes[c as usize]).collect()).collect();
+        let mut values = Vec::with_capacity(keys.len());
+        for (k, w) in key_words.windows(2).enumerate() {
+            let count = w[1] - w[0];
+            if count > 0xFF || w[0] >= 1 << 24 {
+                return Err(format!("{:?}: more than 255 entries, or past the 16,777,216th word", surfaces[k]));
+            }
+            values.push(w[0] << 8 | count);
         }
-        cat_unk.push(unk.len() as u32);
-    }
-    let mut chars: Vec<u32> = d.chars.table.iter().map(|c| c.0).collect();
-    chars.resize(CHARS, 0);
-    let space = cats.iter().position(|c| c.name == "SPACE").ok_or("char.def defines no SPACE category")?;
-    let mut matrix = vec![0i16; lsize * rsize];
-    for (r, &nl) in lp.iter().enumerate() {
-        for (l, &nr) in rp.iter().enumerate() {
-            matrix[usize::from(nr) + lsize * usize::from(nl)] = d.matrix.costs[l + lsize * r];
+        let units = darts::build(&keys, &values)?;
+        // Unknown-word entries by category, in char.def order, each in unk.def order.
+        let cats = &d.chars.categories;
+        let (mut unk, mut unk_feats, mut cat_unk) = (Vec::new(), Vec::new(), vec![0u32]);
+        for c in cats {
+            let entries: Vec<&Entry> = d.unk.iter().filter(|e| e.surface == c.name).collect();
+            for e in winners(&entries) {
+                unk.push(ids(e)?);
+                unk_feats.push(e.feature.as_str());
+            }
+            cat_unk.push(unk.len() as u32);
         }
-    }
-
-    let feats = features::encode_section(lex.iter().map(|e| e.feature.as_str()))?;
-    let unk_feats = features::encode_section(unk_feats.into_iter())?;
-
-    let mut out: Vec<u8> = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.resize(MAGIC.len() + 8 * HEADER_WORDS, 0);
-    let mut header = [0u64; HEADER_WORDS];
-    header[H_KEYS] = surfaces.len() as u64;
-    header[H_WORDS] = words.len() as u64;
-    header[H_UNK] = unk.len() as u64;
-    header[H_CATS] = cats.len() as u64;
-    header[H_LSIZE] = lsize as u64;
-    header[H_RSIZE] = rsize as u64;
-    header[H_BOS_RIGHT] = u64::from(rp[0]);
-    header[H_EOS_LEFT] = u64::from(lp[0]);
-    header[H_SPACE_BITS] = 1 << space;
-    let mut put = |k: usize, bytes: &[u8], out: &mut Vec<u8>| {
-        header[H_SECTIONS + 2 * k] = out.len() as u64;
-        header[H_SECTIONS + 2 * k + 1] = bytes.len() as u64;
-        out.extend_from_slice(bytes);
-        out.resize(out.len().next_multiple_of(8), 0);
-    };
-    put(S_DARTS, &le(&units, |u| u.to_le_bytes()), &mut out);
-    put(S_WORDS, &le(&words, |u| u.to_le_bytes()), &mut out);
-    put(S_UNK, &le(&unk, |u| u.to_le_bytes()), &mut out);
-    put(S_CAT_UNK, &le(&cat_unk, |u| u.to_le_bytes()), &mut out);
-    put(S_CHARS, &le(&chars, |u| u.to_le_bytes()), &mut out);
-    put(S_MATRIX, &le(&matrix, |u| u.to_le_bytes()), &mut out);
-    put(S_FEATURES, &feats, &mut out);
-    put(S_UNK_FEATURES, &unk_feats, &mut out);
-    put(S_CODES, &le(&codes, |u| u.to_le_bytes()), &mut out);
-    for (k, v) in header.iter().enumerate() {
-        let at = MAGIC.len() + 8 * k;
-        out[at..at + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    Ok(out
-        .chunks(8)
-        .map(|c| {
-            let mut x = [0u8; 8];
-            x[..c.len()].copy_from_slice(c);
-            u64::from_le_bytes(x)
+        let mut chars: Vec<u32> = d.chars.table.iter().map(|c| c.0).collect();
+        chars.resize(CHARS, 0);
+        let space = cats.iter().position(|c| c.name == "SPACE").ok_or("char.def defines no SPACE category")?;
+        Ok(Parts {
+            n_keys: surfaces.len(),
+            units,
+            codes,
+            chars,
+            cat_unk,
+            space_bits: 1 << space,
+            feats: features::encode_section(lex.iter().map(|e| e.feature.as_str()))?,
+            unk_feats: features::encode_section(unk_feats.into_iter())?,
+            words,
+            unk,
+            matrix: &d.matrix,
         })
-        .collect())
+    }
+
+    /// The file, with left ids numbered `lp[id]` and right ids `rp[id]`.
+    fn file(&self, lp: &[u16], rp: &[u16]) -> Vec<u64> {
+        let m = self.matrix;
+        let (lsize, rsize) = (usize::from(m.lsize), usize::from(m.rsize));
+        let param = |&(l, r, cost): &(u16, u16, i16)| {
+            u64::from(lp[usize::from(l)]) | u64::from(rp[usize::from(r)]) << 16 | u64::from(cost as u16) << 32
+        };
+        let (words, unk): (Vec<u64>, Vec<u64>) =
+            (self.words.iter().map(param).collect(), self.unk.iter().map(param).collect());
+        let mut matrix = vec![0i16; lsize * rsize];
+        for (r, &nl) in lp.iter().enumerate() {
+            for (l, &nr) in rp.iter().enumerate() {
+                matrix[usize::from(nr) + lsize * usize::from(nl)] = m.costs[l + lsize * r];
+            }
+        }
+        let mut header = [0u64; HEADER_WORDS];
+        header[H_KEYS] = self.n_keys as u64;
+        header[H_WORDS] = words.len() as u64;
+        header[H_UNK] = unk.len() as u64;
+        header[H_CATS] = (self.cat_unk.len() - 1) as u64;
+        header[H_LSIZE] = lsize as u64;
+        header[H_RSIZE] = rsize as u64;
+        header[H_BOS_RIGHT] = u64::from(rp[0]);
+        header[H_EOS_LEFT] = u64::from(lp[0]);
+        header[H_SPACE_BITS] = self.space_bits;
+        let sections: [(usize, &[u8]); N_SECTIONS] = [
+            (S_DARTS, as_bytes(&self.units)),
+            (S_WORDS, as_bytes(&words)),
+            (S_UNK, as_bytes(&unk)),
+            (S_CAT_UNK, as_bytes(&self.cat_unk)),
+            (S_CHARS, as_bytes(&self.chars)),
+            (S_MATRIX, as_bytes(&matrix)),
+            (S_FEATURES, &self.feats),
+            (S_UNK_FEATURES, &self.unk_feats),
+            (S_CODES, as_bytes(&self.codes)),
+        ];
+        let mut at = MAGIC.len() + 8 * HEADER_WORDS;
+        for &(k, bytes) in &sections {
+            header[H_SECTIONS + 2 * k] = at as u64;
+            header[H_SECTIONS + 2 * k + 1] = bytes.len() as u64;
+            at += bytes.len().next_multiple_of(8);
+        }
+        let mut out = vec![0u64; at / 8];
+        let b = bytes_mut(&mut out);
+        b[..MAGIC.len()].copy_from_slice(MAGIC);
+        b[MAGIC.len()..MAGIC.len() + 8 * HEADER_WORDS].copy_from_slice(as_bytes(&header));
+        for &(k, bytes) in &sections {
+            let off = header[H_SECTIONS + 2 * k] as usize;
+            b[off..off + bytes.len()].copy_from_slice(bytes);
+        }
+        out
+    }
 }
 
 /// The entries of one span (a surface's homographs, or a category's unknown-word entries) that
@@ -856,14 +875,6 @@ fn winners<'r, 'e>(run: &'r [&'e Entry]) -> impl Iterator<Item = &'e Entry> + us
             })
         })
         .map(|(_, e)| *e)
-}
-
-fn le<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(v.len() * N);
-    for &x in v {
-        out.extend_from_slice(&f(x));
-    }
-    out
 }
 
 #[cfg(not(target_endian = "little"))]

@@ -151,10 +151,7 @@ impl Mecab {
 
     /// Reads the dictionary in `dicdir` into plain data (for `wakachi dict decompile`).
     pub fn read_dict(dicdir: &Path) -> Result<MecabDict> {
-        match dict_files(dicdir)?.0 {
-            "binary" => binary::read_dicdir(dicdir),
-            _ => source::read_dicdir(dicdir),
-        }
+        read_kind(dicdir, dict_files(dicdir)?.0)
     }
 
     /// A per-thread worker.
@@ -285,8 +282,17 @@ struct Compiled {
     features: FeatureTable,
 }
 
+/// Reads the dictionary in `dicdir`, `kind` being what [`dict_files`] found.
+fn read_kind(dicdir: &Path, kind: &str) -> Result<MecabDict> {
+    if kind == "binary" {
+        binary::read_dicdir(dicdir)
+    } else {
+        source::read_dicdir(dicdir)
+    }
+}
+
 fn build(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<Compiled> {
-    let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
+    let d = read_kind(dicdir, kind)?;
     let ((lex, feats), unk, chars) = (d.vibrato_lex_split(), d.vibrato_unk(), d.vibrato_char_def());
     let features = features::encode_section(feats.into_iter())
         .and_then(FeatureTable::from_owned)
@@ -333,7 +339,7 @@ fn reorder_connection_ids(
 
 /// The compiled dictionary file's contents (see [`lattice`]).
 fn compile_lattice(dicdir: &Path, kind: &str, max_grouping: usize) -> Result<Vec<u64>> {
-    let d = if kind == "binary" { binary::read_dicdir(dicdir)? } else { source::read_dicdir(dicdir)? };
+    let d = read_kind(dicdir, kind)?;
     LatticeDict::compile(&d, max_grouping, CONNID_TRAINING_TEXT).map_err(|e| Error::dict(dicdir, e))
 }
 
@@ -351,23 +357,15 @@ fn load_lattice_cached(
     dir: &Path,
     report: &mut LoadReport,
 ) -> Result<LatticeDict> {
-    let digest = cache::fingerprint_memo(dir, files)?;
-    let path = dir.join(format!("mecab-{digest}.lattice"));
-    report.cache_file = Some(path.clone());
-    if path.exists() {
-        match LatticeDict::open_file(&path, report.max_grouping) {
-            Ok(d) => {
-                report.from_cache = true;
-                return Ok(d);
-            }
-            Err(e) => report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display())),
-        }
+    let max_grouping = report.max_grouping;
+    let (path, found) = cache_entry(dir, files, "lattice", report, |p| LatticeDict::open_file(p, max_grouping))?;
+    if let Some(d) = found {
+        return Ok(d);
     }
-    let words = compile_lattice(dicdir, kind, report.max_grouping)?;
+    let words = compile_lattice(dicdir, kind, max_grouping)?;
     if let Err(e) = cache::write_atomic(&path, lattice::as_bytes(&words)) {
-        report.warning = Some(format!("could not write the dictionary cache: {e}"));
-        report.cache_file = None;
-        return LatticeDict::open_owned(words, report.max_grouping).map_err(|e| Error::dict(dicdir, e));
+        not_written(report, e);
+        return LatticeDict::open_owned(words, max_grouping).map_err(|e| Error::dict(dicdir, e));
     }
     drop(words);
     LatticeDict::open_file(&path, report.max_grouping).map_err(|e| Error::dict(&path, e))
@@ -379,17 +377,10 @@ fn load_lattice_cached(
 const CACHE_MAGIC: &[u8] = b"wakachi mecab cache 2\n";
 
 fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report: &mut LoadReport) -> Result<Compiled> {
-    let digest = cache::fingerprint_memo(dir, files)?;
-    let path = dir.join(format!("mecab-{digest}.vibrato"));
-    report.cache_file = Some(path.clone());
-    if let Ok(f) = std::fs::File::open(&path) {
-        match read_cache(&f) {
-            Ok(d) => {
-                report.from_cache = true;
-                return Ok(d);
-            }
-            Err(e) => report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display())),
-        }
+    let open = |p: &Path| std::fs::File::open(p).and_then(|f| read_cache(&f)).map_err(|e| e.to_string());
+    let (path, found) = cache_entry(dir, files, "vibrato", report, open)?;
+    if let Some(c) = found {
+        return Ok(c);
     }
     let c = build(dicdir, kind, report.max_grouping)?;
     let written = cache::write_atomic_with(&path, |f| {
@@ -403,10 +394,42 @@ fn load_cached(dicdir: &Path, kind: &str, files: &[PathBuf], dir: &Path, report:
         std::io::Write::flush(&mut w)
     });
     if let Err(e) = written {
-        report.warning = Some(format!("could not write the dictionary cache: {e}"));
-        report.cache_file = None;
+        not_written(report, e);
     }
     Ok(c)
+}
+
+/// The cache entry for `files` (`mecab-DIGEST.EXT` in `dir`, recorded in `report`) and what
+/// `open` made of it, when it is there and readable; a warning in `report` says why not.
+fn cache_entry<T>(
+    dir: &Path,
+    files: &[PathBuf],
+    ext: &str,
+    report: &mut LoadReport,
+    open: impl FnOnce(&Path) -> std::result::Result<T, String>,
+) -> Result<(PathBuf, Option<T>)> {
+    let digest = cache::fingerprint_memo(dir, files)?;
+    let path = dir.join(format!("mecab-{digest}.{ext}"));
+    report.cache_file = Some(path.clone());
+    if !path.exists() {
+        return Ok((path, None));
+    }
+    match open(&path) {
+        Ok(d) => {
+            report.from_cache = true;
+            Ok((path, Some(d)))
+        }
+        Err(e) => {
+            report.warning = Some(format!("{}: unreadable cache entry, rebuilt ({e})", path.display()));
+            Ok((path, None))
+        }
+    }
+}
+
+/// Records that the built dictionary could not be cached (it is used all the same).
+fn not_written(report: &mut LoadReport, e: Error) {
+    report.warning = Some(format!("could not write the dictionary cache: {e}"));
+    report.cache_file = None;
 }
 
 fn read_cache(f: &std::fs::File) -> std::io::Result<Compiled> {
