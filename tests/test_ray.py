@@ -39,6 +39,10 @@ ray = pytest.importorskip("ray")
 WAKACHI = [sys.executable, "-m", "wakachi.cli"]
 RAY = str(Path(sys.executable).with_name("ray"))
 ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0"}
+# The two-node clusters' raylets pass this to their workers: each task first waits that long, so
+# that the second node has started a worker before the first node's has run the whole queue (the
+# tasks here take ~0.1 s; a node's first worker takes seconds to start on a 2-core machine).
+PAUSE = {"WAKACHI_TEST_TASK_PAUSE": "0.4"}
 BERT = ["--format", "bert", "--dupe-factor", "2", "--block-documents", "40", "--rows-per-shard", "600"]
 
 
@@ -84,7 +88,7 @@ def ray_cluster(tmp_path: Path):
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, **ENV},
+                env={**os.environ, **ENV, **PAUSE},
             )
             starters.append(p)
             out, _ = p.communicate(timeout=120)

@@ -156,6 +156,12 @@ def run_task(
     from wakachi import _core, storage
     from wakachi.pack import resolve_tokenizer
 
+    # Tests' tasks are a fraction of a second, less than a node takes to start its first worker:
+    # this pause lets every node of a test cluster take some of them (Ray otherwise reuses the
+    # first worker it leased for the whole queue).
+    pause = float(os.environ.get("WAKACHI_TEST_TASK_PAUSE", "0") or 0)
+    if pause > 0:
+        time.sleep(pause)
     last = task["end"]["file"] if task["end"]["offset"] or task["end"]["line"] else task["end"]["file"] - 1
     needed = [s for i, s in enumerate(sources) if task["start"]["file"] <= i <= last]
     if any(map(storage.is_url, needed)):
