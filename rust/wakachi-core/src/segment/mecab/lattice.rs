@@ -262,6 +262,8 @@ impl LatticeDict {
             found: Vec::new(),
             memo: vec![(0, 0, 0); self.n_left],
             generation: 0,
+            right_mark: vec![(0, 0); self.lsize],
+            stamp: 0,
             path: Vec::new(),
         }
     }
@@ -367,9 +369,6 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// A memo entry whose search is still to be done (no node has this index).
-const ASKED: u32 = u32::MAX;
-
 /// How many trie walks [`LatticeWorker::lookup_all`] interleaves.
 const LANES: usize = 16;
 
@@ -427,9 +426,12 @@ pub struct LatticeWorker<'d> {
     /// (start, end, value) of every match, in the order the walks found them.
     found: Vec<(u32, u32, u32)>,
     /// Per left id, for the position of generation `.0`: the best predecessor node and its path
-    /// cost plus the connection cost, or [`ASKED`] while its matrix cells are only prefetched.
+    /// cost plus the connection cost.
     memo: Vec<(u32, u32, i64)>,
     generation: u32,
+    /// Per right id, for the list of stamp `.0`: the index of its cheapest entry.
+    right_mark: Vec<(u32, u32)>,
+    stamp: u32,
     path: Vec<u32>,
 }
 
@@ -484,6 +486,7 @@ impl<'d> LatticeWorker<'d> {
             start_word += 1;
             start_node = start_word;
         }
+        self.compact(start_node);
         let (prev, _) = self.best(start_node, self.d.eos_left);
         self.nodes.push(Node {
             start_node: start_node as u32,
@@ -610,77 +613,90 @@ impl<'d> LatticeWorker<'d> {
         (node, cost)
     }
 
-    /// Adds the nodes starting at `start_word` (their predecessors end at `start_node`).
-    fn add_nodes(&mut self, start_node: usize, start_word: usize) {
-        let t = self.t;
-        self.cands.clear();
-        // Dictionary words, shortest first, homographs in dictionary order.
-        let (a, b) = (self.match_at[start_word] as usize, self.match_at[start_word + 1] as usize);
-        for &(end, v) in &self.matches[a..b] {
-            // (first word << 8) | count, as MeCab's own trie values
-            let (first, count) = (v >> 8, v & 0xFF);
-            for w in first..first + count {
-                let Some(&param) = t.words.get(w as usize) else { break };
-                self.cands.push(Cand { end, word: w, param });
+    /// Of the nodes ending at `at`, keeps for each right id only the cheapest (the last of equal
+    /// ones, as [`LatticeWorker::best`] breaks ties), in their order: no other can be a
+    /// predecessor. Called once the list is complete, when `at` becomes a start.
+    fn compact(&mut self, at: usize) {
+        let list = &mut self.ends[at];
+        if list.len() < 2 {
+            return;
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.right_mark.iter_mut().for_each(|m| m.0 = 0);
+            self.stamp = 1;
+        }
+        let (stamp, marks) = (self.stamp, &mut self.right_mark);
+        let mut dup = false;
+        for (i, e) in list.iter().enumerate() {
+            let m = &mut marks[usize::from(e.right)];
+            if m.0 != stamp {
+                *m = (stamp, i as u32);
+            } else {
+                dup = true;
+                if e.cost <= list[m.1 as usize].cost {
+                    m.1 = i as u32;
+                }
             }
         }
-        self.unknown(start_word, !self.cands.is_empty());
+        if dup {
+            let mut i = 0u32;
+            list.retain(|e| {
+                let keep = marks[usize::from(e.right)].1 == i;
+                i += 1;
+                keep
+            });
+        }
+    }
+
+    /// Adds the nodes starting at `start_word` (their predecessors end at `start_node`).
+    fn add_nodes(&mut self, start_node: usize, start_word: usize) {
+        self.compact(start_node);
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.memo.iter_mut().for_each(|m| m.0 = 0);
             self.generation = 1;
         }
-        // Ask for the cost-matrix cells of every (left id, predecessor) pair before computing:
-        // the reads, mostly cache misses, then overlap.
-        let lsize = self.d.lsize;
-        for c in &self.cands {
-            let left = usize::from((c.param & 0xFFFF) as u16);
-            if self.memo[left].0 != self.generation {
-                self.memo[left] = (self.generation, ASKED, 0);
-                for e in &self.ends[start_node] {
-                    prefetch(self.d.matrix.as_ptr().wrapping_add(left * lsize + usize::from(e.right)));
-                }
-            }
-        }
-        // MeCab keeps the first-created of equal-cost same-span nodes and `best` the last in list
-        // order: add them in reverse.
+        // Dictionary words come shortest first, homographs in dictionary order, then unknown
+        // words. MeCab keeps the first-created of equal-cost same-span nodes and `best` the last
+        // in list order: add them in reverse.
+        let (a, b) = (self.match_at[start_word] as usize, self.match_at[start_word + 1] as usize);
+        self.cands.clear();
+        self.unknown(start_word, a < b);
         for k in (0..self.cands.len()).rev() {
             let c = self.cands[k];
-            let left = (c.param & 0xFFFF) as u16;
-            let memo = self.memo[usize::from(left)];
-            let (prev, cost) = if memo.0 == self.generation && memo.1 != ASKED {
-                (memo.1, memo.2)
-            } else {
-                let r = self.best(start_node, left);
-                self.memo[usize::from(left)] = (self.generation, r.0, r.1);
-                r
-            };
-            let wcost = i64::from((c.param >> 32) as u16 as i16);
-            let end = End {
-                cost: cost.saturating_add(wcost),
-                right: (c.param >> 16 & 0xFFFF) as u16,
-                node: self.nodes.len() as u32,
-            };
-            // Of the nodes ending here with one right id, only the cheapest can be a predecessor
-            // (the last of equal ones, as `best` breaks ties): keep that one, at its own place.
-            let list = &mut self.ends[c.end as usize];
-            match list.iter().position(|e| e.right == end.right) {
-                Some(i) if end.cost <= list[i].cost => {
-                    list.remove(i);
-                }
-                Some(_) => continue,
-                None => {}
-            }
-            list.push(end);
-            self.nodes.push(Node {
-                start_node: start_node as u32,
-                start_word: start_word as u32,
-                end: c.end,
-                word: c.word,
-                left,
-                prev,
-            });
+            self.add_node(start_node, start_word, c.end, c.word, c.param);
         }
+        let words = self.t.words;
+        for m in (a..b).rev() {
+            let (end, v) = self.matches[m];
+            // (first word << 8) | count, as MeCab's own trie values
+            let (first, count) = (v >> 8, v & 0xFF);
+            for w in (first..first + count).rev() {
+                // A corrupt trie value past the word table adds nothing.
+                let Some(&param) = words.get(w as usize) else { continue };
+                self.add_node(start_node, start_word, end, w, param);
+            }
+        }
+    }
+
+    /// Adds one node: its best predecessor (once per left id and start), its end entry, its node.
+    #[inline(always)]
+    fn add_node(&mut self, start_node: usize, start_word: usize, end: u32, word: u32, param: u64) {
+        let left = (param & 0xFFFF) as u16;
+        let memo = self.memo[usize::from(left)];
+        let (prev, cost) = if memo.0 == self.generation {
+            (memo.1, memo.2)
+        } else {
+            let r = self.best(start_node, left);
+            self.memo[usize::from(left)] = (self.generation, r.0, r.1);
+            r
+        };
+        let wcost = i64::from((param >> 32) as u16 as i16);
+        let node = self.nodes.len() as u32;
+        let right = (param >> 16 & 0xFFFF) as u16;
+        self.ends[end as usize].push(End { cost: cost.saturating_add(wcost), right, node });
+        self.nodes.push(Node { start_node: start_node as u32, start_word: start_word as u32, end, word, left, prev });
     }
 
     /// Unknown words starting at `start` (MeCab `Tokenizer::lookup`, with vibrato's reading of
