@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
 use wakachi_core::encode::inputs::{self, InputsOptions, Padding, Truncation};
@@ -264,7 +265,7 @@ impl PyTokenizer {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn encode_batch(&self, py: Python<'_>, texts: Vec<String>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
+    fn encode_batch(&self, py: Python<'_>, texts: Vec<PyBackedStr>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
         run(py, |_| {
             let pool = pipeline::pool(threads)?;
             Ok(core_encode::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
@@ -275,7 +276,7 @@ impl PyTokenizer {
     fn encode_batch_with_word_ids(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<PyBackedStr>,
         threads: usize,
     ) -> PyResult<Vec<(Vec<u32>, Vec<u32>)>> {
         run(py, |_| {

@@ -2,7 +2,7 @@
 //! longest match first, continuation pieces prefixed `##`; a part longer than
 //! [`MAX_INPUT_CHARS_PER_WORD`] characters, or one that cannot be covered, becomes one `[UNK]`.
 
-use super::normalize::py_split;
+use super::normalize::{is_py_space, py_split};
 use super::vocab_file::Vocab;
 
 /// transformers' `max_input_chars_per_word`.
@@ -23,6 +23,21 @@ pub fn encode_word_spans(
     out: &mut Vec<u32>,
     mut spans: Option<&mut Vec<(usize, usize)>>,
 ) {
+    // Most words are one vocabulary entry: the greedy search would try the whole word first.
+    if let Some(id) = vocab.id(word).filter(|_| !word.is_empty()) {
+        let mut chars = 0;
+        if word.chars().all(|c| {
+            chars += 1;
+            !is_py_space(c)
+        }) && chars <= MAX_INPUT_CHARS_PER_WORD
+        {
+            out.push(id);
+            if let Some(s) = spans {
+                s.push((0, word.len()));
+            }
+            return;
+        }
+    }
     for part in py_split(word) {
         let base = part.as_ptr() as usize - word.as_ptr() as usize;
         bounds.clear();
