@@ -606,9 +606,10 @@ impl<'d> LatticeWorker<'d> {
         let (mut node, mut cost) = (0u32, i64::MAX);
         for e in &self.ends[at] {
             let c = e.cost + i64::from(row[usize::from(e.right)]);
+            // Which node wins is data-dependent: a select, not a branch the CPU would mispredict.
             let better = c <= cost;
-            node = if better { e.node } else { node };
-            cost = if better { c } else { cost };
+            node = std::hint::select_unpredictable(better, e.node, node);
+            cost = std::hint::select_unpredictable(better, c, cost);
         }
         (node, cost)
     }
