@@ -262,8 +262,6 @@ impl LatticeDict {
             found: Vec::new(),
             memo: vec![(0, 0, 0); self.n_left],
             generation: 0,
-            right_mark: vec![(0, 0); self.lsize],
-            stamp: 0,
             path: Vec::new(),
         }
     }
@@ -429,9 +427,6 @@ pub struct LatticeWorker<'d> {
     /// cost plus the connection cost.
     memo: Vec<(u32, u32, i64)>,
     generation: u32,
-    /// Per right id, for the list of stamp `.0`: the index of its cheapest entry.
-    right_mark: Vec<(u32, u32)>,
-    stamp: u32,
     path: Vec<u32>,
 }
 
@@ -486,7 +481,6 @@ impl<'d> LatticeWorker<'d> {
             start_word += 1;
             start_node = start_word;
         }
-        self.compact(start_node);
         let (prev, _) = self.best(start_node, self.d.eos_left);
         self.nodes.push(Node {
             start_node: start_node as u32,
@@ -614,45 +608,8 @@ impl<'d> LatticeWorker<'d> {
         (node, cost)
     }
 
-    /// Of the nodes ending at `at`, keeps for each right id only the cheapest (the last of equal
-    /// ones, as [`LatticeWorker::best`] breaks ties), in their order: no other can be a
-    /// predecessor. Called once the list is complete, when `at` becomes a start.
-    fn compact(&mut self, at: usize) {
-        let list = &mut self.ends[at];
-        if list.len() < 2 {
-            return;
-        }
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.right_mark.iter_mut().for_each(|m| m.0 = 0);
-            self.stamp = 1;
-        }
-        let (stamp, marks) = (self.stamp, &mut self.right_mark);
-        let mut dup = false;
-        for (i, e) in list.iter().enumerate() {
-            let m = &mut marks[usize::from(e.right)];
-            if m.0 != stamp {
-                *m = (stamp, i as u32);
-            } else {
-                dup = true;
-                if e.cost <= list[m.1 as usize].cost {
-                    m.1 = i as u32;
-                }
-            }
-        }
-        if dup {
-            let mut i = 0u32;
-            list.retain(|e| {
-                let keep = marks[usize::from(e.right)].1 == i;
-                i += 1;
-                keep
-            });
-        }
-    }
-
     /// Adds the nodes starting at `start_word` (their predecessors end at `start_node`).
     fn add_nodes(&mut self, start_node: usize, start_word: usize) {
-        self.compact(start_node);
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.memo.iter_mut().for_each(|m| m.0 = 0);
