@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use wakachi_core::encode::config::{DictRef, TokenizerConfig};
 use wakachi_core::encode::inputs::{self, InputsOptions, Padding, Truncation};
 use wakachi_core::encode::sentencepiece::Flavour;
@@ -13,6 +13,7 @@ use wakachi_core::encode::{self as core_encode, AnyTokenizer, BertJapanese, Enco
 use wakachi_core::pipeline;
 use wakachi_core::segment::MecabOptions;
 
+use crate::ints::Ints;
 use crate::loader::PyBuffer;
 use crate::work::run;
 
@@ -20,6 +21,15 @@ use crate::work::run;
 #[pyclass(name = "_Tokenizer", module = "wakachi._core", frozen)]
 pub struct PyTokenizer {
     inner: AnyTokenizer,
+    ints: Ints,
+}
+
+impl PyTokenizer {
+    fn new(py: Python<'_>, inner: AnyTokenizer) -> Self {
+        // Added tokens take ids after the vocabulary; a few more cover them.
+        let ints = Ints::new(py, inner.vocab_size() + 64);
+        PyTokenizer { inner, ints }
+    }
 }
 
 /// The MeCab dictionary that `dir/tokenizer_config.json` names: `("name", "ipadic")`,
@@ -68,7 +78,7 @@ impl PyTokenizer {
     #[pyo3(signature = (dir, dicdir, cache_dir))]
     fn from_dir(py: Python<'_>, dir: PathBuf, dicdir: Option<PathBuf>, cache_dir: Option<PathBuf>) -> PyResult<Self> {
         let inner = run(py, |_| BertJapanese::from_dir(&dir, dicdir.as_deref(), &MecabOptions::cached(cache_dir)))?;
-        Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
+        Ok(PyTokenizer::new(py, AnyTokenizer::BertJapanese(Box::new(inner))))
     }
 
     /// A `BertJapaneseTokenizer` from the JSON text of its config (`origin` names it in errors)
@@ -92,7 +102,7 @@ impl PyTokenizer {
                 &MecabOptions::cached(cache_dir),
             )
         })?;
-        Ok(PyTokenizer { inner: AnyTokenizer::BertJapanese(Box::new(inner)) })
+        Ok(PyTokenizer::new(py, AnyTokenizer::BertJapanese(Box::new(inner))))
     }
 
     /// Loads a SentencePiece `.model` file, or a directory with `spiece.model` (AlbertTokenizer,
@@ -106,7 +116,7 @@ impl PyTokenizer {
                 SentencePiece::from_model_file(&path)
             }
         })?;
-        Ok(PyTokenizer { inner: AnyTokenizer::SentencePiece(Box::new(inner)) })
+        Ok(PyTokenizer::new(py, AnyTokenizer::SentencePiece(Box::new(inner))))
     }
 
     /// `bert_japanese`, `sentencepiece` (a bare model), `albert` or `bert_generation`.
@@ -265,11 +275,17 @@ impl PyTokenizer {
     }
 
     #[pyo3(signature = (texts, threads=0))]
-    fn encode_batch(&self, py: Python<'_>, texts: Vec<PyBackedStr>, threads: usize) -> PyResult<Vec<Vec<u32>>> {
-        run(py, |_| {
+    fn encode_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<PyBackedStr>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let ids: Vec<Vec<u32>> = run(py, |_| {
             let pool = pipeline::pool(threads)?;
             Ok(core_encode::encode_many(&self.inner, &texts, &pool).into_iter().map(|e| e.ids).collect())
-        })
+        })?;
+        self.ints.lists(py, &ids)
     }
 
     #[pyo3(signature = (texts, threads=0))]

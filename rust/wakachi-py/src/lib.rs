@@ -6,6 +6,7 @@ mod corpus;
 mod encode;
 mod error;
 mod instances;
+mod ints;
 mod loader;
 mod pack;
 mod report;

@@ -9,28 +9,14 @@ use pyo3::types::PyList;
 use wakachi_core::encode::unigram::{Encoding, Unigram};
 use wakachi_core::pipeline;
 
+use crate::ints::Ints;
 use crate::work::run;
 
 /// A SentencePiece Unigram model (immutable, shareable across threads).
 #[pyclass(name = "_Unigram", module = "wakachi._core", frozen)]
 pub struct PyUnigram {
     inner: Unigram,
-    /// One Python int per id, shared by every returned list: building lists from these is much
-    /// faster than creating millions of new int objects.
-    ints: Vec<Py<PyAny>>,
-}
-
-impl PyUnigram {
-    /// `ids` as a Python list.
-    fn id_list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(
-            py,
-            ids.iter().map(|&i| match self.ints.get(i as usize) {
-                Some(o) => o.clone_ref(py),
-                None => i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}),
-            }),
-        )
-    }
+    ints: Ints,
 }
 
 /// For every byte offset `0..=len`, the number of characters that start before it.
@@ -51,9 +37,7 @@ impl PyUnigram {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let inner = run(py, |_| Unigram::from_file(&path))?;
-        let ints = (0..inner.vocab_size())
-            .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|e| match e {}))
-            .collect();
+        let ints = Ints::new(py, inner.vocab_size());
         Ok(PyUnigram { inner, ints })
     }
 
@@ -63,7 +47,7 @@ impl PyUnigram {
             self.inner.worker().encode(text, &mut ids);
             ids
         });
-        self.id_list(py, &ids)
+        self.ints.list(py, &ids)
     }
 
     /// `(ids, word indices, (start, end) offsets in characters)`.
@@ -86,8 +70,7 @@ impl PyUnigram {
     ) -> PyResult<Bound<'py, PyList>> {
         let m = &self.inner;
         let ids = run(py, |_| Ok(m.encode_many(&texts, &pipeline::pool(threads)?)))?;
-        let lists = ids.iter().map(|v| self.id_list(py, v)).collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, lists)
+        self.ints.lists(py, &ids)
     }
 
     #[pyo3(signature = (texts, threads=0))]

@@ -127,7 +127,6 @@ impl BertJapanese {
             seg: self.segmenter.as_ref().map(Segmenter::worker),
             spans: Vec::new(),
             words: Vec::new(),
-            bounds: Vec::new(),
         }
     }
 }
@@ -163,7 +162,6 @@ pub struct EncodeWorker<'t> {
     seg: Option<Worker<'t>>,
     spans: Vec<Span<'t>>,
     words: Vec<String>,
-    bounds: Vec<usize>,
 }
 
 impl<'t> EncodeWorker<'t> {
@@ -327,14 +325,7 @@ impl<'t> EncodeWorker<'t> {
         match tok.config.subword {
             Subword::WordPiece => {
                 let mut spans = Vec::new();
-                wordpiece::encode_word_spans(
-                    &tok.vocab,
-                    tok.unk,
-                    &w.text,
-                    &mut self.bounds,
-                    &mut out.ids,
-                    Some(&mut spans),
-                );
+                wordpiece::encode_word_spans(&tok.vocab, tok.unk, &w.text, &mut out.ids, Some(&mut spans));
                 offsets.extend(spans.iter().map(|&(s, e)| wide(w.span(s, e))));
             }
             Subword::Character => {
@@ -358,7 +349,7 @@ impl<'t> EncodeWorker<'t> {
         let tok = self.tok;
         let before = out.ids.len();
         match tok.config.subword {
-            Subword::WordPiece => wordpiece::encode_word(&tok.vocab, tok.unk, w, &mut self.bounds, &mut out.ids),
+            Subword::WordPiece => wordpiece::encode_word(&tok.vocab, tok.unk, w, &mut out.ids),
             Subword::Character => char::encode_word(&tok.vocab, tok.unk, true, w, &mut out.ids),
             Subword::None => out.ids.push(tok.specials.id(w).or_else(|| tok.vocab.id(w)).unwrap_or(tok.unk)),
         }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
+use super::unigram::trie::Trie;
 use crate::error::{Error, Result};
 
 /// The marker of a WordPiece continuation piece.
@@ -20,8 +21,10 @@ pub struct Vocab {
     continuations: FxHashMap<String, u32>,
     /// Single-character entries.
     chars: FxHashMap<char, u32>,
-    /// Longest entry in characters (continuations without `##`).
-    max_chars: usize,
+    /// Every entry, and the continuations without `##`, as byte tries: WordPiece's longest match
+    /// at a position is one walk, not a hash lookup per candidate length.
+    first: Trie,
+    rest: Trie,
 }
 
 impl Vocab {
@@ -39,7 +42,8 @@ impl Vocab {
             ids: FxHashMap::default(),
             continuations: FxHashMap::default(),
             chars: FxHashMap::default(),
-            max_chars: 0,
+            first: Trie::build(&[]),
+            rest: Trie::build(&[]),
         };
         for (i, line) in split_lines(bytes).enumerate() {
             let line_no = i as u64 + 1;
@@ -53,6 +57,8 @@ impl Vocab {
         if v.tokens.is_empty() {
             return Err(Error::Malformed { path: path.to_path_buf(), line: 1, msg: "empty vocabulary".into() });
         }
+        v.first = Trie::build(&trie_keys(&v.ids));
+        v.rest = Trie::build(&trie_keys(&v.continuations));
         Ok(v)
     }
 
@@ -72,13 +78,11 @@ impl Vocab {
         self.ids.insert(token.to_string(), id);
         if let Some(rest) = token.strip_prefix(CONTINUATION) {
             self.continuations.insert(rest.to_string(), id);
-            self.max_chars = self.max_chars.max(rest.chars().count());
         }
         let mut cs = token.chars();
         if let (Some(c), None) = (cs.next(), cs.next()) {
             self.chars.insert(c, id);
         }
-        self.max_chars = self.max_chars.max(token.chars().count());
         self.tokens.push(token.to_string());
         Ok(())
     }
@@ -108,6 +112,16 @@ impl Vocab {
         self.continuations.get(piece).copied()
     }
 
+    /// The longest entry that `text` starts with: (its length in bytes, its id).
+    pub fn longest(&self, text: &str) -> Option<(usize, u32)> {
+        self.first.longest_prefix(text.as_bytes(), usize::MAX)
+    }
+
+    /// The longest `##x` entry such that `text` starts with `x`: (the length of `x`, the id).
+    pub fn longest_continuation(&self, text: &str) -> Option<(usize, u32)> {
+        self.rest.longest_prefix(text.as_bytes(), usize::MAX)
+    }
+
     /// The id of the one-character token `c`.
     pub fn char_id(&self, c: char) -> Option<u32> {
         self.chars.get(&c).copied()
@@ -117,11 +131,11 @@ impl Vocab {
     pub fn token(&self, id: u32) -> Option<&str> {
         self.tokens.get(id as usize).map(String::as_str)
     }
+}
 
-    /// The longest entry, in characters (`##` not counted).
-    pub fn max_chars(&self) -> usize {
-        self.max_chars
-    }
+/// The non-empty keys of `m` with their ids.
+fn trie_keys(m: &FxHashMap<String, u32>) -> Vec<(&[u8], u32)> {
+    m.iter().filter(|(k, _)| !k.is_empty()).map(|(k, &id)| (k.as_bytes(), id)).collect()
 }
 
 /// Lines as Python's text mode reads them: `\r\n`, `\r` or `\n` end a line; a last line

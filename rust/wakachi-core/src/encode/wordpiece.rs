@@ -2,15 +2,15 @@
 //! longest match first, continuation pieces prefixed `##`; a part longer than
 //! [`MAX_INPUT_CHARS_PER_WORD`] characters, or one that cannot be covered, becomes one `[UNK]`.
 
-use super::normalize::{is_py_space, py_split};
+use super::normalize::py_split;
 use super::vocab_file::Vocab;
 
 /// transformers' `max_input_chars_per_word`.
 pub const MAX_INPUT_CHARS_PER_WORD: usize = 100;
 
-/// Appends the pieces of `word` to `out`; `bounds` is scratch space.
-pub fn encode_word(vocab: &Vocab, unk: u32, word: &str, bounds: &mut Vec<usize>, out: &mut Vec<u32>) {
-    encode_word_spans(vocab, unk, word, bounds, out, None);
+/// Appends the pieces of `word` to `out`.
+pub fn encode_word(vocab: &Vocab, unk: u32, word: &str, out: &mut Vec<u32>) {
+    encode_word_spans(vocab, unk, word, out, None);
 }
 
 /// [`encode_word`], also appending to `spans` (when given) the byte range of each piece in `word`
@@ -19,41 +19,17 @@ pub fn encode_word_spans(
     vocab: &Vocab,
     unk: u32,
     word: &str,
-    bounds: &mut Vec<usize>,
     out: &mut Vec<u32>,
     mut spans: Option<&mut Vec<(usize, usize)>>,
 ) {
-    // Most words are one vocabulary entry: the greedy search would try the whole word first.
-    if let Some(id) = vocab.id(word).filter(|_| !word.is_empty()) {
-        let mut chars = 0;
-        if word.chars().all(|c| {
-            chars += 1;
-            !is_py_space(c)
-        }) && chars <= MAX_INPUT_CHARS_PER_WORD
-        {
-            out.push(id);
-            if let Some(s) = spans {
-                s.push((0, word.len()));
-            }
-            return;
-        }
-    }
     for part in py_split(word) {
         let base = part.as_ptr() as usize - word.as_ptr() as usize;
-        bounds.clear();
-        bounds.extend(part.char_indices().map(|(i, _)| i));
         let whole = (base, base + part.len());
-        if bounds.len() > MAX_INPUT_CHARS_PER_WORD {
-            out.push(unk);
-            if let Some(s) = spans.as_deref_mut() {
-                s.push(whole);
-            }
-            continue;
-        }
-        bounds.push(part.len());
         let mark = out.len();
         let span_mark = spans.as_deref().map_or(0, Vec::len);
-        if !greedy(vocab, part, bounds, out, spans.as_deref_mut(), base) {
+        if (part.len() > MAX_INPUT_CHARS_PER_WORD && part.chars().nth(MAX_INPUT_CHARS_PER_WORD).is_some())
+            || !greedy(vocab, part, out, spans.as_deref_mut(), base)
+        {
             out.truncate(mark);
             out.push(unk);
             if let Some(s) = spans.as_deref_mut() {
@@ -64,31 +40,26 @@ pub fn encode_word_spans(
     }
 }
 
-/// Longest-match-first over the character boundaries `bounds` of `part`; false if some position
-/// has no matching piece. Piece spans are offset by `base`.
+/// Longest match first: at each position the longest entry the rest of `part` starts with (a
+/// continuation after the first); false if some position has none. Keys are whole UTF-8
+/// strings, so every match ends on a character boundary. Piece spans are offset by `base`.
 fn greedy(
     vocab: &Vocab,
     part: &str,
-    bounds: &[usize],
     out: &mut Vec<u32>,
     mut spans: Option<&mut Vec<(usize, usize)>>,
     base: usize,
 ) -> bool {
-    let n = bounds.len() - 1;
     let mut start = 0;
-    while start < n {
-        let longest = n.min(start + vocab.max_chars());
-        let found = (start + 1..=longest).rev().find_map(|end| {
-            let piece = &part[bounds[start]..bounds[end]];
-            let id = if start == 0 { vocab.id(piece) } else { vocab.continuation_id(piece) };
-            id.map(|id| (end, id))
-        });
-        let Some((end, id)) = found else { return false };
+    while start < part.len() {
+        let rest = &part[start..];
+        let found = if start == 0 { vocab.longest(rest) } else { vocab.longest_continuation(rest) };
+        let Some((len, id)) = found else { return false };
         out.push(id);
         if let Some(s) = spans.as_deref_mut() {
-            s.push((base + bounds[start], base + bounds[end]));
+            s.push((base + start, base + start + len));
         }
-        start = end;
+        start += len;
     }
     true
 }
