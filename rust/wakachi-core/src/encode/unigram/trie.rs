@@ -114,13 +114,22 @@ impl Builder {
             self.first_free += 1;
         }
         let first = usize::from(labels[0]);
-        let mut pos = self.first_free.max(first + 1);
+        let start = self.first_free.max(first + 1);
+        let mut pos = start;
+        let mut used = 0usize;
         let base = loop {
             if self.is_free(pos) {
                 let base = pos - first;
                 if labels.iter().all(|&c| self.is_free(base + usize::from(c))) {
+                    // A region scanned past that is almost full is not searched again: with
+                    // hundreds of thousands of keys the search would otherwise be quadratic.
+                    if used * 20 >= (pos - start + 1) * 19 {
+                        self.first_free = pos;
+                    }
                     break base;
                 }
+            } else {
+                used += 1;
             }
             pos += 1;
         };
@@ -233,6 +242,35 @@ impl Darts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_vocabulary_builds_and_finds_every_key() {
+        // 250,000 keys of 2–6 kana or kanji (a large multilingual vocabulary's size): the
+        // search for free cells must not become quadratic (it took over 10 minutes once).
+        let mut x = 12345u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut words = std::collections::BTreeSet::new();
+        while words.len() < 250_000 {
+            let n = 2 + next() % 5;
+            let w: String = (0..n)
+                .map(|_| {
+                    let r = next() % 3083;
+                    char::from_u32(if r < 83 { 0x3041 + r as u32 } else { 0x4E00 + (r - 83) as u32 }).unwrap_or('?')
+                })
+                .collect();
+            words.insert(w);
+        }
+        let keys: Vec<(&[u8], u32)> = words.iter().enumerate().map(|(i, w)| (w.as_bytes(), i as u32)).collect();
+        let t = Trie::build(&keys);
+        for &(k, v) in keys.iter().step_by(97) {
+            assert_eq!(t.longest_prefix(k, usize::MAX), Some((k.len(), v)));
+        }
+    }
 
     #[test]
     fn trie_finds_every_key_and_only_keys() {
