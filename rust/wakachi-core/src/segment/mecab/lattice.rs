@@ -30,6 +30,7 @@ use memmap2::Mmap;
 use super::darts::{self, DoubleArray};
 use super::dict::{CharInfo, Entry, MecabDict};
 use super::features::{self, FeatureTable};
+use crate::alloc::prefetch;
 use crate::segment::Feature;
 
 /// First bytes of a compiled dictionary file.
@@ -352,19 +353,6 @@ struct Tables<'d> {
     cat_unk: &'d [u32],
     chars: &'d [u32],
     codes: &'d [u32],
-}
-
-/// Asks the CPU to bring `p`'s cache line closer (a hint: never faults, whatever `p` is).
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-    // SAFETY: SSE is part of the x86-64 baseline; a prefetch only hints the cache and never
-    // dereferences or faults, whatever the address.
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// How many trie walks [`LatticeWorker::lookup_all`] interleaves.
