@@ -26,8 +26,8 @@ pub struct PyTokenizer {
 
 impl PyTokenizer {
     fn new(py: Python<'_>, inner: AnyTokenizer) -> Self {
-        // Added tokens take ids after the vocabulary; a few more cover them.
-        let ints = Ints::new(py, inner.vocab_size() + 64);
+        // Added tokens (ids after the vocabulary) are made as they come.
+        let ints = Ints::new(py, inner.vocab_size());
         PyTokenizer { inner, ints }
     }
 }

@@ -17,8 +17,6 @@ pub struct Vocab {
     path: PathBuf,
     tokens: Vec<String>,
     ids: FxHashMap<String, u32>,
-    /// `##x` entries keyed by `x`.
-    continuations: FxHashMap<String, u32>,
     /// Single-character entries.
     chars: FxHashMap<char, u32>,
     /// Every entry, and the continuations without `##`, as byte tries: WordPiece's longest match
@@ -40,7 +38,6 @@ impl Vocab {
             path: path.to_path_buf(),
             tokens: Vec::new(),
             ids: FxHashMap::default(),
-            continuations: FxHashMap::default(),
             chars: FxHashMap::default(),
             first: Trie::build(&[]),
             rest: Trie::build(&[]),
@@ -57,8 +54,14 @@ impl Vocab {
         if v.tokens.is_empty() {
             return Err(Error::Malformed { path: path.to_path_buf(), line: 1, msg: "empty vocabulary".into() });
         }
-        v.first = Trie::build(&trie_keys(&v.ids));
-        v.rest = Trie::build(&trie_keys(&v.continuations));
+        let first: Vec<(&[u8], u32)> =
+            v.ids.iter().filter(|(k, _)| !k.is_empty()).map(|(k, &id)| (k.as_bytes(), id)).collect();
+        let rest: Vec<(&[u8], u32)> = v
+            .ids
+            .iter()
+            .filter_map(|(k, &id)| k.strip_prefix(CONTINUATION).filter(|r| !r.is_empty()).map(|r| (r.as_bytes(), id)))
+            .collect();
+        (v.first, v.rest) = (Trie::build(&first), Trie::build(&rest));
         Ok(v)
     }
 
@@ -76,9 +79,6 @@ impl Vocab {
             });
         }
         self.ids.insert(token.to_string(), id);
-        if let Some(rest) = token.strip_prefix(CONTINUATION) {
-            self.continuations.insert(rest.to_string(), id);
-        }
         let mut cs = token.chars();
         if let (Some(c), None) = (cs.next(), cs.next()) {
             self.chars.insert(c, id);
@@ -109,7 +109,7 @@ impl Vocab {
 
     /// The id of `##piece`.
     pub fn continuation_id(&self, piece: &str) -> Option<u32> {
-        self.continuations.get(piece).copied()
+        self.ids.get(&format!("{CONTINUATION}{piece}")).copied()
     }
 
     /// The longest entry that `text` starts with: (its length in bytes, its id).
@@ -131,11 +131,6 @@ impl Vocab {
     pub fn token(&self, id: u32) -> Option<&str> {
         self.tokens.get(id as usize).map(String::as_str)
     }
-}
-
-/// The non-empty keys of `m` with their ids.
-fn trie_keys(m: &FxHashMap<String, u32>) -> Vec<(&[u8], u32)> {
-    m.iter().filter(|(k, _)| !k.is_empty()).map(|(k, &id)| (k.as_bytes(), id)).collect()
 }
 
 /// Lines as Python's text mode reads them: `\r\n`, `\r` or `\n` end a line; a last line
