@@ -1,14 +1,17 @@
-//! An allocator for the extension: the system allocator, with every large block (≥ 4 MiB)
-//! advised to use transparent huge pages (`madvise(MADV_HUGEPAGE)`, Linux).
+//! An allocator for the extension: the system allocator, with large blocks (≥ 4 MiB) made while
+//! a dictionary loads advised to use transparent huge pages (`madvise(MADV_HUGEPAGE)`, Linux).
 //!
-//! The MeCab connection-cost matrix (unidic-lite: 72 MB, one `Vec<i16>` inside vibrato's
-//! dictionary) is read at random positions for every lattice edge; with 4 KiB pages almost every
-//! lookup misses the TLB. Where the kernel's THP mode is `madvise` (the default of Debian and
+//! The MeCab connection-cost matrix (unidic-lite: 72 MB, a `Vec<i16>` of the lattice's dictionary
+//! or of vibrato's) is read at random positions for every lattice edge; with 4 KiB pages almost
+//! every lookup misses the TLB. Where the kernel's THP mode is `madvise` (the default of Debian and
 //! Ubuntu), huge pages are only used for memory that asks for them, and vibrato's `Vec` cannot be
-//! asked directly, so large allocations ask for themselves: advised before their pages are first
-//! touched, they are faulted in as 2 MiB pages. Where THP is `always` this changes nothing; where
-//! it is `never`, or off Linux, the advice is ignored. Output is unaffected. `WAKACHI_HUGE_PAGES=0`
-//! in the environment turns the advice off.
+//! asked directly, so large allocations made inside [`huge_pages`] ask for themselves: advised
+//! before their pages are first touched, they are faulted in as 2 MiB pages. Only there: a buffer
+//! that is filled once and freed (a shard's columns, a shuffle bucket read back) gains nothing from
+//! huge pages and pays for them, since every fault zeroes a whole 2 MiB page (measured: 12–15 % of
+//! a `pack` run spent in the kernel's `clear_page` when every large block was advised). Where THP
+//! is `always` this changes nothing; where it is `never`, or off Linux, the advice is ignored.
+//! Output is unaffected. `WAKACHI_HUGE_PAGES=0` in the environment turns the advice off.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -17,6 +20,25 @@ pub struct HugePageAlloc;
 
 /// Blocks from this size on are advised.
 const LARGE: usize = 4 << 20;
+
+/// How many [`huge_pages`] scopes are open (on any thread).
+static SCOPES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs `f` with large allocations advised onto huge pages (on every thread, while it runs: a
+/// block another thread makes meanwhile is advised too, which is harmless). For memory that is
+/// read at random for a long time, such as a dictionary's cost matrix.
+pub fn huge_pages<T>(f: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    struct Close;
+    impl Drop for Close {
+        fn drop(&mut self) {
+            SCOPES.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    SCOPES.fetch_add(1, Ordering::Relaxed);
+    let _close = Close;
+    f()
+}
 
 /// 0: not yet read from the environment, 1: advise, 2: don't.
 #[cfg(target_os = "linux")]
@@ -42,7 +64,7 @@ fn enabled() -> bool {
 #[cfg(target_os = "linux")]
 fn advise(p: *mut u8, len: usize) {
     const HUGE: usize = 2 << 20;
-    if !enabled() {
+    if SCOPES.load(std::sync::atomic::Ordering::Relaxed) == 0 || !enabled() {
         return;
     }
     let (start, end) = ((p as usize).next_multiple_of(HUGE), (p as usize + len) & !(HUGE - 1));

@@ -17,7 +17,7 @@
 use serde::Deserialize;
 
 use super::rng::{PyRandom, Rng, StreamRng};
-use super::{check_prob, target_length, truncate_pair, Document, Instance, Sentence, Specials};
+use super::{check_prob, target_length, truncate_pair, Document, Instance, Sentence, Specials, Tokens};
 use crate::error::{Error, Result};
 
 /// Settings (v1.0: `max_seq_length` 128, `short_seq_prob` 0.05, `short_min_length` 5).
@@ -92,15 +92,10 @@ pub fn document<R: Rng>(doc: &Document, cfg: &ElectraConfig, sp: &Specials, rng:
 fn chunk_instance<R: Rng>(chunk: &[&Sentence], max_tokens: usize, sp: &Specials, rng: &mut R) -> Instance {
     let n = chunk.len();
     let a_end = if n >= 2 { rng.randint(1, n as u64 - 1) as usize } else { 1 };
-    let concat = |xs: &[&Sentence]| {
-        let mut s = Sentence::default();
-        xs.iter().for_each(|x| s.extend(x));
-        s
-    };
-    let (a, b) = (concat(&chunk[..a_end]), concat(&chunk[a_end..]));
-    let (mut ra, mut rb) = (0..a.len(), 0..b.len());
+    let (a, b) = (&chunk[..a_end], &chunk[a_end..]);
+    let (mut ra, mut rb) = (0..Tokens::len(a), 0..Tokens::len(b));
     truncate_pair(&mut ra, &mut rb, max_tokens, rng);
-    Instance::pair(&a, ra, &b, rb, sp, None)
+    Instance::pair(a, ra, b, rb, sp, None)
 }
 
 #[cfg(test)]

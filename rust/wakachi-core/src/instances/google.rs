@@ -25,7 +25,9 @@
 //! each document's output independent of the rest of the run: documents are taken in blocks of
 //! `block_documents` (in input order, no document shuffle); a random next sentence is drawn from
 //! another document of the same block; every (pass, block, document) gets its own
-//! [`StreamRng`] keyed by `(seed, pass, block, position in block)`. Memory is one block of
+//! [`StreamRng`] keyed by `(seed, pass, block, position in block)`, and the masking draws its
+//! shuffle of the candidate words lazily, only as far as it takes words (the same distribution:
+//! see [`super::masking`]). Memory is one block of
 //! documents plus its instances, whatever the corpus size; output depends only on the seed, the
 //! block size and the input order, so documents (or blocks) can be processed on any number of
 //! threads in any order and put back in order. There is no global instance shuffle here: the
@@ -35,7 +37,7 @@ use serde::Deserialize;
 
 use super::masking::{google_mask, GoogleMask};
 use super::rng::{PyRandom, Rng, StreamRng};
-use super::{check_prob, non_empty, target_length, truncate_pair, Document, Instance, Sentence, Specials};
+use super::{check_prob, non_empty, target_length, truncate_pair, Document, Instance, Sentence, Specials, Tokens};
 use crate::error::{Error, Result};
 
 /// Settings of Google's script (its flag names; cl-tohoku v3: 128/19/5 on CC-100 and 512/76/30
@@ -76,8 +78,9 @@ impl GoogleConfig {
         check_prob("masked_lm_prob", self.masked_lm_prob)
     }
 
-    fn mask(&self) -> GoogleMask {
+    fn mask(&self, lazy: bool) -> GoogleMask {
         GoogleMask {
+            lazy,
             prob: self.masked_lm_prob,
             max_predictions: self.max_predictions_per_seq,
             whole_word: self.do_whole_word_mask,
@@ -94,7 +97,7 @@ pub fn compat(documents: Vec<Document>, cfg: &GoogleConfig, sp: &Specials) -> Re
     let mut out = Vec::new();
     for _ in 0..cfg.dupe_factor {
         for d in 0..docs.len() {
-            document_instances(&docs, d, cfg, sp, &mut rng, &mut out);
+            document_instances(&docs, d, cfg, sp, &mut rng, false, &mut out);
         }
     }
     rng.shuffle(&mut out);
@@ -137,7 +140,7 @@ impl Stream {
     /// `(seed, pass, block, d)` and the block's documents only.
     pub fn document(&self, block_docs: &[Document], block: u64, d: usize, pass: usize, out: &mut Vec<Instance>) {
         let mut rng = StreamRng::for_key(&[self.cfg.seed, pass as u64, block, d as u64]);
-        document_instances(block_docs, d, &self.cfg, &self.sp, &mut rng, out);
+        document_instances(block_docs, d, &self.cfg, &self.sp, &mut rng, true, out);
     }
 
     /// All instances of a prepared block: pass by pass, document by document.
@@ -172,6 +175,7 @@ fn document_instances<R: Rng>(
     cfg: &GoogleConfig,
     sp: &Specials,
     rng: &mut R,
+    lazy: bool,
     out: &mut Vec<Instance>,
 ) {
     let document = &pool[doc];
@@ -181,7 +185,7 @@ fn document_instances<R: Rng>(
     while i < document.len() {
         length += document[i].len();
         if i == document.len() - 1 || length >= target {
-            let chunk = Chunk { pool, doc, sentences: &document[chunk_start..=i], target };
+            let chunk = Chunk { pool, doc, sentences: &document[chunk_start..=i], target, lazy };
             let (inst, put_back) = chunk.instance(cfg, sp, rng);
             out.push(inst);
             i -= put_back;
@@ -198,31 +202,34 @@ struct Chunk<'a> {
     doc: usize,
     sentences: &'a [Sentence],
     target: usize,
+    /// The masking's shuffle drawn lazily (streaming mode), see [`GoogleMask::lazy`].
+    lazy: bool,
 }
 
-impl Chunk<'_> {
+impl<'a> Chunk<'a> {
     /// The chunk's instance and how many of its sentences go back to the document.
     fn instance<R: Rng>(&self, cfg: &GoogleConfig, sp: &Specials, rng: &mut R) -> (Instance, usize) {
         let n = self.sentences.len();
         let a_end = if n >= 2 { rng.randint(1, n as u64 - 1) as usize } else { 1 };
-        let a = Sentence::concat(&self.sentences[..a_end]);
+        let a = &self.sentences[..a_end];
+        let a_len = Tokens::len(a);
         let random_next = n == 1 || rng.random() < 0.5;
         let (b, put_back) = if random_next {
-            (self.random_b(self.target.saturating_sub(a.len()), rng), n - a_end)
+            (self.random_b(self.target.saturating_sub(a_len), rng), n - a_end)
         } else {
-            (Sentence::concat(&self.sentences[a_end..]), 0)
+            (&self.sentences[a_end..], 0)
         };
-        let (mut ra, mut rb) = (0..a.len(), 0..b.len());
+        let (mut ra, mut rb) = (0..a_len, 0..Tokens::len(b));
         truncate_pair(&mut ra, &mut rb, cfg.max_seq_length - 3, rng);
-        let mut inst = Instance::pair(&a, ra, &b, rb, sp, Some(u8::from(random_next)));
-        crate::profile::time(crate::profile::Stage::Masking, || google_mask(&mut inst, cfg.mask(), sp, rng));
+        let mut inst = Instance::pair(a, ra, b, rb, sp, Some(u8::from(random_next)));
+        crate::profile::time(crate::profile::Stage::Masking, || google_mask(&mut inst, cfg.mask(self.lazy), sp, rng));
         (inst, put_back)
     }
 
     /// Sentences of a random other document (10 draws to avoid this one) from a random start,
     /// until `target_b` tokens are reached. (The reference compares a signed `target − len(A)`;
     /// when that is ≤ 0 it stops after one sentence, as `target_b = 0` does here.)
-    fn random_b<R: Rng>(&self, target_b: usize, rng: &mut R) -> Sentence {
+    fn random_b<R: Rng>(&self, target_b: usize, rng: &mut R) -> &'a [Sentence] {
         let last = self.pool.len() as u64 - 1;
         let mut r = 0;
         for _ in 0..10 {
@@ -233,14 +240,15 @@ impl Chunk<'_> {
         }
         let other = &self.pool[r];
         let start = rng.randint(0, other.len() as u64 - 1) as usize;
-        let mut b = Sentence::default();
-        for s in &other[start..] {
-            b.extend(s);
-            if b.len() >= target_b {
+        let (mut end, mut len) = (start, 0);
+        while end < other.len() {
+            len += other[end].len();
+            end += 1;
+            if len >= target_b {
                 break;
             }
         }
-        b
+        &other[start..end]
     }
 }
 

@@ -73,12 +73,46 @@ impl Sentence {
         self.word_starts.push(start);
     }
 
-    fn concat(sentences: &[Sentence]) -> Sentence {
-        let mut s = Sentence::default();
-        for x in sentences {
-            s.extend(x);
+}
+
+/// Sentences read as one run of tokens without copying them together (A or B of a pair).
+pub(crate) trait Tokens {
+    /// Number of tokens.
+    fn len(&self) -> usize;
+    /// Appends the ids and word starts of tokens `r`.
+    fn copy_range(&self, r: Range<usize>, ids: &mut Vec<u32>, starts: &mut Vec<bool>);
+}
+
+impl Tokens for Sentence {
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn copy_range(&self, r: Range<usize>, ids: &mut Vec<u32>, starts: &mut Vec<bool>) {
+        ids.extend_from_slice(&self.ids[r.clone()]);
+        starts.extend_from_slice(&self.word_starts[r]);
+    }
+}
+
+/// Consecutive sentences of a document (by reference, or as `&Sentence`s).
+impl<S: std::borrow::Borrow<Sentence>> Tokens for [S] {
+    fn len(&self) -> usize {
+        self.iter().map(|s| s.borrow().len()).sum()
+    }
+
+    fn copy_range(&self, r: Range<usize>, ids: &mut Vec<u32>, starts: &mut Vec<bool>) {
+        let mut at = 0;
+        for s in self {
+            let s = s.borrow();
+            let (lo, hi) = (r.start.max(at), r.end.min(at + s.len()));
+            if lo < hi {
+                s.copy_range(lo - at..hi - at, ids, starts);
+            }
+            at += s.len();
+            if at >= r.end {
+                break;
+            }
         }
-        s
     }
 }
 
@@ -177,10 +211,10 @@ impl Instance {
     }
 
     /// `[CLS] A [SEP] B [SEP]` with segment ids 0…0 1…1, unmasked.
-    fn pair(
-        a: &Sentence,
+    fn pair<A: Tokens + ?Sized, B: Tokens + ?Sized>(
+        a: &A,
         ra: Range<usize>,
-        b: &Sentence,
+        b: &B,
         rb: Range<usize>,
         sp: &Specials,
         label: Option<u8>,
@@ -190,13 +224,11 @@ impl Instance {
         let mut starts = Vec::with_capacity(n);
         ids.push(sp.cls);
         starts.push(true);
-        ids.extend_from_slice(&a.ids[ra.clone()]);
-        starts.extend_from_slice(&a.word_starts[ra.clone()]);
+        a.copy_range(ra, &mut ids, &mut starts);
         ids.push(sp.sep);
         starts.push(true);
         let a_len = ids.len();
-        ids.extend_from_slice(&b.ids[rb.clone()]);
-        starts.extend_from_slice(&b.word_starts[rb]);
+        b.copy_range(rb, &mut ids, &mut starts);
         ids.push(sp.sep);
         starts.push(true);
         let mut segment_ids = vec![0u8; a_len];
@@ -299,6 +331,10 @@ mod tests {
         let sp = Specials { vocab_size: 10, cls: 2, sep: 3, mask: 4, pad: 0 };
         let i = Instance::pair(&sent(&[7, 8, 9]), 1..3, &sent(&[5]), 0..1, &sp, Some(1));
         assert_eq!(i.input_ids, [2, 8, 9, 3, 5, 3]);
+        let run = [sent(&[7, 8]), sent(&[]), sent(&[9, 10, 11])];
+        assert_eq!(Tokens::len(&run[..]), 5);
+        let j = Instance::pair(&run[..], 1..4, &run[2..], 2..3, &sp, Some(1));
+        assert_eq!(j.input_ids, [2, 8, 9, 10, 3, 11, 3]);
         assert_eq!(i.segment_ids, [0, 0, 0, 0, 1, 1]);
         assert_eq!(i.next_sentence_label, Some(1));
         assert!(non_empty(vec![vec![sent(&[])], vec![sent(&[1]), sent(&[])]]) == vec![vec![sent(&[1])]]);

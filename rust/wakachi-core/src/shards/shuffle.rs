@@ -231,12 +231,24 @@ fn bucket_path(dir: &Path, level: u32, bucket: usize) -> PathBuf {
 
 /// Reads the first `len` bytes of a bucket file.
 fn read_bucket(path: &Path, len: u64) -> Result<Vec<u8>> {
-    let mut data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut data = Vec::new();
+    read_bucket_into(path, len, &mut data)?;
+    Ok(data)
+}
+
+/// [`read_bucket`] into `data` (cleared first; one buffer serves bucket after bucket, so its
+/// pages are faulted in once).
+fn read_bucket_into(path: &Path, len: u64, data: &mut Vec<u8>) -> Result<()> {
+    use std::io::Read;
+    data.clear();
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    data.reserve(usize::try_from(len.min(size)).unwrap_or(0));
+    f.take(len).read_to_end(data).map_err(|e| Error::io(path, e))?;
     if (data.len() as u64) < len {
         return Err(Error::shard(path, format!("{} bytes, the manifest recorded {len} (truncated)", data.len())));
     }
-    data.truncate(len as usize);
-    Ok(data)
+    Ok(())
 }
 
 /// The scatter pass: bucket files being appended to.
@@ -419,6 +431,7 @@ pub(crate) fn gather(
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
     let mut pos = 0u64;
+    let mut data = Vec::new();
     for (b, st) in buckets.iter().enumerate() {
         if pos >= end {
             break;
@@ -428,7 +441,7 @@ pub(crate) fn gather(
             continue;
         }
         let path = bucket_path(&dir, level, b);
-        let data = profile::time(Stage::GatherRead, || read_bucket(&path, st.bytes))?;
+        profile::time(Stage::GatherRead, || read_bucket_into(&path, st.bytes, &mut data))?;
         let mut ranges =
             record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
         if ranges.len() as u64 != st.rows {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Int32Array, Int8Array, ListArray, RecordBatch, UInt16Array, UInt8Array};
-use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{BooleanBufferBuilder, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use arrow_schema::{DataType, Field};
 
@@ -19,12 +19,139 @@ use crate::error::{Error, Result};
 use crate::fsio::{write_atomic, WrittenFile};
 
 /// One column's rows so far: items (a scalar column has one per row), list offsets, validity.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ColumnBuf {
-    items: Vec<i32>,
+    items: Items,
     offsets: Vec<i32>,
     valid: Vec<bool>,
     nulls: usize,
+}
+
+impl ColumnBuf {
+    fn new(ty: &DataType, list: bool) -> Self {
+        ColumnBuf { items: Items::new(ty), offsets: if list { vec![0] } else { Vec::new() }, valid: Vec::new(), nulls: 0 }
+    }
+}
+
+/// A column's items in the shard's own Arrow type, so the finished buffers become the arrays
+/// as they are (no widening to `i32` and narrowing back).
+#[derive(Debug)]
+enum Items {
+    Bool(BooleanBufferBuilder),
+    U8(Vec<u8>),
+    I8(Vec<i8>),
+    U16(Vec<u16>),
+    I32(Vec<i32>),
+}
+
+/// Calls `$f` with the typed vector of a non-boolean `Items`; `$b` for the boolean one.
+macro_rules! each_items {
+    ($items:expr, $v:ident => $f:expr, $bb:ident => $b:expr) => {
+        match $items {
+            Items::Bool($bb) => $b,
+            Items::U8($v) => $f,
+            Items::I8($v) => $f,
+            Items::U16($v) => $f,
+            Items::I32($v) => $f,
+        }
+    };
+}
+
+impl Items {
+    fn new(ty: &DataType) -> Self {
+        match ty {
+            DataType::Boolean => Items::Bool(BooleanBufferBuilder::new(0)),
+            DataType::UInt8 => Items::U8(Vec::new()),
+            DataType::Int8 => Items::I8(Vec::new()),
+            DataType::UInt16 => Items::U16(Vec::new()),
+            _ => Items::I32(Vec::new()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        each_items!(self, v => v.len(), b => b.len())
+    }
+
+    fn truncate(&mut self, n: usize) {
+        each_items!(self, v => v.truncate(n), b => b.truncate(n))
+    }
+
+    /// Appends values already checked to lie in the column's range.
+    fn extend(&mut self, xs: &[i32]) {
+        match self {
+            Items::Bool(b) => xs.iter().for_each(|&x| b.append(x != 0)),
+            Items::U8(v) => v.extend(xs.iter().map(|&x| x as u8)),
+            Items::I8(v) => v.extend(xs.iter().map(|&x| x as i8)),
+            Items::U16(v) => v.extend(xs.iter().map(|&x| x as u16)),
+            Items::I32(v) => v.extend_from_slice(xs),
+        }
+    }
+
+    fn push(&mut self, x: i32) {
+        self.extend(&[x]);
+    }
+
+    /// How many items from `from` on equal `x`.
+    fn count_from(&self, from: usize, x: i64) -> usize {
+        each_items!(self, v => v[from..].iter().filter(|&&y| i64::from(y) == x).count(),
+            b => (from..b.len()).filter(|&i| i64::from(b.get_bit(i)) == x).count())
+    }
+
+    /// Appends `other`'s items (same type).
+    fn append(&mut self, other: Items) -> Result<()> {
+        match (self, other) {
+            (Items::Bool(a), Items::Bool(mut b)) => a.append_buffer(&b.finish()),
+            (Items::U8(a), Items::U8(b)) => a.extend_from_slice(&b),
+            (Items::I8(a), Items::I8(b)) => a.extend_from_slice(&b),
+            (Items::U16(a), Items::U16(b)) => a.extend_from_slice(&b),
+            (Items::I32(a), Items::I32(b)) => a.extend_from_slice(&b),
+            _ => return Err(Error::Config("appending a column of another type".into())),
+        }
+        Ok(())
+    }
+
+    /// Decodes `n` varint items at `pos`, each in `lo..=hi`. `Err(None)`: cut short;
+    /// `Err(Some(x))`: `x` is out of range.
+    fn decode(
+        &mut self,
+        cols: &[u8],
+        pos: &mut usize,
+        n: usize,
+        unsigned: bool,
+        range: (i64, i64),
+    ) -> std::result::Result<(), Option<i64>> {
+        match self {
+            Items::Bool(b) => {
+                // One byte each (0 or 1): a varint of 0x80 or more is out of range anyway.
+                let bytes = cols.get(*pos..*pos + n).ok_or(None)?;
+                if let Some(&x) = bytes.iter().find(|&&x| x > 1) {
+                    return Err(Some(if x < 0x80 { i64::from(x) } else { i64::MAX }));
+                }
+                b.reserve(n);
+                bytes.iter().for_each(|&x| b.append(x != 0));
+                *pos += n;
+                Ok(())
+            }
+            Items::U8(v) => decode_items(cols, pos, n, unsigned, range, v),
+            Items::I8(v) => decode_items(cols, pos, n, unsigned, range, v),
+            Items::U16(v) => decode_items(cols, pos, n, unsigned, range, v),
+            Items::I32(v) => decode_items(cols, pos, n, unsigned, range, v),
+        }
+    }
+
+    /// The finished items as an array with validity `nulls` (one bit per item).
+    fn finish(self, nulls: Option<NullBuffer>) -> Result<ArrayRef> {
+        if nulls.as_ref().is_some_and(|n| n.len() != self.len()) {
+            return Err(Error::Config("null bits do not match the items".into()));
+        }
+        Ok(match self {
+            Items::Bool(mut b) => Arc::new(BooleanArray::new(b.finish(), nulls)),
+            Items::U8(v) => Arc::new(UInt8Array::new(ScalarBuffer::from(v), nulls)),
+            Items::I8(v) => Arc::new(Int8Array::new(ScalarBuffer::from(v), nulls)),
+            Items::U16(v) => Arc::new(UInt16Array::new(ScalarBuffer::from(v), nulls)),
+            Items::I32(v) => Arc::new(Int32Array::new(ScalarBuffer::from(v), nulls)),
+        })
+    }
 }
 
 /// The rows of one shard, column by column.
@@ -47,7 +174,7 @@ impl BatchBuilder {
         let cols = schema
             .columns
             .iter()
-            .map(|c| ColumnBuf { offsets: if c.list { vec![0] } else { Vec::new() }, ..Default::default() })
+            .map(|c| ColumnBuf::new(&schema.arrow_elem(c.elem), c.list))
             .collect();
         let tokens_at = schema.tokens_index();
         BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0, undo: Vec::new(), tokens_at }
@@ -78,7 +205,7 @@ impl BatchBuilder {
             buf.valid.push(*v != Value::Null);
             buf.nulls += usize::from(*v == Value::Null);
             match (v, c.list) {
-                (Value::List(xs), _) => buf.items.extend_from_slice(xs),
+                (Value::List(xs), _) => buf.items.extend(xs),
                 // Checked rows hold only Int32-range scalars; nulls take a 0 slot.
                 (Value::Int(x), _) => buf.items.push(*x as i32),
                 (Value::Null, false) => buf.items.push(0),
@@ -162,13 +289,13 @@ impl BatchBuilder {
                 (h, true) => {
                     let n = usize::try_from(h - 1).ok().filter(|&n| n <= cols.len() - pos).ok_or_else(short)?;
                     let before = buf.items.len();
-                    match decode_items(cols, &mut pos, n, unsigned, (lo, hi), &mut buf.items) {
+                    match buf.items.decode(cols, &mut pos, n, unsigned, (lo, hi)) {
                         Ok(()) => {}
                         Err(None) => return Err(short()),
                         Err(Some(x)) => return Err(outside(x)),
                     }
                     if tokens_at == Some(k) {
-                        let p = pad.map_or(0, |p| buf.items[before..].iter().filter(|&&x| i64::from(x) == p).count());
+                        let p = pad.map_or(0, |p| buf.items.count_from(before, p));
                         padding += p as u64;
                         tokens += (n - p) as u64;
                     }
@@ -202,7 +329,7 @@ impl BatchBuilder {
                 }
                 buf.offsets.extend(o.offsets.iter().skip(1).map(|&x| x + base));
             }
-            buf.items.extend_from_slice(&o.items);
+            buf.items.append(o.items)?;
             buf.valid.extend_from_slice(&o.valid);
             buf.nulls += o.nulls;
         }
@@ -217,11 +344,11 @@ impl BatchBuilder {
         let arrow = self.schema.arrow_schema();
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.cols.len());
         for (i, c) in self.schema.columns.iter().enumerate() {
-            let buf = std::mem::take(&mut self.cols[i]);
-            let nulls = (buf.nulls > 0).then(|| NullBuffer::from(buf.valid));
             let ty = self.schema.arrow_elem(c.elem);
+            let buf = std::mem::replace(&mut self.cols[i], ColumnBuf::new(&ty, c.list));
+            let nulls = (buf.nulls > 0).then(|| NullBuffer::from(buf.valid));
             let array: ArrayRef = if c.list {
-                let items = typed_array(&ty, &buf.items, None)?;
+                let items = buf.items.finish(None)?;
                 let field = Arc::new(Field::new_list_field(items.data_type().clone(), true));
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(buf.offsets));
                 Arc::new(
@@ -229,10 +356,9 @@ impl BatchBuilder {
                         .map_err(|e| Error::Config(format!("column {}: {e}", c.name)))?,
                 )
             } else {
-                typed_array(&ty, &buf.items, nulls)?
+                buf.items.finish(nulls)?
             };
             arrays.push(array);
-            self.cols[i].offsets = if c.list { vec![0] } else { Vec::new() };
         }
         self.rows = 0;
         self.tokens = 0;
@@ -255,13 +381,13 @@ fn item(u: u64, unsigned: bool) -> i64 {
 /// Decodes `n` varint items at `pos` into `out`, each in `lo..=hi`. `Err(None)`: cut short;
 /// `Err(Some(x))`: `x` is out of range.
 #[inline]
-fn decode_items(
+fn decode_items<T: Narrow>(
     cols: &[u8],
     pos: &mut usize,
     n: usize,
     unsigned: bool,
     (lo, hi): (i64, i64),
-    out: &mut Vec<i32>,
+    out: &mut Vec<T>,
 ) -> std::result::Result<(), Option<i64>> {
     out.reserve(n);
     let mut p = *pos;
@@ -277,26 +403,28 @@ fn decode_items(
         if x < lo || x > hi {
             return Err(Some(x));
         }
-        out.push(x as i32);
+        out.push(T::narrow(x));
     }
     *pos = p;
     Ok(())
 }
 
-/// Items (already range-checked) as an array of `ty` with validity `nulls` (one bit per item).
-fn typed_array(ty: &DataType, items: &[i32], nulls: Option<NullBuffer>) -> Result<ArrayRef> {
-    if nulls.as_ref().is_some_and(|n| n.len() != items.len()) {
-        return Err(Error::Config("null bits do not match the items".into()));
-    }
-    let it = items.iter().copied();
-    Ok(match ty {
-        DataType::Boolean => Arc::new(BooleanArray::new(BooleanBuffer::from_iter(it.map(|x| x != 0)), nulls)),
-        DataType::UInt8 => Arc::new(UInt8Array::new(ScalarBuffer::from_iter(it.map(|x| x as u8)), nulls)),
-        DataType::Int8 => Arc::new(Int8Array::new(ScalarBuffer::from_iter(it.map(|x| x as i8)), nulls)),
-        DataType::UInt16 => Arc::new(UInt16Array::new(ScalarBuffer::from_iter(it.map(|x| x as u16)), nulls)),
-        _ => Arc::new(Int32Array::new(ScalarBuffer::from_iter(it), nulls)),
-    })
+/// An item type narrowed to from a value already checked to fit it.
+trait Narrow: Copy {
+    fn narrow(x: i64) -> Self;
 }
+
+macro_rules! narrow {
+    ($($t:ty),*) => {$(
+        impl Narrow for $t {
+            #[inline(always)]
+            fn narrow(x: i64) -> Self {
+                x as $t
+            }
+        }
+    )*};
+}
+narrow!(u8, i8, u16, i32);
 
 /// Writes `batch` as an Arrow IPC file `dir/name`, atomically.
 pub fn write_shard(dir: &Path, name: &str, batch: &RecordBatch) -> Result<WrittenFile> {

@@ -128,23 +128,25 @@ impl Mecab {
             max_grouping,
             warning: None,
         };
-        let inner = match engine {
-            Engine::Lattice => Inner::Lattice(Box::new(match &opts.cache_dir {
-                Some(dir) => load_lattice_cached(dicdir, kind, &files, dir, &mut report)?,
-                None => build_lattice(dicdir, kind, max_grouping)?,
-            })),
-            Engine::Vibrato => {
-                let Compiled { dict, nul_substitute, features } = match &opts.cache_dir {
-                    Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
-                    None => build(dicdir, kind, max_grouping)?,
-                };
-                let tokenizer = vibrato::Tokenizer::new(dict)
-                    .ignore_space(true)
-                    .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
-                    .max_grouping_len(max_grouping);
-                Inner::Vibrato(Box::new(VibratoMecab { tokenizer, nul_substitute, features }))
-            }
-        };
+        let inner = crate::alloc::huge_pages(|| -> Result<Inner> {
+            Ok(match engine {
+                Engine::Lattice => Inner::Lattice(Box::new(match &opts.cache_dir {
+                    Some(dir) => load_lattice_cached(dicdir, kind, &files, dir, &mut report)?,
+                    None => build_lattice(dicdir, kind, max_grouping)?,
+                })),
+                Engine::Vibrato => {
+                    let Compiled { dict, nul_substitute, features } = match &opts.cache_dir {
+                        Some(dir) => load_cached(dicdir, kind, &files, dir, &mut report)?,
+                        None => build(dicdir, kind, max_grouping)?,
+                    };
+                    let tokenizer = vibrato::Tokenizer::new(dict)
+                        .ignore_space(true)
+                        .map_err(|e| Error::dict(dicdir.join("char.bin"), e.to_string()))?
+                        .max_grouping_len(max_grouping);
+                    Inner::Vibrato(Box::new(VibratoMecab { tokenizer, nul_substitute, features }))
+                }
+            })
+        })?;
         report.seconds = t0.elapsed().as_secs_f64();
         Ok(Mecab { inner, report })
     }
