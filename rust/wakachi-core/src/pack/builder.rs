@@ -285,28 +285,52 @@ fn encode_rows(
 /// the columns of `shards/SCHEMA.md`'s bert preset (token ids below `vocab_size`, masked
 /// positions below 65,536, the label in `int8`).
 fn encode_bert(vocab_size: u32, i: &Instance, out: &mut Vec<u8>) -> std::result::Result<(), String> {
-    let list = |out: &mut Vec<u8>, name: &str, xs: &mut dyn ExactSizeIterator<Item = u32>, max: u32| {
-        put_varint(out, xs.len() as u64 + 1);
-        for x in xs {
-            if x > max {
-                return Err(format!("column {name}: value {x} outside 0..={max}"));
-            }
-            put_varint(out, u64::from(x));
-        }
-        Ok(())
-    };
     let top = vocab_size.saturating_sub(1);
-    list(out, "input_ids", &mut i.input_ids.iter().copied(), top)?;
-    list(out, "segment_ids", &mut i.segment_ids.iter().map(|&x| u32::from(x)), 255)?;
-    list(out, "word_starts", &mut i.word_starts.iter().map(|&x| u32::from(x)), 1)?;
-    list(out, "masked_positions", &mut i.masked_positions.iter().copied(), 65_535)?;
-    list(out, "masked_ids", &mut i.masked_ids.iter().copied(), top)?;
+    out.reserve(4 * (i.input_ids.len() + i.masked_ids.len()) + 2 * i.input_ids.len() + 16);
+    list(out, "input_ids", i.input_ids.iter().copied(), top)?;
+    list(out, "segment_ids", i.segment_ids.iter().map(|&x| u32::from(x)), 255)?;
+    list(out, "word_starts", i.word_starts.iter().map(|&x| u32::from(x)), 1)?;
+    list(out, "masked_positions", i.masked_positions.iter().copied(), 65_535)?;
+    list(out, "masked_ids", i.masked_ids.iter().copied(), top)?;
     match i.next_sentence_label {
         None => put_varint(out, 0),
         Some(l) if l <= 127 => put_varint(out, zigzag(l.into()) + 1),
         Some(l) => return Err(format!("column next_sentence_label: value {l} outside -128..=127")),
     }
     Ok(())
+}
+
+/// A list column of a record: its length plus one, then the items, each checked against `max`.
+fn list(
+    out: &mut Vec<u8>,
+    name: &str,
+    xs: impl ExactSizeIterator<Item = u32>,
+    max: u32,
+) -> std::result::Result<(), String> {
+    put_varint(out, xs.len() as u64 + 1);
+    for x in xs {
+        if x > max {
+            return Err(format!("column {name}: value {x} outside 0..={max}"));
+        }
+        put_varint_u32(out, x);
+    }
+    Ok(())
+}
+
+/// `put_varint` for a `u32`, without a branch per byte below 2^21 (four bytes written, the
+/// length kept).
+#[inline(always)]
+fn put_varint_u32(out: &mut Vec<u8>, x: u32) {
+    if x >= 1 << 21 {
+        put_varint(out, x.into());
+        return;
+    }
+    let len = 1 + usize::from(x >= 1 << 7) + usize::from(x >= 1 << 14);
+    let more = |k: usize| u32::from(len > k) << 7;
+    let w = (x & 0x7f) | more(1) | (((x >> 7) & 0x7f) | more(2)) << 8 | (x >> 14) << 16;
+    let at = out.len();
+    out.extend_from_slice(&w.to_le_bytes());
+    out.truncate(at + len);
 }
 
 fn to_row(kind: RowKind, i: &Instance) -> Row {
