@@ -125,24 +125,65 @@ def run_worker(*args, env: dict | None = None) -> dict:
     return json.loads(r.stdout)
 
 
-def run_cli(dictionary: str, threads: int, path: Path, cache_dir: str, env: dict | None = None) -> dict:
-    """Runs `wakachi segment` under a small Python parent whose only child is the CLI, so the
-    peak RSS read back is the CLI's own. MB/s is over the CLI's segmentation time (its summary
-    line); `wall_mbps` includes process start and the warm dictionary load."""
-    env = dict(os.environ, WAKACHI_CACHE_DIR=cache_dir, **(env or {}))
-    cmd = [sys.executable, "-m", "wakachi.cli", "segment", "-s", f"mecab:{dictionary}", "-j", str(threads), str(path)]
+def run_process(cmd: list[str], env: dict) -> dict:
+    """Runs `cmd` under a small Python parent whose only child it is, so the peak RSS read back
+    is the command's own; stdout goes to /dev/null. Returns wall seconds, stderr and RSS."""
     parent = (
         "import json,os,resource,subprocess,sys,time;t=time.perf_counter();"
         "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True,check=True);"
         "print(json.dumps({'wall':time.perf_counter()-t,'stderr':r.stderr,"
         "'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
     )
-    r = json.loads(
+    return json.loads(
         subprocess.run([sys.executable, "-c", parent, *cmd], env=env, check=True, capture_output=True, text=True).stdout
     )
+
+
+def run_cli(dictionary: str, threads: int, path: Path, cache_dir: str, env: dict | None = None) -> dict:
+    """Runs `wakachi segment` as a process. MB/s is over the CLI's segmentation time (its summary
+    line); `wall_mbps` includes process start and the warm dictionary load."""
+    env = dict(os.environ, WAKACHI_CACHE_DIR=cache_dir, **(env or {}))
+    cmd = [sys.executable, "-m", "wakachi.cli", "segment", "-s", f"mecab:{dictionary}", "-j", str(threads), str(path)]
+    r = run_process(cmd, env)
     secs = float(r["stderr"].rsplit(" in ", 1)[1].split(" s ")[0])
     mb = path.stat().st_size / 1e6
-    return {"seconds": secs, "mbps": mb / secs, "wall_mbps": mb / r["wall"], "rss_mb": r["rss"] / 1024}
+    return {
+        "seconds": secs,
+        "mbps": mb / secs,
+        "wall_mbps": mb / r["wall"],
+        "wall": r["wall"],
+        "rss_mb": r["rss"] / 1024,
+    }
+
+
+# What a fugashi user runs to get the same output as `wakachi segment` (a line of space-separated
+# surfaces per input line), as a whole process: interpreter start, import, dictionary, parse, write.
+FUGASHI_SCRIPT = """
+import sys
+import fugashi
+tagger = fugashi.GenericTagger(f'-d "{sys.argv[1]}" -r /dev/null')
+write = sys.stdout.write
+with open(sys.argv[2], encoding="utf-8") as f:
+    for line in f:
+        write(" ".join([w.surface for w in tagger(line.rstrip("\\n"))]) + "\\n")
+"""
+
+
+def run_fugashi_process(dictionary: str, path: Path) -> dict:
+    """fugashi as a whole process (`FUGASHI_SCRIPT`); MB/s over its wall time."""
+    from wakachi.dictionaries import resolve_mecab_dicdir
+
+    r = run_process(
+        [sys.executable, "-c", FUGASHI_SCRIPT, str(resolve_mecab_dicdir(dictionary)), str(path)], dict(os.environ)
+    )
+    mb = path.stat().st_size / 1e6
+    return {
+        "seconds": r["wall"],
+        "mbps": mb / r["wall"],
+        "wall_mbps": mb / r["wall"],
+        "wall": r["wall"],
+        "rss_mb": r["rss"] / 1024,
+    }
 
 
 def main() -> int:
@@ -177,6 +218,7 @@ def main() -> int:
         jobs: dict[str, tuple[str, int, dict | None]] = {
             "fugashi-surfaces (1 thread)": ("fugashi-surfaces", 1, None),
             "fugashi-wakati (1 thread)": ("fugashi-wakati", 1, None),
+            "fugashi-process (1 thread)": ("fugashi-process", 1, None),
         }
         for n in sorted({1, 2, cores}):
             if n <= cores:
@@ -200,6 +242,8 @@ def main() -> int:
                 runs[name].append(
                     run_cli(d, n, text, cache, env=env)
                     if kind == "cli"
+                    else run_fugashi_process(d, text)
+                    if kind == "fugashi-process"
                     else run_worker(kind, d, n, text, cache, env=env)
                 )
         rows = {name: min(rs, key=lambda r: r["seconds"]) for name, rs in runs.items()}
@@ -233,6 +277,18 @@ def main() -> int:
             "\n(wakachi-cli MB/s: segmentation time from its summary; with process start and dictionary load: "
             + ", ".join(f"{n} {r['wall_mbps']:.2f}" for n, r in rows.items() if "cli" in n)
             + ")"
+        )
+        whole = [
+            f["wall"] / w["wall"]
+            for f, w in zip(runs["fugashi-process (1 thread)"], runs["wakachi-cli (1 thread)"], strict=True)
+        ]
+        print(
+            "\nwhole processes, one thread (interpreter start, imports, dictionary, segmentation, output): "
+            f"fugashi script {rows['fugashi-process (1 thread)']['wall']:.2f} s, "
+            f"wakachi segment {min(r['wall'] for r in runs['wakachi-cli (1 thread)']):.2f} s: "
+            f"{max(whole):.2f}x (median of rounds {statistics.median(whole):.2f}x); "
+            f"against fugashi's parse loop alone (no start, no output): "
+            f"{rows['wakachi-cli (1 thread)']['wall_mbps'] / base_s:.2f}x"
         )
         one = rows["wakachi-cli (1 thread)"]["mbps"]
         if cores > 1:
