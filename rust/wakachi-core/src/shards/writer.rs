@@ -127,12 +127,34 @@ impl Items {
                 if let Some(&x) = bytes.iter().find(|&&x| x > 1) {
                     return Err(Some(if x < 0x80 { i64::from(x) } else { i64::MAX }));
                 }
-                b.reserve(n);
-                bytes.iter().for_each(|&x| b.append(x != 0));
+                // Eight 0/1 bytes to eight bits with one multiply (byte k's low bit lands on
+                // bit 56 + k; the other products fall outside those bits, without carries).
+                let mut packed = [0u8; 64];
+                if n <= 8 * packed.len() {
+                    for (c, chunk) in bytes.chunks(8).enumerate() {
+                        let mut w = [0u8; 8];
+                        w[..chunk.len()].copy_from_slice(chunk);
+                        packed[c] = (u64::from_le_bytes(w).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8;
+                    }
+                    b.append_packed_range(0..n, &packed[..n.div_ceil(8)]);
+                } else {
+                    b.reserve(n);
+                    bytes.iter().for_each(|&x| b.append(x != 0));
+                }
                 *pos += n;
                 Ok(())
             }
-            Items::U8(v) => decode_items(cols, pos, n, unsigned, range, v),
+            Items::U8(v) => {
+                // Values below 128 are one byte each, as they are: copied when all of them are.
+                let bytes = cols.get(*pos..*pos + n).ok_or(None)?;
+                let top = bytes.iter().fold(0u8, |m, &x| m.max(x));
+                if top < 0x80 && i64::from(top) <= range.1 && range.0 <= 0 {
+                    v.extend_from_slice(bytes);
+                    *pos += n;
+                    return Ok(());
+                }
+                decode_items(cols, pos, n, unsigned, range, v)
+            }
             Items::I8(v) => decode_items(cols, pos, n, unsigned, range, v),
             Items::U16(v) => decode_items(cols, pos, n, unsigned, range, v),
             Items::I32(v) => decode_items(cols, pos, n, unsigned, range, v),
@@ -435,4 +457,37 @@ pub fn write_shard(dir: &Path, name: &str, batch: &RecordBatch) -> Result<Writte
         fw.write(batch).map_err(arrow_err)?;
         fw.finish().map_err(arrow_err)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Boolean lists decode to the same bits by the packed path (up to 512 items) and the
+    /// per-item one (longer lists), at every length and offset within a byte.
+    #[test]
+    fn boolean_lists_pack_bit_for_bit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for n in (0..40).chain([511, 512, 513, 1000]) {
+            let bytes: Vec<u8> = (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state % 2) as u8
+                })
+                .collect();
+            let mut items = Items::Bool(BooleanBufferBuilder::new(0));
+            items.push(1); // so the list starts off a byte boundary
+            let mut pos = 0;
+            items.decode(&bytes, &mut pos, n, true, (0, 1)).unwrap();
+            assert_eq!(pos, n);
+            let Items::Bool(mut b) = items else { unreachable!() };
+            let bits = b.finish();
+            let want: Vec<bool> = std::iter::once(true).chain(bytes.iter().map(|&x| x == 1)).collect();
+            assert_eq!(bits.iter().collect::<Vec<_>>(), want, "n = {n}");
+        }
+        let mut items = Items::Bool(BooleanBufferBuilder::new(0));
+        assert_eq!(items.decode(&[0, 1, 2], &mut 0, 3, true, (0, 1)), Err(Some(2)));
+    }
 }
