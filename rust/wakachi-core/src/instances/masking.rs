@@ -221,8 +221,8 @@ mod tests {
                 }
             }
         }
-        for p in 0..10 {
-            let (a, b) = (f64::from(freq[0][p]), f64::from(freq[1][p]));
+        for (p, (&a, &b)) in freq[0].iter().zip(&freq[1]).enumerate() {
+            let (a, b) = (f64::from(a), f64::from(b));
             let sigma = (a.max(b) * 2.0).sqrt();
             assert!((a - b).abs() < 6.0 * sigma, "position {p}: full {a}, lazy {b}");
         }

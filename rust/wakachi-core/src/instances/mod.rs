@@ -72,7 +72,6 @@ impl Sentence {
         self.ids.push(id);
         self.word_starts.push(start);
     }
-
 }
 
 /// Sentences read as one run of tokens without copying them together (A or B of a pair).

@@ -29,7 +29,12 @@ struct ColumnBuf {
 
 impl ColumnBuf {
     fn new(ty: &DataType, list: bool) -> Self {
-        ColumnBuf { items: Items::new(ty), offsets: if list { vec![0] } else { Vec::new() }, valid: Vec::new(), nulls: 0 }
+        ColumnBuf {
+            items: Items::new(ty),
+            offsets: if list { vec![0] } else { Vec::new() },
+            valid: Vec::new(),
+            nulls: 0,
+        }
     }
 }
 
@@ -193,11 +198,7 @@ pub struct BatchBuilder {
 impl BatchBuilder {
     /// An empty shard of `schema`.
     pub fn new(schema: Arc<ShardSchema>) -> Self {
-        let cols = schema
-            .columns
-            .iter()
-            .map(|c| ColumnBuf::new(&schema.arrow_elem(c.elem), c.list))
-            .collect();
+        let cols = schema.columns.iter().map(|c| ColumnBuf::new(&schema.arrow_elem(c.elem), c.list)).collect();
         let tokens_at = schema.tokens_index();
         BatchBuilder { schema, cols, rows: 0, tokens: 0, padding: 0, undo: Vec::new(), tokens_at }
     }
