@@ -92,3 +92,27 @@ def test_missing_file_and_unknown_segmenter(tmp_path):
     assert r.returncode == 1 and "nope.txt" in r.stderr.decode()
     r = run("segment", "-s", "nonsense", str(tmp_path / "nope.txt"))
     assert r.returncode == 1 and "unknown segmenter" in r.stderr.decode()
+
+
+def test_segment_builds_only_the_text_commands(sample):
+    """`wakachi segment` starts without importing pack, vocabulary training or recipes (their
+    parsers are built only for their own commands), and its output is unchanged by that."""
+    path, lines = sample
+    code = (
+        "import sys\n"
+        "from wakachi.cli import main\n"
+        f"rc = main(['segment', '-q', '-s', 'mecab:ipadic', {str(path)!r}])\n"
+        "heavy = [m for m in ('wakachi.pack', 'wakachi.vocab', 'wakachi.recipe.runner') if m in sys.modules]\n"
+        "print(rc, heavy, file=sys.stderr)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.split() == ["0", "[]"]
+    tagger = fugashi_tagger("ipadic")
+    assert r.stdout.split("\n")[:-1] == [" ".join(w.surface for w in tagger(ln)) for ln in lines]
+    # Every command is still there for anything else, and help lists them all.
+    h = run("--help")
+    assert h.returncode == 0
+    for cmd in ("segment", "pack", "vocab", "train", "recipe", "dict"):
+        assert cmd in h.stdout.decode()
+    assert run("pack", "--help").returncode == 0

@@ -266,7 +266,13 @@ def _parent(
 RUN = ("threads", "errors", "progress", "cache", "quiet")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands on text alone: when one of them is run, the parser holds only these, since the other
+# commands' parsers import modules (vocabulary training, pack, recipes) that text never needs.
+TEXT_COMMANDS = ("segment", "split", "encode", "inspect")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; with `command` one of `TEXT_COMMANDS`, only those commands are in it."""
     p = argparse.ArgumentParser(
         prog="wakachi", description=__doc__, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -344,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--vocab", help="vocab.txt (one token a line) to show tokens instead of ids")
     ins.add_argument("-n", type=int, default=5, help="rows to show (default: %(default)s)")
     ins.set_defaults(func=_inspect)
+    if command in TEXT_COMMANDS:
+        return p
     _add_vocab_parser(sub)
     _add_pack_parser(sub)
     add_train_parsers(sub)  # train, export, plot
@@ -562,7 +570,8 @@ def _add_vocab_parser(sub: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Runs one command; returns the exit status: 0, 1 on an error (one line on stderr), 130 on
     Ctrl-C (one line, never a traceback, also while a command waits for input)."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv and argv[0] in TEXT_COMMANDS else None).parse_args(argv)
     name = " ".join(
         x for x in (args.command, getattr(args, "vocab_command", None), getattr(args, "dict_command", None)) if x
     )
