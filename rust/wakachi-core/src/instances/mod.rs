@@ -16,6 +16,11 @@
 //! [`electra`] (izumi-lab ELECTRA), [`roberta`] (full-sentences packing), [`gpt2`]
 //! (colorfulscoop GPT-2 windows) and [`uer`] (UER-py: a document a line, chunked).
 
+/// Revision of what the instance algorithms draw for given settings, within one package version:
+/// part of a shard run's resume identity, so a run never continues output that an earlier build
+/// drew differently. 2: streaming `bert` draws its masking shuffle lazily.
+pub const REVISION: u32 = 2;
+
 pub mod electra;
 pub mod google;
 pub mod gpt2;

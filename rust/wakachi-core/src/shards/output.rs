@@ -82,7 +82,12 @@ impl Drop for ShardOutput {
 
 /// The program that writes the shards; a resumed run must be the same.
 fn writer_id() -> String {
-    format!("wakachi-core {}, arrow-ipc 60.1.0, format {}", env!("CARGO_PKG_VERSION"), super::manifest::FORMAT_VERSION)
+    format!(
+        "wakachi-core {} (instances revision {}), arrow-ipc 60.1.0, format {}",
+        env!("CARGO_PKG_VERSION"),
+        crate::instances::REVISION,
+        super::manifest::FORMAT_VERSION
+    )
 }
 
 impl ShardOutput {
