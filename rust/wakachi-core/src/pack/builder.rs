@@ -19,6 +19,7 @@ use crate::instances::uer::{self, UerConfig};
 use crate::instances::{Document, DocumentPacker, Instance, Specials};
 use crate::pipeline::map_ordered;
 use crate::profile::{self, Stage};
+use crate::shards::schema::{Elem, ItemCode};
 use crate::shards::shuffle::{encode_columns, put_varint, zigzag};
 use crate::shards::{Row, ShardSchema, Value};
 
@@ -267,7 +268,7 @@ fn encode_rows(
     let mut out = EncodedRows::default();
     if let RowKind::Bert = kind {
         for i in instances {
-            encode_bert(schema.vocab_size, i, &mut out.bytes)?;
+            encode_bert(schema, i, &mut out.bytes)?;
             out.ends.push(out.bytes.len());
         }
         return Ok(out);
@@ -284,14 +285,15 @@ fn encode_rows(
 /// What `encode_columns(to_row(Bert, i))` gives after `check_row`, without the row in between:
 /// the columns of `shards/SCHEMA.md`'s bert preset (token ids below `vocab_size`, masked
 /// positions below 65,536, the label in `int8`).
-fn encode_bert(vocab_size: u32, i: &Instance, out: &mut Vec<u8>) -> std::result::Result<(), String> {
-    let top = vocab_size.saturating_sub(1);
+fn encode_bert(schema: &ShardSchema, i: &Instance, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let top = schema.vocab_size.saturating_sub(1);
+    let token = schema.item_code(Elem::Token);
     out.reserve(4 * (i.input_ids.len() + i.masked_ids.len()) + 2 * i.input_ids.len() + 16);
-    list(out, "input_ids", i.input_ids.iter().copied(), top)?;
-    list(out, "segment_ids", i.segment_ids.iter().map(|&x| u32::from(x)), 255)?;
-    list(out, "word_starts", i.word_starts.iter().map(|&x| u32::from(x)), 1)?;
-    list(out, "masked_positions", i.masked_positions.iter().copied(), 65_535)?;
-    list(out, "masked_ids", i.masked_ids.iter().copied(), top)?;
+    list(out, "input_ids", i.input_ids.iter().copied(), top, token)?;
+    list(out, "segment_ids", i.segment_ids.iter().map(|&x| u32::from(x)), 255, ItemCode::Byte)?;
+    list(out, "word_starts", i.word_starts.iter().map(|&x| u32::from(x)), 1, ItemCode::Byte)?;
+    list(out, "masked_positions", i.masked_positions.iter().copied(), 65_535, ItemCode::Two)?;
+    list(out, "masked_ids", i.masked_ids.iter().copied(), top, token)?;
     match i.next_sentence_label {
         None => put_varint(out, 0),
         Some(l) if l <= 127 => put_varint(out, zigzag(l.into()) + 1),
@@ -300,19 +302,26 @@ fn encode_bert(vocab_size: u32, i: &Instance, out: &mut Vec<u8>) -> std::result:
     Ok(())
 }
 
-/// A list column of a record: its length plus one, then the items, each checked against `max`.
+/// A list column of a record: its length plus one, then the items written as `code` says
+/// (unsigned: `Byte`, `Two` or `Varint`), each checked against `max`.
 fn list(
     out: &mut Vec<u8>,
     name: &str,
     xs: impl ExactSizeIterator<Item = u32>,
     max: u32,
+    code: ItemCode,
 ) -> std::result::Result<(), String> {
     put_varint(out, xs.len() as u64 + 1);
     for x in xs {
         if x > max {
             return Err(format!("column {name}: value {x} outside 0..={max}"));
         }
-        put_varint_u32(out, x);
+        match code {
+            ItemCode::Byte => out.push(x as u8),
+            ItemCode::Two => out.extend_from_slice(&(x as u16).to_le_bytes()),
+            ItemCode::Varint => put_varint_u32(out, x),
+            ItemCode::Zigzag => put_varint(out, zigzag(x.into())),
+        }
     }
     Ok(())
 }

@@ -16,12 +16,15 @@ fn inst(ids: Vec<u32>, nsl: Option<u8>) -> Instance {
 
 #[test]
 fn bert_rows_encode_as_the_generic_path_does() {
-    let schema = ShardSchema::preset("bert", 70_000, None).unwrap();
-    for (ids, nsl) in [
-        (vec![2, 5, 69_999, 300, 3], Some(1)),
-        (vec![2, 16_384, 127, 128, 3, 40_000, 3], Some(0)),
-        (vec![2, 7, 8, 9, 3], None),
+    // 70,000 entries: int32 tokens (varints); 65,535: a uint16 vocabulary (two bytes an id).
+    for (vocab, ids, nsl) in [
+        (70_000, vec![2, 5, 69_999, 300, 3], Some(1)),
+        (70_000, vec![2, 16_384, 127, 128, 3, 40_000, 3], Some(0)),
+        (70_000, vec![2, 7, 8, 9, 3], None),
+        (65_535, vec![2, 5, 65_534, 300, 3], Some(1)),
+        (65_535, vec![2, 16_384, 127, 128, 3, 256, 3], None),
     ] {
+        let schema = ShardSchema::preset("bert", vocab, None).unwrap();
         let i = inst(ids, nsl);
         let row = to_row(RowKind::Bert, &i);
         schema.check_row(&row).unwrap();

@@ -83,9 +83,10 @@ impl Drop for ShardOutput {
 /// The program that writes the shards; a resumed run must be the same.
 fn writer_id() -> String {
     format!(
-        "wakachi-core {} (instances revision {}), arrow-ipc 60.1.0, format {}",
+        "wakachi-core {} (instances revision {}, records {}), arrow-ipc 60.1.0, format {}",
         env!("CARGO_PKG_VERSION"),
         crate::instances::REVISION,
+        super::shuffle::RECORD_FORMAT,
         super::manifest::FORMAT_VERSION
     )
 }

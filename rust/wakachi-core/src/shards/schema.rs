@@ -49,6 +49,17 @@ impl Elem {
     }
 }
 
+/// How a list item is written in a shuffle bucket record: one byte (booleans, `uint8`, `int8` as
+/// its two's complement), two bytes little-endian (`uint16`, tokens of a vocabulary under 65,536),
+/// a varint (larger token ids), a zig-zag varint (`int32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemCode {
+    Byte,
+    Two,
+    Varint,
+    Zigzag,
+}
+
 /// Width of token ids, decided once from the vocabulary size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -214,6 +225,16 @@ impl ShardSchema {
             Elem::Int8 => DataType::Int8,
             Elem::UInt16 => DataType::UInt16,
             Elem::Int32 => DataType::Int32,
+        }
+    }
+
+    /// How list items of `elem` are written in a shuffle bucket record (`shuffle.rs`).
+    pub(crate) fn item_code(&self, elem: Elem) -> ItemCode {
+        match self.arrow_elem(elem) {
+            DataType::Boolean | DataType::UInt8 | DataType::Int8 => ItemCode::Byte,
+            DataType::UInt16 => ItemCode::Two,
+            _ if elem.unsigned() => ItemCode::Varint,
+            _ => ItemCode::Zigzag,
         }
     }
 

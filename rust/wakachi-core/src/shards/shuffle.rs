@@ -15,7 +15,10 @@
 //!
 //! **Bucket records.** `varint(len) payload`, payload = `varint(row index)` then per column in
 //! schema order: a scalar as `0` (null) or `v + 1` (`zigzag(v) + 1` for signed types); a list as
-//! `0` (null) or `n + 1` followed by its `n` items as varints (zig-zag for signed types).
+//! `0` (null) or `n + 1` followed by its `n` items, each as the column's [`ItemCode`] says: one
+//! byte for booleans, `uint8` and `int8`, two bytes little-endian for `uint16` and for tokens of a
+//! vocabulary under 65,536 (fixed widths decode as a copy), a varint for larger token ids, a
+//! zig-zag varint for `int32`.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -24,9 +27,13 @@ use std::path::{Path, PathBuf};
 use super::manifest::{BucketState, Phase, ShuffleIdentity};
 #[cfg(test)]
 use super::schema::Row;
-use super::schema::{ShardSchema, Value};
+use super::schema::{ItemCode, ShardSchema, Value};
 use crate::error::{Error, Result};
 use crate::profile::{self, Stage};
+
+/// Revision of the bucket record layout (part of a shard run's resume identity, so a run never
+/// reads buckets an earlier build wrote differently). 2: fixed-width list items.
+pub(crate) const RECORD_FORMAT: u32 = 2;
 
 /// The shuffle's temporary directory inside the output directory.
 pub const SHUFFLE_DIR: &str = ".wakachi-shuffle";
@@ -157,10 +164,11 @@ pub fn encode_columns(schema: &ShardSchema, row: &[Value], out: &mut Vec<u8>) {
             Value::Int(x) => put_varint(out, if unsigned { *x as u64 } else { zigzag(*x) } + 1),
             Value::List(xs) => {
                 put_varint(out, xs.len() as u64 + 1);
-                if unsigned {
-                    xs.iter().for_each(|&x| put_varint(out, u64::from(x as u32)));
-                } else {
-                    xs.iter().for_each(|&x| put_varint(out, zigzag(x.into())));
+                match schema.item_code(c.elem) {
+                    ItemCode::Byte => out.extend(xs.iter().map(|&x| x as u8)),
+                    ItemCode::Two => xs.iter().for_each(|&x| out.extend_from_slice(&(x as u16).to_le_bytes())),
+                    ItemCode::Varint => xs.iter().for_each(|&x| put_varint(out, u64::from(x as u32))),
+                    ItemCode::Zigzag => xs.iter().for_each(|&x| put_varint(out, zigzag(x.into()))),
                 }
             }
         }
@@ -202,8 +210,21 @@ pub(crate) fn decode_row(schema: &ShardSchema, payload: &[u8]) -> Option<(u64, R
             (h, true) => {
                 let n = usize::try_from(h - 1).ok().filter(|&n| n <= payload.len())?;
                 let mut xs = Vec::with_capacity(n);
+                let code = schema.item_code(c.elem);
                 for _ in 0..n {
-                    xs.push(i32::try_from(item(get_varint(payload, &mut pos)?)?).ok()?);
+                    xs.push(match code {
+                        ItemCode::Byte if c.elem == super::schema::Elem::Int8 => i32::from(*payload.get(pos)? as i8),
+                        ItemCode::Byte => i32::from(*payload.get(pos)?),
+                        ItemCode::Two => i32::from(u16::from_le_bytes([*payload.get(pos)?, *payload.get(pos + 1)?])),
+                        ItemCode::Varint | ItemCode::Zigzag => {
+                            i32::try_from(item(get_varint(payload, &mut pos)?)?).ok()?
+                        }
+                    });
+                    pos += match code {
+                        ItemCode::Byte => 1,
+                        ItemCode::Two => 2,
+                        _ => 0,
+                    };
                 }
                 Value::List(xs)
             }

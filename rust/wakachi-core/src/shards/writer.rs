@@ -115,22 +115,27 @@ impl Items {
         Ok(())
     }
 
-    /// Decodes `n` varint items at `pos`, each in `lo..=hi`. `Err(None)`: cut short;
-    /// `Err(Some(x))`: `x` is out of range.
+    /// Decodes `n` items at `pos` (written as `ShardSchema::item_code` says for this column's
+    /// type: one byte, two bytes, or varints for `i32`, zig-zag ones unless `unsigned`), each in
+    /// `lo..=hi`. `Err(None)`: cut short; `Err(Some(x))`: `x` is out of range.
     fn decode(
         &mut self,
         cols: &[u8],
         pos: &mut usize,
         n: usize,
         unsigned: bool,
-        range: (i64, i64),
+        (lo, hi): (i64, i64),
     ) -> std::result::Result<(), Option<i64>> {
+        let at = *pos;
+        let fixed = |width: usize| {
+            let end = n.checked_mul(width).and_then(|b| at.checked_add(b)).ok_or(None)?;
+            cols.get(at..end).ok_or(None)
+        };
         match self {
             Items::Bool(b) => {
-                // One byte each (0 or 1): a varint of 0x80 or more is out of range anyway.
-                let bytes = cols.get(*pos..*pos + n).ok_or(None)?;
+                let bytes = fixed(1)?;
                 if let Some(&x) = bytes.iter().find(|&&x| x > 1) {
-                    return Err(Some(if x < 0x80 { i64::from(x) } else { i64::MAX }));
+                    return Err(Some(x.into()));
                 }
                 // Eight 0/1 bytes to eight bits with one multiply (byte k's low bit lands on
                 // bit 56 + k; the other products fall outside those bits, without carries).
@@ -147,23 +152,40 @@ impl Items {
                     bytes.iter().for_each(|&x| b.append(x != 0));
                 }
                 *pos += n;
-                Ok(())
             }
             Items::U8(v) => {
-                // Values below 128 are one byte each, as they are: copied when all of them are.
-                let bytes = cols.get(*pos..*pos + n).ok_or(None)?;
-                let top = bytes.iter().fold(0u8, |m, &x| m.max(x));
-                if top < 0x80 && i64::from(top) <= range.1 && range.0 <= 0 {
-                    v.extend_from_slice(bytes);
-                    *pos += n;
-                    return Ok(());
+                let bytes = fixed(1)?;
+                if let Some(&x) = bytes.iter().find(|&&x| !(lo..=hi).contains(&i64::from(x))) {
+                    return Err(Some(x.into()));
                 }
-                decode_items(cols, pos, n, unsigned, range, v)
+                v.extend_from_slice(bytes);
+                *pos += n;
             }
-            Items::I8(v) => decode_items(cols, pos, n, unsigned, range, v),
-            Items::U16(v) => decode_items(cols, pos, n, unsigned, range, v),
-            Items::I32(v) => decode_items(cols, pos, n, unsigned, range, v),
+            Items::I8(v) => {
+                let bytes = fixed(1)?;
+                if let Some(x) = bytes.iter().map(|&x| i64::from(x as i8)).find(|x| !(lo..=hi).contains(x)) {
+                    return Err(Some(x));
+                }
+                v.extend(bytes.iter().map(|&x| x as i8));
+                *pos += n;
+            }
+            Items::U16(v) => {
+                let bytes = fixed(2)?;
+                let start = v.len();
+                v.extend(bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])));
+                let top = v[start..].iter().fold(0u16, |m, &x| m.max(x));
+                if i64::from(top) > hi || lo > 0 {
+                    let bad = v[start..].iter().map(|&x| i64::from(x)).find(|x| !(lo..=hi).contains(x));
+                    v.truncate(start);
+                    if let Some(x) = bad {
+                        return Err(Some(x));
+                    }
+                }
+                *pos += 2 * n;
+            }
+            Items::I32(v) => decode_items(cols, pos, n, unsigned, (lo, hi), v)?,
         }
+        Ok(())
     }
 
     /// The finished items as an array with validity `nulls` (one bit per item).
@@ -404,13 +426,13 @@ fn item(u: u64, unsigned: bool) -> i64 {
 /// Decodes `n` varint items at `pos` into `out`, each in `lo..=hi`. `Err(None)`: cut short;
 /// `Err(Some(x))`: `x` is out of range.
 #[inline]
-fn decode_items<T: Narrow>(
+fn decode_items(
     cols: &[u8],
     pos: &mut usize,
     n: usize,
     unsigned: bool,
     (lo, hi): (i64, i64),
-    out: &mut Vec<T>,
+    out: &mut Vec<i32>,
 ) -> std::result::Result<(), Option<i64>> {
     out.reserve(n);
     let mut p = *pos;
@@ -426,28 +448,11 @@ fn decode_items<T: Narrow>(
         if x < lo || x > hi {
             return Err(Some(x));
         }
-        out.push(T::narrow(x));
+        out.push(x as i32);
     }
     *pos = p;
     Ok(())
 }
-
-/// An item type narrowed to from a value already checked to fit it.
-trait Narrow: Copy {
-    fn narrow(x: i64) -> Self;
-}
-
-macro_rules! narrow {
-    ($($t:ty),*) => {$(
-        impl Narrow for $t {
-            #[inline(always)]
-            fn narrow(x: i64) -> Self {
-                x as $t
-            }
-        }
-    )*};
-}
-narrow!(u8, i8, u16, i32);
 
 /// Writes `batch` as an Arrow IPC file `dir/name`, atomically.
 pub fn write_shard(dir: &Path, name: &str, batch: &RecordBatch) -> Result<WrittenFile> {
@@ -490,5 +495,56 @@ mod tests {
         }
         let mut items = Items::Bool(BooleanBufferBuilder::new(0));
         assert_eq!(items.decode(&[0, 1, 2], &mut 0, 3, true, (0, 1)), Err(Some(2)));
+    }
+
+    /// Rows of every item type, written as bucket records and decoded into a shard, give the
+    /// batch that pushing the rows directly gives; a token id past the vocabulary in a record is
+    /// refused, and nothing of the refused row stays.
+    #[test]
+    fn records_decode_to_the_rows_for_every_type() {
+        use super::super::schema::ColumnSpec;
+        use super::super::shuffle::encode_columns;
+        let types = ["list<token>", "list<bool>", "list<uint8>", "list<int8>", "list<uint16>", "list<int32>?", "int8?"];
+        for vocab in [30_000u32, 70_000] {
+            let columns =
+                types.iter().enumerate().map(|(k, t)| ColumnSpec::parse(&format!("c{k}"), t).unwrap()).collect();
+            let schema = Arc::new(ShardSchema::new(columns, vocab).unwrap());
+            let rows = [
+                vec![
+                    Value::List(vec![0, 127, 128, 16_384, vocab as i32 - 1]),
+                    Value::List(vec![1, 0, 1, 1, 0, 0, 0, 0, 1]),
+                    Value::List(vec![0, 127, 128, 255]),
+                    Value::List(vec![-128, -1, 0, 127]),
+                    Value::List(vec![0, 255, 256, 65_535]),
+                    Value::List(vec![i32::MIN, -1, 0, 1, i32::MAX]),
+                    Value::Int(-7),
+                ],
+                vec![
+                    Value::List(vec![]),
+                    Value::List(vec![0]),
+                    Value::List(vec![]),
+                    Value::List(vec![5]),
+                    Value::List(vec![]),
+                    Value::Null,
+                    Value::Null,
+                ],
+            ];
+            let (mut direct, mut decoded) = (BatchBuilder::new(schema.clone()), BatchBuilder::new(schema.clone()));
+            for row in &rows {
+                schema.check_row(row).unwrap();
+                direct.push(row).unwrap();
+                let mut cols = Vec::new();
+                encode_columns(&schema, row, &mut cols);
+                decoded.push_encoded(&cols).unwrap();
+            }
+            let mut bad = rows[0].clone();
+            bad[0] = Value::List(vec![1, vocab as i32]);
+            let mut cols = Vec::new();
+            encode_columns(&schema, &bad, &mut cols);
+            let err = decoded.push_encoded(&cols).unwrap_err();
+            assert!(err.contains("c0") && err.contains(&vocab.to_string()), "{err}");
+            assert!(decoded.push_encoded(&cols[..cols.len() - 1]).is_err());
+            assert_eq!(decoded.take_batch().unwrap(), direct.take_batch().unwrap(), "vocab {vocab}");
+        }
     }
 }
