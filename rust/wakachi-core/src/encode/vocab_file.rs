@@ -107,11 +107,6 @@ impl Vocab {
         self.ids.get(token).copied()
     }
 
-    /// The id of `##piece`.
-    pub fn continuation_id(&self, piece: &str) -> Option<u32> {
-        self.ids.get(&format!("{CONTINUATION}{piece}")).copied()
-    }
-
     /// The longest entry that `text` starts with: (its length in bytes, its id).
     pub fn longest(&self, text: &str) -> Option<(usize, u32)> {
         self.first.longest_prefix(text.as_bytes(), usize::MAX)

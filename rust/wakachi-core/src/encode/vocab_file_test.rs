@@ -13,7 +13,7 @@ fn ids_are_line_indices() {
     assert_eq!(v.id("b"), Some(2));
     assert_eq!(v.id(""), Some(3));
     assert_eq!(v.id("c"), Some(4));
-    assert_eq!(v.continuation_id("a"), Some(1));
+    assert_eq!(v.longest_continuation("a"), Some((1, 1)));
     assert_eq!(v.char_id('b'), Some(2));
 }
 

@@ -20,7 +20,7 @@ use crate::instances::{Document, DocumentPacker, Instance, Specials};
 use crate::pipeline::map_ordered;
 use crate::profile::{self, Stage};
 use crate::shards::schema::{Elem, ItemCode};
-use crate::shards::shuffle::{encode_columns, put_varint, zigzag};
+use crate::shards::shuffle::{encode_columns, put_item, put_varint, zigzag};
 use crate::shards::{Row, ShardSchema, Value};
 
 /// The instance format and its settings.
@@ -302,8 +302,8 @@ fn encode_bert(schema: &ShardSchema, i: &Instance, out: &mut Vec<u8>) -> std::re
     Ok(())
 }
 
-/// A list column of a record: its length plus one, then the items written as `code` says
-/// (unsigned: `Byte`, `Two` or `Varint`), each checked against `max`.
+/// A list column of a record: its length plus one, then the items written as `code` says, each
+/// checked against `max`.
 fn list(
     out: &mut Vec<u8>,
     name: &str,
@@ -316,30 +316,9 @@ fn list(
         if x > max {
             return Err(format!("column {name}: value {x} outside 0..={max}"));
         }
-        match code {
-            ItemCode::Byte => out.push(x as u8),
-            ItemCode::Two => out.extend_from_slice(&(x as u16).to_le_bytes()),
-            ItemCode::Varint => put_varint_u32(out, x),
-            ItemCode::Zigzag => put_varint(out, zigzag(x.into())),
-        }
+        put_item(out, code, x);
     }
     Ok(())
-}
-
-/// `put_varint` for a `u32`, without a branch per byte below 2^21 (four bytes written, the
-/// length kept).
-#[inline(always)]
-fn put_varint_u32(out: &mut Vec<u8>, x: u32) {
-    if x >= 1 << 21 {
-        put_varint(out, x.into());
-        return;
-    }
-    let len = 1 + usize::from(x >= 1 << 7) + usize::from(x >= 1 << 14);
-    let more = |k: usize| u32::from(len > k) << 7;
-    let w = (x & 0x7f) | more(1) | (((x >> 7) & 0x7f) | more(2)) << 8 | (x >> 14) << 16;
-    let at = out.len();
-    out.extend_from_slice(&w.to_le_bytes());
-    out.truncate(at + len);
 }
 
 fn to_row(kind: RowKind, i: &Instance) -> Row {

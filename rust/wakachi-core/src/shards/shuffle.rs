@@ -126,6 +126,34 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// `put_varint` for a `u32`, without a branch per byte below 2^21 (four bytes written, the
+/// length kept).
+#[inline(always)]
+pub(crate) fn put_varint_u32(out: &mut Vec<u8>, x: u32) {
+    if x >= 1 << 21 {
+        put_varint(out, x.into());
+        return;
+    }
+    let len = 1 + usize::from(x >= 1 << 7) + usize::from(x >= 1 << 14);
+    let more = |k: usize| u32::from(len > k) << 7;
+    let w = (x & 0x7f) | more(1) | (((x >> 7) & 0x7f) | more(2)) << 8 | (x >> 14) << 16;
+    let at = out.len();
+    out.extend_from_slice(&w.to_le_bytes());
+    out.truncate(at + len);
+}
+
+/// Appends one list item as `code` says; `x` is the item's 32 bits (read as `i32` for
+/// [`ItemCode::Zigzag`], as `u32` otherwise; fixed widths keep the low bytes).
+#[inline(always)]
+pub(crate) fn put_item(out: &mut Vec<u8>, code: ItemCode, x: u32) {
+    match code {
+        ItemCode::Byte => out.push(x as u8),
+        ItemCode::Two => out.extend_from_slice(&(x as u16).to_le_bytes()),
+        ItemCode::Varint => put_varint_u32(out, x),
+        ItemCode::Zigzag => put_varint(out, zigzag(i64::from(x as i32))),
+    }
+}
+
 pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
@@ -164,12 +192,8 @@ pub fn encode_columns(schema: &ShardSchema, row: &[Value], out: &mut Vec<u8>) {
             Value::Int(x) => put_varint(out, if unsigned { *x as u64 } else { zigzag(*x) } + 1),
             Value::List(xs) => {
                 put_varint(out, xs.len() as u64 + 1);
-                match schema.item_code(c.elem) {
-                    ItemCode::Byte => out.extend(xs.iter().map(|&x| x as u8)),
-                    ItemCode::Two => xs.iter().for_each(|&x| out.extend_from_slice(&(x as u16).to_le_bytes())),
-                    ItemCode::Varint => xs.iter().for_each(|&x| put_varint(out, u64::from(x as u32))),
-                    ItemCode::Zigzag => xs.iter().for_each(|&x| put_varint(out, zigzag(x.into()))),
-                }
+                let code = schema.item_code(c.elem);
+                xs.iter().for_each(|&x| put_item(out, code, x as u32));
             }
         }
     }
