@@ -18,7 +18,7 @@ from pathlib import Path
 
 import wordpiece_fixtures as wf
 from conftest import CORPORA, JA_FILES, ROOT
-from wakachi import __version__
+from wakachi import __version__, _core
 from wakachi.pack import pack
 from wakachi.vocab import train_wordpiece
 
@@ -48,6 +48,9 @@ def _docs() -> list[list[str]]:
 def _stamp() -> str:
     h = hashlib.sha256()
     h.update(__version__.encode())
+    # The version does not change when packing does (instances::REVISION, the record format): the
+    # built extension itself is part of the stamp, so a rebuilt core never reuses stale shards.
+    h.update(Path(_core.__file__).read_bytes())
     h.update((CORPORA / "kwdlc.txt").read_bytes()[: 1 << 20])
     h.update(json.dumps(FORMATS, sort_keys=True).encode())
     for f in ("wordpiece_fixtures.py", "shard_fixtures.py"):
