@@ -3,6 +3,10 @@ thread count, each its own process, wall time as a user runs it (process start, 
 the run): pack's share of segmentation's throughput, the shuffle's share of pack's time, and
 pack's per-stage profile (`WAKACHI_PROFILE=1`: seconds per stage summed over threads).
 
+`wakachi encode` with pack's tokenizer on the same text is measured too: pack does all that
+encode does (segmentation, NFKC, WordPiece) before it builds a single instance, so encode's share
+of segmentation's throughput is the ceiling of pack's, were instances, shuffle and shards free.
+
 Input: kwdlc + ja_debian + aozora (benches/pack.py's `make_input`), `--mb` MB, repeated `--times`
 times; tokenizer: the WordPiece vocabulary of benches/pack.py over unidic-lite.
 
@@ -41,6 +45,14 @@ def cpu_seconds() -> float:
 
 def run_segment(py: str, inp: Path, threads: int) -> tuple[float, dict]:
     cmd = [py, "-m", "wakachi", "segment", "-q", "-j", str(threads), str(inp)]
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    with open(os.devnull, "wb") as null:
+        subprocess.run(cmd, check=True, stdout=null)
+    return time.perf_counter() - t0, {"cpu": cpu_seconds() - c0}
+
+
+def run_encode(py: str, tok: Path, inp: Path, threads: int) -> tuple[float, dict]:
+    cmd = [py, "-m", "wakachi", "encode", "-q", "-j", str(threads), "-t", str(tok), str(inp)]
     t0, c0 = time.perf_counter(), cpu_seconds()
     with open(os.devnull, "wb") as null:
         subprocess.run(cmd, check=True, stdout=null)
@@ -88,6 +100,7 @@ def main() -> int:
             for _ in range(args.runs):  # sides interleaved, so both see the same load
                 for side, py in sides:
                     keep((side, t, "segment"), *run_segment(py, inp, t))
+                    keep((side, t, "encode"), *run_encode(py, tok, inp, t))
                     for shuffle in (False, True):
                         w, r = run_pack(py, tok, inp, tmp / "out", t, shuffle)
                         keep((side, t, "pack shuffle " + ("on" if shuffle else "off")), w, r)
@@ -97,7 +110,7 @@ def main() -> int:
         for side, _ in sides:
             for t in args.threads:
                 seg, seg_r = best[(side, t, "segment")]
-                for what in ("segment", "pack shuffle off", "pack shuffle on"):
+                for what in ("segment", "encode", "pack shuffle off", "pack shuffle on"):
                     w, r = best[(side, t, what)]
                     n = f"{r['instances']:,}" if "instances" in r else ""
                     print(
@@ -105,10 +118,12 @@ def main() -> int:
                         f"{r['cpu']:>6.2f} {seg_r['cpu'] / r['cpu']:>9.2f} {n:>10}"
                     )
                 off, on = best[(side, t, "pack shuffle off")], best[(side, t, "pack shuffle on")]
+                enc = best[(side, t, "encode")]
                 print(
                     f"{'':<16}shuffle share of pack (1 - off/on): wall {1 - off[0] / on[0]:.1%}, "
                     f"CPU {1 - off[1]['cpu'] / on[1]['cpu']:.1%}; pack on / segment: wall {seg / on[0]:.2f}, "
-                    f"CPU {seg_r['cpu'] / on[1]['cpu']:.2f}"
+                    f"CPU {seg_r['cpu'] / on[1]['cpu']:.2f}; ceiling (encode / segment): wall "
+                    f"{seg / enc[0]:.2f}, CPU {seg_r['cpu'] / enc[1]['cpu']:.2f}"
                 )
         profiles = {
             f"{side} {t}t {what[5:]}": r["profile"] + [("(pack run)", r["pack_s"])]

@@ -230,11 +230,12 @@ impl ShardOutput {
                 }
                 if due {
                     let t1 = profile::on().then(std::time::Instant::now);
-                    let (m, dir) = (&mut self.manifest, &self.dir);
-                    sc.checkpoint(&mut |phase| {
-                        m.state = phase;
-                        m.save(dir)
-                    })?;
+                    let (mut snapshot, dir) = (self.manifest.clone(), self.dir.clone());
+                    sc.checkpoint_in_background(Box::new(move |phase| {
+                        snapshot.state = phase;
+                        snapshot.save(&dir)
+                    }))?;
+                    self.manifest.state = sc.phase();
                     if let Some(t1) = t1 {
                         profile::add(Stage::Checkpoint, t1);
                     }
@@ -332,13 +333,17 @@ impl ShardOutput {
 
     /// The scatter's last checkpoint, recorded as the start of the gather phase.
     fn end_scatter(&mut self, mut sc: Scatter) -> Result<()> {
-        let (m, dir) = (&mut self.manifest, &self.dir);
-        sc.checkpoint(&mut |phase| {
+        let (mut snapshot, dir) = (self.manifest.clone(), self.dir.clone());
+        sc.checkpoint(Box::new(move |phase| {
             if let Phase::Scatter { input_rows, level, buckets } = phase {
-                m.state = Phase::Gather { input_rows, level, buckets };
+                snapshot.state = Phase::Gather { input_rows, level, buckets };
             }
-            m.save(dir)
-        })
+            snapshot.save(&dir)
+        }))?;
+        if let Phase::Scatter { input_rows, level, buckets } = sc.phase() {
+            self.manifest.state = Phase::Gather { input_rows, level, buckets };
+        }
+        Ok(())
     }
 
     /// The gather pass from the first row not yet in a shard (nothing when not shuffling).

@@ -305,6 +305,22 @@ pub(crate) struct Scatter {
     state: Vec<BucketState>,
     input_rows: u64,
     record: Vec<u8>,
+    /// The last checkpoint's fsyncs and save, when they run in the background.
+    pending: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+/// What a checkpoint calls with the state to record (on another thread for
+/// [`Scatter::checkpoint_in_background`]).
+pub(crate) type Save = Box<dyn FnOnce(Phase) -> Result<()> + Send>;
+
+impl Drop for Scatter {
+    fn drop(&mut self) {
+        // Only an error path drops a scatter whose last checkpoint is still running: the error
+        // being reported already, this one's outcome no longer matters, but its files do.
+        if let Some(h) = self.pending.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 impl Scatter {
@@ -349,7 +365,7 @@ impl Scatter {
             files.push(w);
         }
         let state = buckets.to_vec();
-        Ok(Scatter { dir, ident, level, files, state, input_rows, record: Vec::new() })
+        Ok(Scatter { dir, ident, level, files, state, input_rows, record: Vec::new(), pending: None })
     }
 
     /// Input rows scattered so far.
@@ -378,19 +394,71 @@ impl Scatter {
 
     /// Flushes and fsyncs every bucket, splits buckets if they grew too big, then calls `save`
     /// with the state to record; files of a replaced level are removed after `save`.
-    pub fn checkpoint(&mut self, save: &mut dyn FnMut(Phase) -> Result<()>) -> Result<()> {
+    pub fn checkpoint(&mut self, save: Save) -> Result<()> {
+        self.wait()?;
+        let (phase, replaced) = self.flush_and_split()?;
         self.sync()?;
+        save(phase)?;
+        if replaced {
+            remove_other_levels(&self.dir, self.level)?;
+        }
+        Ok(())
+    }
+
+    /// [`Scatter::checkpoint`] with the fsyncs, `save` and the removals on another thread, so
+    /// the scatter goes on while the disk catches up: the bucket files are flushed (and split)
+    /// here, and the state recorded is theirs at this point; rows pushed meanwhile lie past the
+    /// recorded lengths, which a resume cuts off. The next checkpoint waits for this one first
+    /// and reports its error.
+    pub fn checkpoint_in_background(&mut self, save: Save) -> Result<()> {
+        self.wait()?;
+        let (phase, replaced) = self.flush_and_split()?;
+        let mut files = Vec::with_capacity(self.files.len());
+        for (b, w) in self.files.iter().enumerate() {
+            let path = bucket_path(&self.dir, self.level, b);
+            let f = w.get_ref().try_clone().map_err(|e| Error::io(&path, e))?;
+            files.push((path, f));
+        }
+        let (dir, level) = (self.dir.clone(), self.level);
+        let job = move || -> Result<()> {
+            for (path, f) in &files {
+                f.sync_data().map_err(|e| Error::io(path, e))?;
+            }
+            save(phase)?;
+            if replaced {
+                remove_other_levels(&dir, level)?;
+            }
+            Ok(())
+        };
+        let handle = std::thread::Builder::new()
+            .name("wakachi-checkpoint".into())
+            .spawn(job)
+            .map_err(|e| Error::io(&self.dir, e))?;
+        self.pending = Some(handle);
+        Ok(())
+    }
+
+    /// Waits for a checkpoint running in the background, if any, and returns its outcome.
+    pub fn wait(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some(h) => h.join().map_err(|_| Error::Config("the checkpoint thread panicked".into()))?,
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes every bucket and splits buckets while they are too big; returns the state to
+    /// record and whether the level changed.
+    fn flush_and_split(&mut self) -> Result<(Phase, bool)> {
+        for (b, w) in self.files.iter_mut().enumerate() {
+            w.flush().map_err(|e| Error::io(bucket_path(&self.dir, self.level, b), e))?;
+        }
         let old_level = self.level;
         while self.state.len() < self.ident.max_buckets as usize
             && self.state.iter().map(|s| s.bytes).sum::<u64>() > self.state.len() as u64 * self.ident.bucket_bytes
         {
             self.split()?;
         }
-        save(self.phase())?;
-        if self.level != old_level {
-            remove_other_levels(&self.dir, self.level)?;
-        }
-        Ok(())
+        Ok((self.phase(), self.level != old_level))
     }
 
     fn sync(&mut self) -> Result<()> {
