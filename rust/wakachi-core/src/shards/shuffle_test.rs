@@ -73,3 +73,34 @@ fn short_varints_match_the_general_encoder() {
         assert_eq!(a, b, "{x}");
     }
 }
+
+/// A background checkpoint records the state as of its call (rows pushed after it lie past the
+/// recorded lengths and a restore cuts them off), and its failure is reported by the next one.
+#[test]
+fn background_checkpoints_record_their_point_and_report_failures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ident = ShuffleIdentity { seed: 9, bucket_bytes: 1 << 20, max_buckets: 4, checkpoint_rows: 3 };
+    let mut sc = Scatter::fresh(tmp.path(), ident.clone()).unwrap();
+    for _ in 0..3 {
+        sc.push_encoded(b"abc").unwrap();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    sc.checkpoint_in_background(Box::new(move |phase| tx.send(phase).map_err(|e| Error::Config(e.to_string()))))
+        .unwrap();
+    sc.push_encoded(b"defg").unwrap();
+    sc.wait().unwrap();
+    let Phase::Scatter { input_rows, level, buckets } = rx.recv().unwrap() else { panic!("not a scatter phase") };
+    assert_eq!(input_rows, 3);
+    sc.checkpoint_in_background(Box::new(|_| Err(Error::Config("disk full".into())))).unwrap();
+    let e = sc.checkpoint(Box::new(|_| Ok(()))).unwrap_err().to_string();
+    assert!(e.contains("disk full"), "{e}");
+    drop(sc);
+    // Restored at the first checkpoint: the fourth row is gone, the first three read back.
+    let back = Scatter::restore(tmp.path(), ident, input_rows, level, &buckets).unwrap();
+    assert_eq!(back.input_rows(), 3);
+    drop(back);
+    let path = bucket_path(&tmp.path().join(SHUFFLE_DIR), level, 0);
+    let data = read_bucket(&path, buckets[0].bytes).unwrap();
+    assert_eq!(record_ranges(&data).unwrap().len(), 3);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), buckets[0].bytes);
+}
