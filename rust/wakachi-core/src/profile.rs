@@ -30,10 +30,13 @@ pub enum Stage {
     Rows,
     /// The writer's side of a row in build order: checks, scatter to a bucket or a shard's columns.
     Push,
-    /// Scatter checkpoints: flush + fsync of every bucket, bucket splits.
+    /// Scatter checkpoints on the pushing thread: flush of every bucket, bucket splits (the
+    /// fsyncs run in the background, but the scatter's last one).
     Checkpoint,
     /// Gather: reading bucket files.
     GatherRead,
+    /// Gather: finding a bucket's records and putting them in shuffled order.
+    GatherIndex,
     /// Gather: shuffling and decoding records into a shard's columns.
     GatherDecode,
     /// Building a shard's Arrow arrays.
@@ -42,7 +45,7 @@ pub enum Stage {
     ShardWrite,
 }
 
-const STAGES: [(Stage, &str); 14] = [
+const STAGES: [(Stage, &str); 15] = [
     (Stage::Load, "load"),
     (Stage::Fingerprint, "fingerprint"),
     (Stage::Read, "read"),
@@ -54,12 +57,13 @@ const STAGES: [(Stage, &str); 14] = [
     (Stage::Push, "push"),
     (Stage::Checkpoint, "checkpoint"),
     (Stage::GatherRead, "gather_read"),
+    (Stage::GatherIndex, "gather_index"),
     (Stage::GatherDecode, "gather_decode"),
     (Stage::ArrowBuild, "arrow_build"),
     (Stage::ShardWrite, "shard_write"),
 ];
 
-static NANOS: [AtomicU64; 14] = [const { AtomicU64::new(0) }; 14];
+static NANOS: [AtomicU64; STAGES.len()] = [const { AtomicU64::new(0) }; STAGES.len()];
 /// 0: not yet read from the environment, 1: off, 2: on.
 static STATE: AtomicU8 = AtomicU8::new(0);
 

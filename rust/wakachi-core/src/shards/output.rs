@@ -334,12 +334,14 @@ impl ShardOutput {
     /// The scatter's last checkpoint, recorded as the start of the gather phase.
     fn end_scatter(&mut self, mut sc: Scatter) -> Result<()> {
         let (mut snapshot, dir) = (self.manifest.clone(), self.dir.clone());
-        sc.checkpoint(Box::new(move |phase| {
-            if let Phase::Scatter { input_rows, level, buckets } = phase {
-                snapshot.state = Phase::Gather { input_rows, level, buckets };
-            }
-            snapshot.save(&dir)
-        }))?;
+        profile::time(Stage::Checkpoint, || {
+            sc.checkpoint(Box::new(move |phase| {
+                if let Phase::Scatter { input_rows, level, buckets } = phase {
+                    snapshot.state = Phase::Gather { input_rows, level, buckets };
+                }
+                snapshot.save(&dir)
+            }))
+        })?;
         if let Phase::Scatter { input_rows, level, buckets } = sc.phase() {
             self.manifest.state = Phase::Gather { input_rows, level, buckets };
         }

@@ -555,21 +555,24 @@ pub(crate) fn gather(
         }
         let path = bucket_path(&dir, level, b);
         profile::time(Stage::GatherRead, || read_bucket_into(&path, st.bytes, &mut data))?;
-        let mut ranges =
-            record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
-        if ranges.len() as u64 != st.rows {
-            return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
-        }
-        shuffle_in_bucket(&mut ranges, seed, level, b);
         let skip = start.saturating_sub(pos) as usize;
         let take = (end.saturating_sub(pos).min(st.rows) as usize).max(skip);
-        let mut cols = Vec::with_capacity(take - skip);
-        for &(s, e) in &ranges[skip..take] {
-            let mut p = s;
-            get_varint(&data[..e], &mut p).ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
-            cols.push((p, e));
-        }
-        drop(ranges);
+        let cols = profile::time(Stage::GatherIndex, || -> Result<Vec<(usize, usize)>> {
+            let mut ranges =
+                record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
+            if ranges.len() as u64 != st.rows {
+                return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
+            }
+            shuffle_in_bucket(&mut ranges, seed, level, b);
+            let mut cols = Vec::with_capacity(take - skip);
+            for &(s, e) in &ranges[skip..take] {
+                let mut p = s;
+                get_varint(&data[..e], &mut p)
+                    .ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
+                cols.push((p, e));
+            }
+            Ok(cols)
+        })?;
         emit(&path, &data, &cols)?;
         pos += st.rows;
     }
