@@ -534,6 +534,10 @@ pub(crate) type Emit<'a> = dyn FnMut(&Path, &[u8], &[(usize, usize)]) -> Result<
 /// bucket by bucket, each permuted with [`shuffle_in_bucket`]. `emit` gets each bucket's file,
 /// its bytes and, in shuffled order, the byte ranges of its rows' columns parts (after the row
 /// index; unchecked: the caller decodes and checks them).
+///
+/// A reader thread reads and indexes the next bucket while `emit` works on the current one (both
+/// serial work, which would otherwise wait for each other): at most two buckets are in memory,
+/// and a shuffle's bucket is at most half its memory budget. Buffers go back to the reader.
 pub(crate) fn gather(
     out_dir: &Path,
     seed: u64,
@@ -543,40 +547,86 @@ pub(crate) fn gather(
     emit: &mut Emit<'_>,
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
+    // The buckets holding rows of `start..end`, with the output position of their first row.
+    let mut plan = Vec::new();
     let mut pos = 0u64;
-    let mut data = Vec::new();
     for (b, st) in buckets.iter().enumerate() {
         if pos >= end {
             break;
         }
-        if pos + st.rows <= start {
-            pos += st.rows;
-            continue;
+        if pos + st.rows > start {
+            plan.push((b, pos));
         }
-        let path = bucket_path(&dir, level, b);
-        profile::time(Stage::GatherRead, || read_bucket_into(&path, st.bytes, &mut data))?;
-        let skip = start.saturating_sub(pos) as usize;
-        let take = (end.saturating_sub(pos).min(st.rows) as usize).max(skip);
-        let cols = profile::time(Stage::GatherIndex, || -> Result<Vec<(usize, usize)>> {
-            let mut ranges =
-                record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
-            if ranges.len() as u64 != st.rows {
-                return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
-            }
-            shuffle_in_bucket(&mut ranges, seed, level, b);
-            let mut cols = Vec::with_capacity(take - skip);
-            for &(s, e) in &ranges[skip..take] {
-                let mut p = s;
-                get_varint(&data[..e], &mut p)
-                    .ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
-                cols.push((p, e));
-            }
-            Ok(cols)
-        })?;
-        emit(&path, &data, &cols)?;
         pos += st.rows;
     }
-    Ok(())
+    std::thread::scope(|scope| {
+        let (ready, next) = std::sync::mpsc::sync_channel::<Result<Prepared>>(0);
+        let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+        let dir = &dir;
+        std::thread::Builder::new()
+            .name("wakachi-gather-read".into())
+            .spawn_scoped(scope, move || {
+                for (b, first) in plan {
+                    let data = spare.try_recv().unwrap_or_default();
+                    let p = prepare(dir, seed, level, b, &buckets[b], first, (start, end), data);
+                    let failed = p.is_err();
+                    // The receiver is gone when `emit` failed: nothing more is wanted.
+                    if ready.send(p).is_err() || failed {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::io(dir, e))?;
+        for p in next {
+            let p = p?;
+            emit(&p.path, &p.data, &p.cols)?;
+            let _ = give_back.send(p.data);
+        }
+        Ok(())
+    })
+}
+
+/// A bucket read and indexed for [`gather`].
+struct Prepared {
+    path: PathBuf,
+    data: Vec<u8>,
+    /// Byte ranges of the columns parts of the wanted rows, in shuffled order.
+    cols: Vec<(usize, usize)>,
+}
+
+/// Reads bucket `b` (into `data`'s allocation) and finds its rows' columns parts in shuffled
+/// order, keeping those at output positions `start..end` (the bucket's first row is at `first`).
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    dir: &Path,
+    seed: u64,
+    level: u32,
+    b: usize,
+    st: &BucketState,
+    first: u64,
+    (start, end): (u64, u64),
+    mut data: Vec<u8>,
+) -> Result<Prepared> {
+    let path = bucket_path(dir, level, b);
+    profile::time(Stage::GatherRead, || read_bucket_into(&path, st.bytes, &mut data))?;
+    let skip = start.saturating_sub(first) as usize;
+    let take = (end.saturating_sub(first).min(st.rows) as usize).max(skip);
+    let cols = profile::time(Stage::GatherIndex, || -> Result<Vec<(usize, usize)>> {
+        let mut ranges =
+            record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
+        if ranges.len() as u64 != st.rows {
+            return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
+        }
+        shuffle_in_bucket(&mut ranges, seed, level, b);
+        let mut cols = Vec::with_capacity(take - skip);
+        for &(s, e) in &ranges[skip..take] {
+            let mut p = s;
+            get_varint(&data[..e], &mut p).ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
+            cols.push((p, e));
+        }
+        Ok(cols)
+    })?;
+    Ok(Prepared { path, data, cols })
 }
 
 #[cfg(test)]
