@@ -2,16 +2,19 @@
 //!
 //! **Scatter.** Input row `i` goes to bucket `h(i) >> (64 − L)` of `2^L` bucket files in
 //! `OUTDIR/.wakachi-shuffle/`, where `h(i) = mix64(mix64(seed) ^ i)` (SplitMix64's finaliser,
-//! [`mix64`]). Every `checkpoint_rows` input rows the buckets are flushed and fsynced and their
-//! lengths recorded in the manifest; when buckets then average more than `bucket_bytes`, each is
+//! [`mix64`]). Every `checkpoint_rows` input rows the buckets are flushed and their lengths
+//! recorded in the manifest once fsynced (on a background thread that the next checkpoint waits
+//! for; the scatter's last checkpoint is synchronous); when buckets then average more than `bucket_bytes`, each is
 //! split in two by the next bit of `h` (level `L+1`), up to `max_buckets`. A bucket file is always
 //! sorted by input row index, so its content depends only on the seed, the final level and the
 //! input rows — not on when splits happened, nor on threads. Past `max_buckets × bucket_bytes`
 //! of encoded rows the buckets grow beyond `bucket_bytes` (the limit keeps file handles bounded).
 //!
-//! **Gather.** Buckets are read one at a time in order, their rows permuted by a Fisher–Yates
-//! shuffle driven by SplitMix64 seeded with `mix64(seed ^ mix64(L << 32 | bucket))`, and streamed to
-//! shards. Memory: one bucket file plus 8 bytes a row, plus the shard being built.
+//! **Gather.** Buckets are read in order (the next one read and indexed on a reader thread while
+//! the current one is streamed), their rows permuted by a Fisher–Yates shuffle driven by
+//! SplitMix64 seeded with `mix64(seed ^ mix64(L << 32 | bucket))`, and streamed to shards. Memory:
+//! two bucket files (each at most `bucket_bytes`, half the budget, below `max_buckets`) plus 8
+//! bytes a row, plus the shard being built.
 //!
 //! **Bucket records.** `varint(len) payload`, payload = `varint(row index)` then per column in
 //! schema order: a scalar as `0` (null) or `v + 1` (`zigzag(v) + 1` for signed types); a list as
