@@ -231,11 +231,10 @@ impl ShardOutput {
                 if due {
                     let t1 = profile::on().then(std::time::Instant::now);
                     let (mut snapshot, dir) = (self.manifest.clone(), self.dir.clone());
-                    sc.checkpoint_in_background(Box::new(move |phase| {
+                    self.manifest.state = sc.checkpoint_in_background(Box::new(move |phase| {
                         snapshot.state = phase;
                         snapshot.save(&dir)
                     }))?;
-                    self.manifest.state = sc.phase();
                     if let Some(t1) = t1 {
                         profile::add(Stage::Checkpoint, t1);
                     }
@@ -334,17 +333,13 @@ impl ShardOutput {
     /// The scatter's last checkpoint, recorded as the start of the gather phase.
     fn end_scatter(&mut self, mut sc: Scatter) -> Result<()> {
         let (mut snapshot, dir) = (self.manifest.clone(), self.dir.clone());
-        profile::time(Stage::Checkpoint, || {
+        let phase = profile::time(Stage::Checkpoint, || {
             sc.checkpoint(Box::new(move |phase| {
-                if let Phase::Scatter { input_rows, level, buckets } = phase {
-                    snapshot.state = Phase::Gather { input_rows, level, buckets };
-                }
+                snapshot.state = gather_phase(phase);
                 snapshot.save(&dir)
             }))
         })?;
-        if let Phase::Scatter { input_rows, level, buckets } = sc.phase() {
-            self.manifest.state = Phase::Gather { input_rows, level, buckets };
-        }
+        self.manifest.state = gather_phase(phase);
         Ok(())
     }
 
@@ -420,6 +415,14 @@ impl ShardOutput {
             }
         }
         Ok(())
+    }
+}
+
+/// A scatter's last state as the start of its gather.
+fn gather_phase(phase: Phase) -> Phase {
+    match phase {
+        Phase::Scatter { input_rows, level, buckets } => Phase::Gather { input_rows, level, buckets },
+        other => other,
     }
 }
 

@@ -284,8 +284,8 @@ fn read_bucket(path: &Path, len: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-/// [`read_bucket`] into `data` (cleared first; one buffer serves bucket after bucket, so its
-/// pages are faulted in once).
+/// [`read_bucket`] into `data` (cleared first; the gather's buffers serve bucket after bucket, so
+/// their pages are faulted in once).
 fn read_bucket_into(path: &Path, len: u64, data: &mut Vec<u8>) -> Result<()> {
     use std::io::Read;
     data.clear();
@@ -397,23 +397,19 @@ impl Scatter {
 
     /// Flushes and fsyncs every bucket, splits buckets if they grew too big, then calls `save`
     /// with the state to record; files of a replaced level are removed after `save`.
-    pub fn checkpoint(&mut self, save: Save) -> Result<()> {
+    /// Returns the state recorded.
+    pub fn checkpoint(&mut self, save: Save) -> Result<Phase> {
+        let phase = self.checkpoint_in_background(save)?;
         self.wait()?;
-        let (phase, replaced) = self.flush_and_split()?;
-        self.sync()?;
-        save(phase)?;
-        if replaced {
-            remove_other_levels(&self.dir, self.level)?;
-        }
-        Ok(())
+        Ok(phase)
     }
 
     /// [`Scatter::checkpoint`] with the fsyncs, `save` and the removals on another thread, so
     /// the scatter goes on while the disk catches up: the bucket files are flushed (and split)
     /// here, and the state recorded is theirs at this point; rows pushed meanwhile lie past the
     /// recorded lengths, which a resume cuts off. The next checkpoint waits for this one first
-    /// and reports its error.
-    pub fn checkpoint_in_background(&mut self, save: Save) -> Result<()> {
+    /// and reports its error. Returns the state recorded.
+    pub fn checkpoint_in_background(&mut self, save: Save) -> Result<Phase> {
         self.wait()?;
         let (phase, replaced) = self.flush_and_split()?;
         let mut files = Vec::with_capacity(self.files.len());
@@ -422,12 +418,12 @@ impl Scatter {
             let f = w.get_ref().try_clone().map_err(|e| Error::io(&path, e))?;
             files.push((path, f));
         }
-        let (dir, level) = (self.dir.clone(), self.level);
+        let (dir, level, recorded) = (self.dir.clone(), self.level, phase.clone());
         let job = move || -> Result<()> {
             for (path, f) in &files {
                 f.sync_data().map_err(|e| Error::io(path, e))?;
             }
-            save(phase)?;
+            save(recorded)?;
             if replaced {
                 remove_other_levels(&dir, level)?;
             }
@@ -438,7 +434,7 @@ impl Scatter {
             .spawn(job)
             .map_err(|e| Error::io(&self.dir, e))?;
         self.pending = Some(handle);
-        Ok(())
+        Ok(phase)
     }
 
     /// Waits for a checkpoint running in the background, if any, and returns its outcome.
@@ -550,7 +546,7 @@ pub(crate) fn gather(
     emit: &mut Emit<'_>,
 ) -> Result<()> {
     let dir = out_dir.join(SHUFFLE_DIR);
-    // The buckets holding rows of `start..end`, with the output position of their first row.
+    // The buckets holding rows of `start..end`, with the range of their shuffled rows wanted.
     let mut plan = Vec::new();
     let mut pos = 0u64;
     for (b, st) in buckets.iter().enumerate() {
@@ -558,7 +554,9 @@ pub(crate) fn gather(
             break;
         }
         if pos + st.rows > start {
-            plan.push((b, pos));
+            let skip = start.saturating_sub(pos) as usize;
+            let take = (end.saturating_sub(pos).min(st.rows) as usize).max(skip);
+            plan.push((b, skip..take));
         }
         pos += st.rows;
     }
@@ -569,9 +567,10 @@ pub(crate) fn gather(
         std::thread::Builder::new()
             .name("wakachi-gather-read".into())
             .spawn_scoped(scope, move || {
-                for (b, first) in plan {
+                let at = Level { dir, seed, level };
+                for (b, keep) in plan {
                     let data = spare.try_recv().unwrap_or_default();
-                    let p = prepare(dir, seed, level, b, &buckets[b], first, (start, end), data);
+                    let p = at.prepare(b, &buckets[b], keep, data);
                     let failed = p.is_err();
                     // The receiver is gone when `emit` failed: nothing more is wanted.
                     if ready.send(p).is_err() || failed {
@@ -597,39 +596,37 @@ struct Prepared {
     cols: Vec<(usize, usize)>,
 }
 
-/// Reads bucket `b` (into `data`'s allocation) and finds its rows' columns parts in shuffled
-/// order, keeping those at output positions `start..end` (the bucket's first row is at `first`).
-#[allow(clippy::too_many_arguments)]
-fn prepare(
-    dir: &Path,
+/// The bucket files of one level of a shuffle.
+struct Level<'a> {
+    dir: &'a Path,
     seed: u64,
     level: u32,
-    b: usize,
-    st: &BucketState,
-    first: u64,
-    (start, end): (u64, u64),
-    mut data: Vec<u8>,
-) -> Result<Prepared> {
-    let path = bucket_path(dir, level, b);
-    profile::time(Stage::GatherRead, || read_bucket_into(&path, st.bytes, &mut data))?;
-    let skip = start.saturating_sub(first) as usize;
-    let take = (end.saturating_sub(first).min(st.rows) as usize).max(skip);
-    let cols = profile::time(Stage::GatherIndex, || -> Result<Vec<(usize, usize)>> {
-        let mut ranges =
-            record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
-        if ranges.len() as u64 != st.rows {
-            return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
-        }
-        shuffle_in_bucket(&mut ranges, seed, level, b);
-        let mut cols = Vec::with_capacity(take - skip);
-        for &(s, e) in &ranges[skip..take] {
-            let mut p = s;
-            get_varint(&data[..e], &mut p).ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
-            cols.push((p, e));
-        }
-        Ok(cols)
-    })?;
-    Ok(Prepared { path, data, cols })
+}
+
+impl Level<'_> {
+    /// Reads bucket `b` (into `data`'s allocation) and finds its rows' columns parts in shuffled
+    /// order, keeping the `keep` range of that order.
+    fn prepare(&self, b: usize, st: &BucketState, keep: std::ops::Range<usize>, mut data: Vec<u8>) -> Result<Prepared> {
+        let path = bucket_path(self.dir, self.level, b);
+        profile::time(Stage::GatherRead, || read_bucket_into(&path, st.bytes, &mut data))?;
+        let cols = profile::time(Stage::GatherIndex, || -> Result<Vec<(usize, usize)>> {
+            let mut ranges =
+                record_ranges(&data).ok_or_else(|| Error::shard(&path, "a record is cut short (corrupt bucket)"))?;
+            if ranges.len() as u64 != st.rows {
+                return Err(Error::shard(&path, format!("{} rows, the manifest recorded {}", ranges.len(), st.rows)));
+            }
+            shuffle_in_bucket(&mut ranges, self.seed, self.level, b);
+            let mut cols = Vec::with_capacity(keep.len());
+            for &(s, e) in &ranges[keep] {
+                let mut p = s;
+                get_varint(&data[..e], &mut p)
+                    .ok_or_else(|| Error::shard(&path, format!("corrupt record at byte {s}")))?;
+                cols.push((p, e));
+            }
+            Ok(cols)
+        })?;
+        Ok(Prepared { path, data, cols })
+    }
 }
 
 #[cfg(test)]
