@@ -183,7 +183,8 @@ pub(crate) fn unzigzag(u: u64) -> i64 {
 pub(crate) fn encode_row(schema: &ShardSchema, index: u64, row: &[Value], out: &mut Vec<u8>) {
     let mut cols = Vec::with_capacity(64);
     encode_columns(schema, row, &mut cols);
-    encode_record(index, &cols, out);
+    record_head(index, cols.len(), out);
+    out.extend_from_slice(&cols);
 }
 
 /// Appends the columns part of a record (what follows the row index) of a checked `row` to `out`.
@@ -202,13 +203,13 @@ pub fn encode_columns(schema: &ShardSchema, row: &[Value], out: &mut Vec<u8>) {
     }
 }
 
-/// Appends the record of input row `index` whose columns part is `cols` to `out`.
-pub(crate) fn encode_record(index: u64, cols: &[u8], out: &mut Vec<u8>) {
+/// Appends what precedes a columns part of `cols_len` bytes in the record of input row `index`:
+/// the record's length, then the index.
+fn record_head(index: u64, cols_len: usize, out: &mut Vec<u8>) {
     let mut head = [0u8; 10];
     let n = varint_into(&mut head, index);
-    put_varint(out, (n + cols.len()) as u64);
+    put_varint(out, (n + cols_len) as u64);
     out.extend_from_slice(&head[..n]);
-    out.extend_from_slice(cols);
 }
 
 fn varint_into(buf: &mut [u8; 10], mut v: u64) -> usize {
@@ -380,11 +381,13 @@ impl Scatter {
     /// when a checkpoint is due.
     pub fn push_encoded(&mut self, cols: &[u8]) -> Result<bool> {
         let b = bucket_of(self.ident.seed, self.input_rows, self.level);
+        // The head, then the columns part as it is (no copy of the record in between).
         self.record.clear();
-        encode_record(self.input_rows, cols, &mut self.record);
+        record_head(self.input_rows, cols.len(), &mut self.record);
         let path = || bucket_path(&self.dir, self.level, b);
-        self.files[b].write_all(&self.record).map_err(|e| Error::io(path(), e))?;
-        self.state[b].bytes += self.record.len() as u64;
+        let f = &mut self.files[b];
+        f.write_all(&self.record).and_then(|()| f.write_all(cols)).map_err(|e| Error::io(path(), e))?;
+        self.state[b].bytes += (self.record.len() + cols.len()) as u64;
         self.state[b].rows += 1;
         self.input_rows += 1;
         Ok(self.input_rows.is_multiple_of(self.ident.checkpoint_rows))
